@@ -1,0 +1,4 @@
+//! Analyses over a loaded project: which files flake outputs reach, and
+//! (later) variant analysis on top of the evaluator.
+
+pub mod reach;

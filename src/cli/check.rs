@@ -1,0 +1,47 @@
+//! `nixfold check`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::config::Config;
+use crate::diagnostics::Severity;
+use crate::project::Project;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files and directories to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+pub fn run(args: CheckArgs) -> i32 {
+    let root = PathBuf::from(".");
+    let config = match Config::load(&root) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("nixfold: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let project = Project::load(&root, &args.paths, &|_| false);
+    let diags = crate::lints::check(&project, &config);
+    let out = match args.format {
+        Format::Json => super::render::json(&diags),
+        _ => super::render::human(&project, &diags),
+    };
+    print!("{out}");
+    if diags.iter().any(|d| d.severity >= Severity::Warning) { EXIT_FINDINGS } else { EXIT_OK }
+}

@@ -1,0 +1,52 @@
+//! `nixfold.toml`: rule selection, excludes, and (for variants) the declared matrix.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diagnostics::Severity;
+use crate::lints::RuleMeta;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub check: CheckConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Rules turned off.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Opt-in rules turned on.
+    #[serde(default)]
+    pub enable: Vec<String>,
+    /// Glob patterns of paths not to check.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+impl Config {
+    pub fn is_enabled(&self, meta: &RuleMeta) -> bool {
+        if self.check.disable.iter().any(|n| n == meta.name) {
+            return false;
+        }
+        meta.default_enabled || self.check.enable.iter().any(|n| n == meta.name)
+    }
+
+    pub fn severity(&self, meta: &RuleMeta) -> Severity {
+        meta.default_severity
+    }
+
+    /// Read `nixfold.toml` in `root`, if present.
+    pub fn load(root: &Path) -> Result<Config, String> {
+        let path = root.join("nixfold.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Per-variant outputs for CI matrices (later).

@@ -1,0 +1,1 @@
+//! The lazy Nix evaluator with symbolic (unknown) values.

@@ -1,0 +1,18 @@
+//! nixfold: a Nix linter and partial evaluator for configurations selected by
+//! environment variables.
+//!
+//! Layers (each depends only on the ones above it in this list):
+//! `syntax` → `hir` (scopes) → `eval` → `analysis` → `lints`, `rewrite` →
+//! `emit` → `cli`. `diagnostics`, `config` and `project` are shared base modules.
+
+pub mod diagnostics;
+pub mod syntax;
+pub mod project;
+pub mod config;
+pub mod hir;
+pub mod eval;
+pub mod analysis;
+pub mod lints;
+pub mod rewrite;
+pub mod emit;
+pub mod cli;

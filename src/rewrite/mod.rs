@@ -1,0 +1,1 @@
+//! Applying edits to source text: fix loops, atomic writes, migrations.

@@ -1,0 +1,148 @@
+//! Syntax layer: lossless parsing of Nix source into a rowan tree (via rnix),
+//! syntax errors with spans, and a line index.
+//!
+//! Invariant: parsing never fails. `parse` always returns a tree whose text is
+//! byte-identical to the input, plus zero or more errors.
+
+mod line_index;
+mod source;
+
+pub use line_index::{LineCol, LineIndex};
+pub use rnix::ast;
+pub use rowan::ast::AstNode;
+pub use rnix::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
+pub use source::{SourceError, SourceFile, decode_source, load_source};
+
+use rowan::GreenNode;
+
+/// Maximum syntactic nesting that the parser follows; deeper input becomes a
+/// syntax error instead of a stack overflow.
+pub const MAX_NESTING: u32 = 512;
+
+/// One syntax error with the byte range it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub range: TextRange,
+    pub message: String,
+}
+
+/// A parsed file: the green tree plus the errors found while building it.
+#[derive(Clone)]
+pub struct Parsed {
+    green: GreenNode,
+    pub errors: Vec<SyntaxError>,
+}
+
+impl Parsed {
+    /// The root syntax node (kind `NODE_ROOT`).
+    pub fn syntax(&self) -> SyntaxNode {
+        SyntaxNode::new_root(self.green.clone())
+    }
+
+    /// The typed root.
+    pub fn root(&self) -> ast::Root {
+        use rowan::ast::AstNode as _;
+        ast::Root::cast(self.syntax()).expect("root node")
+    }
+
+    pub fn green(&self) -> &GreenNode {
+        &self.green
+    }
+}
+
+/// Parse Nix source. Never fails; see [`Parsed::errors`].
+pub fn parse(text: &str) -> Parsed {
+    let parse = rnix::Root::parse(text);
+    let end = TextSize::of(text);
+    let errors = parse
+        .errors()
+        .iter()
+        .map(|e| convert_error(e, end))
+        .collect();
+    let green = parse.syntax().green().to_owned();
+    Parsed { green, errors }
+}
+
+fn kinds(k: &[SyntaxKind]) -> String {
+    let names: Vec<String> = k.iter().map(|k| describe_kind(*k)).collect();
+    names.join(", ")
+}
+
+/// A human name for a token kind, as used in error messages.
+pub fn describe_kind(k: SyntaxKind) -> String {
+    use SyntaxKind::*;
+    let s = match k {
+        TOKEN_SEMICOLON => "`;`",
+        TOKEN_COLON => "`:`",
+        TOKEN_COMMA => "`,`",
+        TOKEN_DOT => "`.`",
+        TOKEN_ELLIPSIS => "`...`",
+        TOKEN_ASSIGN => "`=`",
+        TOKEN_QUESTION => "`?`",
+        TOKEN_AT => "`@`",
+        TOKEN_L_BRACE => "`{`",
+        TOKEN_R_BRACE => "`}`",
+        TOKEN_L_BRACK => "`[`",
+        TOKEN_R_BRACK => "`]`",
+        TOKEN_L_PAREN => "`(`",
+        TOKEN_R_PAREN => "`)`",
+        TOKEN_IN => "`in`",
+        TOKEN_THEN => "`then`",
+        TOKEN_ELSE => "`else`",
+        TOKEN_IDENT => "identifier",
+        TOKEN_INTERPOL_START => "`${`",
+        TOKEN_INTERPOL_END => "`}`",
+        TOKEN_STRING_START | TOKEN_STRING_END => "`\"`",
+        _ => return format!("{k:?}").trim_start_matches("TOKEN_").to_lowercase(),
+    };
+    s.to_string()
+}
+
+fn convert_error(e: &rnix::ParseError, end: TextSize) -> SyntaxError {
+    use rnix::ParseError as E;
+    let eof = TextRange::empty(end);
+    let (range, message) = match e {
+        E::Unexpected(r) => (*r, "unexpected input".to_string()),
+        E::UnexpectedExtra(r) => (*r, "unexpected input after the end of the expression".to_string()),
+        E::UnexpectedWanted(got, r, want) => (
+            *r,
+            format!("unexpected {}, expected {}", describe_kind(*got), kinds(want)),
+        ),
+        E::UnexpectedDoubleBind(r) => (*r, "a pattern is bound twice with `@`".to_string()),
+        E::UnexpectedEOF => (eof, "unexpected end of file".to_string()),
+        E::UnexpectedEOFWanted(want) => (eof, format!("unexpected end of file, expected {}", kinds(want))),
+        E::DuplicatedArgs(r, name) => (*r, format!("duplicate formal function argument `{name}`")),
+        E::RecursionLimitExceeded => (
+            eof,
+            format!("expression nested more than {MAX_NESTING} levels deep; nixfold does not follow deeper nesting"),
+        ),
+        #[allow(unreachable_patterns)]
+        other => (eof, other.to_string()),
+    };
+    SyntaxError { range, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_errors() {
+        let src = "{ a = 1; # c\n b = [ 1 2 ]; }\n";
+        let p = parse(src);
+        assert!(p.errors.is_empty());
+        assert_eq!(p.syntax().to_string(), src);
+        let bad = "{ a = ; }";
+        let p = parse(bad);
+        assert!(!p.errors.is_empty());
+        assert_eq!(p.syntax().to_string(), bad);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        let p = parse(&src);
+        assert!(!p.errors.is_empty());
+        assert_eq!(p.syntax().to_string(), src);
+    }
+}
