@@ -12,10 +12,14 @@ fn main() {
         .expect("src/lints/rules")
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs") && p.file_stem().is_some_and(|s| s != "mod"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "rs") && p.file_stem().is_some_and(|s| s != "mod")
+        })
         .collect();
     entries.sort();
-    let mut out = String::from("/// (module name, doc comment) of every rule file.\npub static RULE_DOCS: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// (module name, doc comment) of every rule file.\npub static RULE_DOCS: &[(&str, &str)] = &[\n",
+    );
     for path in entries {
         println!("cargo:rerun-if-changed={}", path.display());
         let text = std::fs::read_to_string(&path).expect("rule source");

@@ -26,10 +26,16 @@ pub struct CheckConfig {
     /// Glob patterns of paths not to check.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// When set (command line `--select`, tests), only these rules run.
+    #[serde(skip)]
+    pub select: Option<Vec<String>>,
 }
 
 impl Config {
     pub fn is_enabled(&self, meta: &RuleMeta) -> bool {
+        if let Some(select) = &self.check.select {
+            return select.iter().any(|n| n == meta.name);
+        }
         if self.check.disable.iter().any(|n| n == meta.name) {
             return false;
         }
@@ -38,6 +44,13 @@ impl Config {
 
     pub fn severity(&self, meta: &RuleMeta) -> Severity {
         meta.default_severity
+    }
+
+    /// A config that runs exactly the named rules.
+    pub fn only(names: &[&str]) -> Config {
+        let mut c = Config::default();
+        c.check.select = Some(names.iter().map(|s| s.to_string()).collect());
+        c
     }
 
     /// Read `nixfold.toml` in `root`, if present.

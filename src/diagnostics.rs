@@ -54,13 +54,22 @@ fn ser_range<S: serde::Serializer>(r: &TextRange, s: S) -> Result<S::Ok, S::Erro
 
 impl Edit {
     pub fn replace(range: TextRange, replacement: impl Into<String>) -> Self {
-        Edit { range, replacement: replacement.into() }
+        Edit {
+            range,
+            replacement: replacement.into(),
+        }
     }
     pub fn delete(range: TextRange) -> Self {
-        Edit { range, replacement: String::new() }
+        Edit {
+            range,
+            replacement: String::new(),
+        }
     }
     pub fn insert(at: TextSize, text: impl Into<String>) -> Self {
-        Edit { range: TextRange::empty(at), replacement: text.into() }
+        Edit {
+            range: TextRange::empty(at),
+            replacement: text.into(),
+        }
     }
 }
 
@@ -100,8 +109,22 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic in a parsed source file.
-    pub fn new(meta: &crate::lints::RuleMeta, severity: Severity, file: &SourceFile, range: TextRange, message: impl Into<String>) -> Self {
-        Self::in_text(meta, severity, file.path.clone(), &file.text, &file.line_index, range, message)
+    pub fn new(
+        meta: &crate::lints::RuleMeta,
+        severity: Severity,
+        file: &SourceFile,
+        range: TextRange,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::in_text(
+            meta,
+            severity,
+            file.path.clone(),
+            &file.text,
+            &file.line_index,
+            range,
+            message,
+        )
     }
 
     /// A diagnostic in any text file (scripts, docs).
@@ -140,7 +163,10 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, range: TextRange, message: impl Into<String>) -> Self {
-        self.labels.push(Label { range, message: message.into() });
+        self.labels.push(Label {
+            range,
+            message: message.into(),
+        });
         self
     }
 }

@@ -5,14 +5,14 @@
 //! `syntax` → `hir` (scopes) → `eval` → `analysis` → `lints`, `rewrite` →
 //! `emit` → `cli`. `diagnostics`, `config` and `project` are shared base modules.
 
-pub mod diagnostics;
-pub mod syntax;
-pub mod project;
-pub mod config;
-pub mod hir;
-pub mod eval;
 pub mod analysis;
-pub mod lints;
-pub mod rewrite;
-pub mod emit;
 pub mod cli;
+pub mod config;
+pub mod diagnostics;
+pub mod emit;
+pub mod eval;
+pub mod hir;
+pub mod lints;
+pub mod project;
+pub mod rewrite;
+pub mod syntax;

@@ -11,7 +11,9 @@ pub struct Reachability {
 
 impl Reachability {
     pub fn compute(project: &Project) -> Self {
-        Reachability { reachable: vec![false; project.files.len()] }
+        Reachability {
+            reachable: vec![false; project.files.len()],
+        }
     }
 
     pub fn is_reachable(&self, file_index: usize) -> bool {

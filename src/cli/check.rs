@@ -43,5 +43,9 @@ pub fn run(args: CheckArgs) -> i32 {
         _ => super::render::human(&project, &diags),
     };
     print!("{out}");
-    if diags.iter().any(|d| d.severity >= Severity::Warning) { EXIT_FINDINGS } else { EXIT_OK }
+    if diags.iter().any(|d| d.severity >= Severity::Warning) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
 }

@@ -4,7 +4,6 @@
 mod check;
 pub mod render;
 
-
 use clap::{Parser, Subcommand};
 
 /// Exit codes: 0 clean, 1 findings (or evaluation error), 2 nixfold could not do its job.
@@ -13,7 +12,11 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_FAILURE: i32 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "nixfold", version, about = "Lint, analyse and migrate Nix configurations chosen by environment variables")]
+#[command(
+    name = "nixfold",
+    version,
+    about = "Lint, analyse and migrate Nix configurations chosen by environment variables"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -46,12 +49,18 @@ pub fn main() -> i32 {
 }
 
 fn run() -> i32 {
-    let _ = rayon::ThreadPoolBuilder::new().stack_size(256 << 20).build_global();
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(256 << 20)
+        .build_global();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
+            return if e.use_stderr() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            };
         }
     };
     match cli.command {
@@ -59,7 +68,14 @@ fn run() -> i32 {
         Command::Rules => {
             for r in crate::lints::rules::all() {
                 let m = r.meta();
-                println!("{:<8} {:<28} {:<8} {}{}", m.code, m.name, m.default_severity.as_str(), m.summary, if m.default_enabled { "" } else { " (opt-in)" });
+                println!(
+                    "{:<8} {:<28} {:<8} {}{}",
+                    m.code,
+                    m.name,
+                    m.default_severity.as_str(),
+                    m.summary,
+                    if m.default_enabled { "" } else { " (opt-in)" }
+                );
             }
             EXIT_OK
         }

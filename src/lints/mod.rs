@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use crate::diagnostics::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::config::Config;
+pub use crate::diagnostics::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::project::Project;
 use crate::syntax::SourceFile;
 
@@ -48,7 +48,11 @@ pub struct RuleMeta {
 impl RuleMeta {
     /// The rule's documentation: its module doc comment.
     pub fn doc(&self) -> &'static str {
-        rules::RULE_DOCS.iter().find(|(m, _)| *m == self.module).map(|(_, d)| *d).unwrap_or("")
+        rules::RULE_DOCS
+            .iter()
+            .find(|(m, _)| *m == self.module)
+            .map(|(_, d)| *d)
+            .unwrap_or("")
     }
 }
 
@@ -91,14 +95,26 @@ pub fn rule_by_name(name: &str) -> Option<&'static dyn Rule> {
 /// Run the enabled rules over a loaded project.
 pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     let reach = crate::analysis::reach::Reachability::compute(project);
-    let pcx = ProjectCx { project, config, reach };
-    let enabled: Vec<&'static dyn Rule> = rules::all().iter().copied().filter(|r| config.is_enabled(r.meta())).collect();
+    let pcx = ProjectCx {
+        project,
+        config,
+        reach,
+    };
+    let enabled: Vec<&'static dyn Rule> = rules::all()
+        .iter()
+        .copied()
+        .filter(|r| config.is_enabled(r.meta()))
+        .collect();
     let mut diags: Vec<Diagnostic> = project
         .files
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, file)| {
-            let cx = FileCx { file, project: &pcx, file_index: i };
+            let cx = FileCx {
+                file,
+                project: &pcx,
+                file_index: i,
+            };
             let mut out = Vec::new();
             for rule in &enabled {
                 rule.check_file(&cx, &mut out);
@@ -119,7 +135,12 @@ pub mod suppress;
 /// Order by path, position, then rule name.
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        (a.path.as_path(), a.range.start(), a.range.end(), a.name).cmp(&(b.path.as_path(), b.range.start(), b.range.end(), b.name))
+        (a.path.as_path(), a.range.start(), a.range.end(), a.name).cmp(&(
+            b.path.as_path(),
+            b.range.start(),
+            b.range.end(),
+            b.name,
+        ))
     });
 }
 

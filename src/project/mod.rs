@@ -34,14 +34,24 @@ pub struct Project {
 /// Which non-Nix files are kept as [`TextFile`]s.
 pub fn is_script_or_doc(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    matches!(path.extension().and_then(|e| e.to_str()), Some("sh" | "bash" | "md"))
-        || matches!(name, "Makefile" | "makefile" | "GNUmakefile" | "justfile" | "Justfile" | ".justfile" | ".envrc")
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("sh" | "bash" | "md")
+    ) || matches!(
+        name,
+        "Makefile" | "makefile" | "GNUmakefile" | "justfile" | "Justfile" | ".justfile" | ".envrc"
+    )
 }
 
 impl Project {
     /// Build a project from in-memory files (tests, fix loops).
     pub fn from_sources(root: impl Into<PathBuf>, files: Vec<SourceFile>) -> Self {
-        Project { root: root.into(), files, texts: Vec::new(), load_errors: Vec::new() }
+        Project {
+            root: root.into(),
+            files,
+            texts: Vec::new(),
+            load_errors: Vec::new(),
+        }
     }
 
     /// Index of the file with this path, if loaded.
@@ -55,13 +65,23 @@ impl Project {
         let mut other = Vec::new();
         let mut load_errors = Vec::new();
         for p in paths {
-            crate::project::walk::walk(p, exclude, &mut |path| {
-                if path.extension().is_some_and(|e| e == "nix") {
-                    nix.push(path);
-                } else if is_script_or_doc(&path) {
-                    other.push(path);
-                }
-            }, &mut |path, err| load_errors.push(LoadError { path, error: SourceError::Io(err) }));
+            crate::project::walk::walk(
+                p,
+                exclude,
+                &mut |path| {
+                    if path.extension().is_some_and(|e| e == "nix") {
+                        nix.push(path);
+                    } else if is_script_or_doc(&path) {
+                        other.push(path);
+                    }
+                },
+                &mut |path, err| {
+                    load_errors.push(LoadError {
+                        path,
+                        error: SourceError::Io(err),
+                    })
+                },
+            );
         }
         nix.sort();
         nix.dedup();
@@ -69,7 +89,9 @@ impl Project {
         other.dedup();
         let loaded: Vec<Result<SourceFile, LoadError>> = nix
             .into_par_iter()
-            .map(|path| crate::syntax::load_source(&path).map_err(|error| LoadError { path, error }))
+            .map(|path| {
+                crate::syntax::load_source(&path).map_err(|error| LoadError { path, error })
+            })
             .collect();
         let mut files = Vec::new();
         for r in loaded {
@@ -83,10 +105,19 @@ impl Project {
             .filter_map(|path| {
                 let text = decode_source(std::fs::read(&path).ok()?).ok()?;
                 let line_index = crate::syntax::LineIndex::new(&text);
-                Some(TextFile { path, text, line_index })
+                Some(TextFile {
+                    path,
+                    text,
+                    line_index,
+                })
             })
             .collect();
-        Project { root: root.to_path_buf(), files, texts, load_errors }
+        Project {
+            root: root.to_path_buf(),
+            files,
+            texts,
+            load_errors,
+        }
     }
 }
 

@@ -4,7 +4,12 @@
 use std::path::{Path, PathBuf};
 
 /// Visit every regular file below `path` (or `path` itself if it is a file).
-pub fn walk(path: &Path, exclude: &dyn Fn(&Path) -> bool, visit: &mut dyn FnMut(PathBuf), error: &mut dyn FnMut(PathBuf, String)) {
+pub fn walk(
+    path: &Path,
+    exclude: &dyn Fn(&Path) -> bool,
+    visit: &mut dyn FnMut(PathBuf),
+    error: &mut dyn FnMut(PathBuf, String),
+) {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => return error(path.to_path_buf(), e.to_string()),
@@ -13,7 +18,10 @@ pub fn walk(path: &Path, exclude: &dyn Fn(&Path) -> bool, visit: &mut dyn FnMut(
         visit(path.to_path_buf());
         return;
     }
-    let it = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name().into_iter();
+    let it = walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
     let mut it = it.filter_entry(|e| e.file_name() != ".git" && !exclude(e.path()));
     while let Some(entry) = it.next() {
         match entry {
@@ -23,7 +31,10 @@ pub fn walk(path: &Path, exclude: &dyn Fn(&Path) -> bool, visit: &mut dyn FnMut(
                 }
             }
             Err(e) => {
-                let p = e.path().map(Path::to_path_buf).unwrap_or_else(|| path.to_path_buf());
+                let p = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| path.to_path_buf());
                 error(p, e.to_string());
             }
         }

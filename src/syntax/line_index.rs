@@ -54,7 +54,10 @@ impl LineIndex {
             end -= 1;
         }
         let col = text[start..end].chars().count() as u32 + 1;
-        LineCol { line: line as u32 + 1, col }
+        LineCol {
+            line: line as u32 + 1,
+            col,
+        }
     }
 }
 
@@ -70,6 +73,9 @@ mod tests {
         assert_eq!(idx.line_col(text, 2.into()), LineCol { line: 2, col: 1 });
         // 'x' comes after the two-byte 'λ'
         assert_eq!(idx.line_col(text, 4.into()), LineCol { line: 2, col: 2 });
-        assert_eq!(idx.line_col(text, (text.len() as u32).into()), LineCol { line: 3, col: 1 });
+        assert_eq!(
+            idx.line_col(text, (text.len() as u32).into()),
+            LineCol { line: 3, col: 1 }
+        );
     }
 }

@@ -9,8 +9,8 @@ mod source;
 
 pub use line_index::{LineCol, LineIndex};
 pub use rnix::ast;
-pub use rowan::ast::AstNode;
 pub use rnix::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
+pub use rowan::ast::AstNode;
 pub use source::{SourceError, SourceFile, decode_source, load_source};
 
 use rowan::GreenNode;
@@ -103,18 +103,30 @@ fn convert_error(e: &rnix::ParseError, end: TextSize) -> SyntaxError {
     let eof = TextRange::empty(end);
     let (range, message) = match e {
         E::Unexpected(r) => (*r, "unexpected input".to_string()),
-        E::UnexpectedExtra(r) => (*r, "unexpected input after the end of the expression".to_string()),
+        E::UnexpectedExtra(r) => (
+            *r,
+            "unexpected input after the end of the expression".to_string(),
+        ),
         E::UnexpectedWanted(got, r, want) => (
             *r,
-            format!("unexpected {}, expected {}", describe_kind(*got), kinds(want)),
+            format!(
+                "unexpected {}, expected {}",
+                describe_kind(*got),
+                kinds(want)
+            ),
         ),
         E::UnexpectedDoubleBind(r) => (*r, "a pattern is bound twice with `@`".to_string()),
         E::UnexpectedEOF => (eof, "unexpected end of file".to_string()),
-        E::UnexpectedEOFWanted(want) => (eof, format!("unexpected end of file, expected {}", kinds(want))),
+        E::UnexpectedEOFWanted(want) => (
+            eof,
+            format!("unexpected end of file, expected {}", kinds(want)),
+        ),
         E::DuplicatedArgs(r, name) => (*r, format!("duplicate formal function argument `{name}`")),
         E::RecursionLimitExceeded => (
             eof,
-            format!("expression nested more than {MAX_NESTING} levels deep; nixfold does not follow deeper nesting"),
+            format!(
+                "expression nested more than {MAX_NESTING} levels deep; nixfold does not follow deeper nesting"
+            ),
         ),
         #[allow(unreachable_patterns)]
         other => (eof, other.to_string()),

@@ -20,7 +20,12 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         let parsed = parse(&text);
         let line_index = LineIndex::new(&text);
-        SourceFile { path: path.into(), text, parsed, line_index }
+        SourceFile {
+            path: path.into(),
+            text,
+            parsed,
+            line_index,
+        }
     }
 
     pub fn line_col(&self, offset: TextSize) -> LineCol {
@@ -44,9 +49,15 @@ impl std::fmt::Display for SourceError {
         match self {
             SourceError::Io(e) => write!(f, "cannot read file: {e}"),
             SourceError::InvalidUtf8 { line, col, .. } => {
-                write!(f, "file is not valid UTF-8 (first invalid byte at line {line}, column {col})")
+                write!(
+                    f,
+                    "file is not valid UTF-8 (first invalid byte at line {line}, column {col})"
+                )
             }
-            SourceError::Binary => write!(f, "file looks binary (contains a NUL byte); not a Nix source"),
+            SourceError::Binary => write!(
+                f,
+                "file looks binary (contains a NUL byte); not a Nix source"
+            ),
         }
     }
 }
@@ -59,9 +70,16 @@ pub fn decode_source(bytes: Vec<u8>) -> Result<String, SourceError> {
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
-        let line_start = bytes[..offset].iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
+        let line_start = bytes[..offset]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1);
         let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() as u32 + 1;
-        SourceError::InvalidUtf8 { line, col: (offset - line_start) as u32 + 1, offset }
+        SourceError::InvalidUtf8 {
+            line,
+            col: (offset - line_start) as u32 + 1,
+            offset,
+        }
     })
 }
 

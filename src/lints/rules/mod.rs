@@ -12,6 +12,4 @@ pub fn all() -> &'static [&'static dyn Rule] {
     ALL
 }
 
-static ALL: &[&dyn Rule] = &[
-    &syntax_error::RULE,
-];
+static ALL: &[&dyn Rule] = &[&syntax_error::RULE];

@@ -37,7 +37,13 @@ impl Rule for SyntaxErrorRule {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         let sev = cx.project.config.severity(&META);
         for e in &cx.file.parsed.errors {
-            out.push(Diagnostic::new(&META, sev, cx.file, e.range, e.message.clone()));
+            out.push(Diagnostic::new(
+                &META,
+                sev,
+                cx.file,
+                e.range,
+                e.message.clone(),
+            ));
         }
     }
 }

@@ -1,0 +1,105 @@
+//! Per-rule fixtures: `tests/fixtures/rules/<rule-name>/` is loaded as a
+//! project and checked with only that rule enabled. Every file whose name
+//! starts with `fires` must get at least one finding, every file whose name
+//! starts with `ok` none; all findings are snapshotted.
+
+use std::path::{Path, PathBuf};
+
+use nixfold::config::Config;
+use nixfold::project::Project;
+
+fn render(root: &Path, diags: &[nixfold::diagnostics::Diagnostic]) -> String {
+    let mut s = String::new();
+    for d in diags {
+        let rel = d.path.strip_prefix(root).unwrap_or(&d.path);
+        s.push_str(&format!(
+            "{}:{}:{}-{}:{} {} [{}] {}\n",
+            rel.display(),
+            d.start.line,
+            d.start.col,
+            d.end.line,
+            d.end.col,
+            d.severity.as_str(),
+            d.name,
+            d.message
+        ));
+        for n in &d.notes {
+            s.push_str(&format!("    note: {n}\n"));
+        }
+        if let Some(fix) = &d.fix {
+            s.push_str(&format!(
+                "    fix ({:?}): {}\n",
+                fix.applicability, fix.message
+            ));
+            for e in &fix.edits {
+                s.push_str(&format!(
+                    "      {}..{} => {:?}\n",
+                    u32::from(e.range.start()),
+                    u32::from(e.range.end()),
+                    e.replacement
+                ));
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn rule_fixtures() {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+    let mut dirs: Vec<_> = std::fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty());
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+        assert!(
+            nixfold::lints::rule_by_name(&name).is_some(),
+            "fixture dir for unknown rule {name}"
+        );
+        let project = Project::load(&dir, std::slice::from_ref(&dir), &|_| false);
+        let config = Config::only(&[name.as_str()]);
+        let diags = nixfold::lints::check(&project, &config);
+        let mut saw_fires = false;
+        for f in &project.files {
+            let fname = f.path.file_name().unwrap().to_str().unwrap();
+            let count = diags.iter().filter(|d| d.path == f.path).count();
+            if fname.starts_with("fires") {
+                saw_fires = true;
+                assert!(count > 0, "{name}: {} must fire", f.path.display());
+            } else if fname.starts_with("ok") {
+                assert_eq!(
+                    count,
+                    0,
+                    "{name}: {} must not fire:\n{}",
+                    f.path.display(),
+                    render(&dir, &diags)
+                );
+            }
+        }
+        assert!(saw_fires, "{name}: fixture has no fires*.nix");
+        insta::assert_snapshot!(format!("rule__{name}"), render(&dir, &diags));
+    }
+}
+
+#[test]
+fn every_rule_has_docs_and_fixture() {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+    for r in nixfold::lints::rules::all() {
+        let m = r.meta();
+        assert!(
+            m.doc().contains(m.name),
+            "rule {} must document itself (## {} heading)",
+            m.name,
+            m.name
+        );
+        assert!(
+            base.join(m.name).is_dir(),
+            "rule {} has no fixture dir",
+            m.name
+        );
+    }
+}
