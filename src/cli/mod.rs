@@ -2,6 +2,7 @@
 //! and output formats.
 
 mod check;
+pub mod eval;
 pub mod render;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint Nix files (default path: the current directory).
     Check(check::CheckArgs),
+    /// Evaluate a Nix expression or file, like `nix-instantiate --eval`.
+    Eval(eval::EvalArgs),
     /// List every rule.
     Rules,
     /// Print a rule's documentation.
@@ -65,6 +68,7 @@ fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Rules => {
             for r in crate::lints::rules::all() {
                 let m = r.meta();
