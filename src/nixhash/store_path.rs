@@ -399,7 +399,7 @@ mod tests {
     fn compress() {
         let d: Vec<u8> = (0..32).collect();
         let c = compress_hash(&d, 20);
-        assert_eq!(c[0], 0 ^ 20);
+        assert_eq!(c[0], 20); // 0 ^ 20
         assert_eq!(c[11], 11 ^ 31);
         assert_eq!(c[12], 12);
     }
