@@ -444,7 +444,8 @@ impl<'a> Resolver<'a> {
                 for entry in set.children() {
                     match entry.kind() {
                         NODE_ATTRPATH_VALUE => {
-                            let Some(path) = entry.first_child().filter(|p| p.kind() == NODE_ATTRPATH)
+                            let Some(path) =
+                                entry.first_child().filter(|p| p.kind() == NODE_ATTRPATH)
                             else {
                                 continue;
                             };
@@ -472,7 +473,7 @@ impl<'a> Resolver<'a> {
                                 if !matches!(a.kind(), NODE_IDENT | NODE_STRING) {
                                     continue;
                                 }
-                                if !static_attr_name(&a).is_some_and(|k| &*k == name) {
+                                if static_attr_name(&a).is_none_or(|k| &*k != name) {
                                     continue;
                                 }
                                 return Some(match &from {

@@ -44,8 +44,7 @@ mod tests;
 
 pub use builtins::{BuiltinRef, BuiltinUse, UseKind, builtin_ref, find_builtin_uses};
 pub use names::{
-    AttrName, attr_is, builtin_attr, global_builtin, literal_string, static_attr_name,
-    strip_parens,
+    AttrName, attr_is, builtin_attr, global_builtin, literal_string, static_attr_name, strip_parens,
 };
 pub use scopes::{
     Binding, BindingId, BindingKind, NodePtr, Reference, Resolution, Scope, ScopeId, ScopeKind,

@@ -258,7 +258,10 @@ impl Scopes {
     /// The references that resolve to `id`, in source order.
     pub fn uses(&self, id: BindingId) -> impl ExactSizeIterator<Item = &Reference> + '_ {
         let i = id.index();
-        let (s, e) = (self.use_offsets[i] as usize, self.use_offsets[i + 1] as usize);
+        let (s, e) = (
+            self.use_offsets[i] as usize,
+            self.use_offsets[i + 1] as usize,
+        );
         self.uses[s..e].iter().map(|&r| &self.refs[r as usize])
     }
 
@@ -651,11 +654,11 @@ impl Builder {
         if let Some(param) = &param {
             match param.kind() {
                 NODE_IDENT_PARAM => {
-                    if let Some(id) = param.children().find(|c| c.kind() == NODE_IDENT) {
-                        if let Some(name) = static_attr_name(&id) {
-                            let r = id.text_range();
-                            self.declare(scope, &name, BindingKind::LambdaArg, r, param, None);
-                        }
+                    if let Some(id) = param.children().find(|c| c.kind() == NODE_IDENT)
+                        && let Some(name) = static_attr_name(&id)
+                    {
+                        let r = id.text_range();
+                        self.declare(scope, &name, BindingKind::LambdaArg, r, param, None);
                     }
                 }
                 NODE_PATTERN => {
@@ -672,11 +675,11 @@ impl Builder {
                             ),
                             _ => continue,
                         };
-                        if let Some(id) = ident.filter(|i| i.kind() == NODE_IDENT) {
-                            if let Some(name) = static_attr_name(&id) {
-                                let r = id.text_range();
-                                self.declare(scope, &name, kind, r, &c, default.as_ref());
-                            }
+                        if let Some(id) = ident.filter(|i| i.kind() == NODE_IDENT)
+                            && let Some(name) = static_attr_name(&id)
+                        {
+                            let r = id.text_range();
+                            self.declare(scope, &name, kind, r, &c, default.as_ref());
                         }
                     }
                 }

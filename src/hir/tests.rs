@@ -82,7 +82,11 @@ fn nested_attrpath_keys_bind_the_first_name() {
         panic!()
     };
     assert_eq!(s.name(a), "a");
-    assert_eq!(s.binding(a).expr, None, "merged definitions have no single expr");
+    assert_eq!(
+        s.binding(a).expr,
+        None,
+        "merged definitions have no single expr"
+    );
     assert_eq!(s.defs(a).count(), 2);
     assert_eq!(s.bindings().len(), 2); // a, d
     let src = "let a.b = 1; in a";
@@ -115,11 +119,23 @@ fn with_scopes() {
 #[test]
 fn builtins_are_static_and_win_over_with() {
     assert_eq!(res("map", "map", 0), Resolution::Builtin("map"));
-    assert_eq!(res("toString 1", "toString", 0), Resolution::Builtin("toString"));
-    assert_eq!(res("__getEnv", "__getEnv", 0), Resolution::Builtin("getEnv"));
+    assert_eq!(
+        res("toString 1", "toString", 0),
+        Resolution::Builtin("toString")
+    );
+    assert_eq!(
+        res("__getEnv", "__getEnv", 0),
+        Resolution::Builtin("getEnv")
+    );
     assert_eq!(res("true", "true", 0), Resolution::Builtin("true"));
-    assert_eq!(res("builtins", "builtins", 0), Resolution::Builtin("builtins"));
-    assert_eq!(res("import ./x.nix", "import", 0), Resolution::Builtin("import"));
+    assert_eq!(
+        res("builtins", "builtins", 0),
+        Resolution::Builtin("builtins")
+    );
+    assert_eq!(
+        res("import ./x.nix", "import", 0),
+        Resolution::Builtin("import")
+    );
     // Nix: `with { map = 1; }; map` is the primop.
     assert_eq!(
         res("with { map = 1; }; map", "map", 0),
@@ -141,7 +157,9 @@ fn inherit_refers_to_the_enclosing_scope() {
     // the inherit's `x` is a reference to the outer binding ...
     let r0 = res(src, "x", 0);
     assert_eq!(binder_text(src, &s, r0), "x");
-    let Resolution::Local(outer) = r0 else { panic!() };
+    let Resolution::Local(outer) = r0 else {
+        panic!()
+    };
     assert_eq!(s.binding(outer).kind, BindingKind::Let);
     // ... and the body's `x` is the inherited binding
     let Resolution::Local(inner) = res(src, "x", 1) else {
@@ -151,7 +169,10 @@ fn inherit_refers_to_the_enclosing_scope() {
     assert_ne!(inner, outer);
     assert!(s.is_used(outer));
     // rec: inherit x does not see the rec's own x
-    assert_eq!(res("rec { inherit x; y = x; }", "x", 0), Resolution::Undefined);
+    assert_eq!(
+        res("rec { inherit x; y = x; }", "x", 0),
+        Resolution::Undefined
+    );
     assert_eq!(
         local("rec { inherit x; y = x; }", "x", 1).1,
         BindingKind::Inherit
@@ -344,12 +365,21 @@ fn direct_spellings() {
 fn aliases() {
     let u = uses("let env = builtins.getEnv; in env \"X\"");
     assert_eq!(u.len(), 2, "{u:?}");
-    assert_eq!((u[0].1, u[0].2, u[0].3.as_str()), (UseKind::Alias, false, "builtins.getEnv"));
-    assert_eq!((u[1].1, u[1].2, u[1].3.as_str()), (UseKind::Call, true, "env"));
+    assert_eq!(
+        (u[0].1, u[0].2, u[0].3.as_str()),
+        (UseKind::Alias, false, "builtins.getEnv")
+    );
+    assert_eq!(
+        (u[1].1, u[1].2, u[1].3.as_str()),
+        (UseKind::Call, true, "env")
+    );
 
     let u = uses("let inherit (builtins) getEnv; in getEnv \"X\"");
     assert_eq!(u.len(), 2, "{u:?}");
-    assert_eq!((u[0].1, u[0].2, u[0].3.as_str()), (UseKind::Alias, false, "getEnv"));
+    assert_eq!(
+        (u[0].1, u[0].2, u[0].3.as_str()),
+        (UseKind::Alias, false, "getEnv")
+    );
     assert_eq!((u[1].1, u[1].2), (UseKind::Call, true));
 
     assert_eq!(
@@ -415,10 +445,7 @@ fn builtin_ref_on_nodes() {
     let body = root.last_child().unwrap().last_child().unwrap();
     assert_eq!(body.text(), "env");
     assert_eq!(builtin_ref(&s, &body).unwrap().name, "getEnv");
-    let b = root
-        .descendants()
-        .find(|n| n.text() == "builtins")
-        .unwrap();
+    let b = root.descendants().find(|n| n.text() == "builtins").unwrap();
     assert_eq!(builtin_ref(&s, &b).unwrap().name, "builtins");
     assert_eq!(builtin_ref(&s, &root).map(|b| b.name), None);
 }
@@ -442,7 +469,10 @@ fn values_passed_and_calls_with_args() {
     assert_eq!((u[1].1, u[1].2), (UseKind::Reference, true));
     let u = uses("{ inherit (builtins) currentSystem; }");
     assert_eq!(u.len(), 1);
-    assert_eq!((u[0].0.as_str(), u[0].1, u[0].2), ("currentSystem", UseKind::Reference, false));
+    assert_eq!(
+        (u[0].0.as_str(), u[0].1, u[0].2),
+        ("currentSystem", UseKind::Reference, false)
+    );
     // the `or` default does not hide the builtin
     let u = uses("builtins.currentSystem or \"x86_64-linux\"");
     assert_eq!(u[0].0, "currentSystem");
@@ -450,7 +480,10 @@ fn values_passed_and_calls_with_args() {
     let (p, s) = build("builtins.fetchurl { url = \"u\"; } // { }");
     let root = p.syntax();
     let u = s.builtin_uses()[0];
-    assert_eq!(u.outermost(&root).unwrap().text(), "builtins.fetchurl { url = \"u\"; }");
+    assert_eq!(
+        u.outermost(&root).unwrap().text(),
+        "builtins.fetchurl { url = \"u\"; }"
+    );
     assert_eq!(find_builtin_uses(&s, "fetchurl").count(), 1);
     assert_eq!(find_builtin_uses(&s, "getEnv").count(), 0);
 }
