@@ -118,7 +118,9 @@ impl Test {
     pub fn eval(&self, value: &str) -> bool {
         let r = match (&self.shape, &self.pred) {
             (Shape::Raw { default }, Pred::Eq(l)) => raw(default, value) == l,
-            (Shape::Raw { default }, Pred::OneOf(ls)) => ls.iter().any(|l| l == raw(default, value)),
+            (Shape::Raw { default }, Pred::OneOf(ls)) => {
+                ls.iter().any(|l| l == raw(default, value))
+            }
             (Shape::Items(ls) | Shape::Item(ls), Pred::Member(l)) => ls.items(value).contains(l),
             (Shape::Items(ls) | Shape::Item(ls), Pred::Eq(l)) => ls.items(value).contains(l),
             _ => false,
@@ -159,12 +161,20 @@ pub struct Site {
 pub enum FactKind {
     Test(Test),
     /// Split into a list on `sep`.
-    Split { sep: String, shape: ListShape },
+    Split {
+        sep: String,
+        shape: ListShape,
+    },
     /// Used as an attribute name; `keys` are the names available where it
     /// selects from a literal attribute set.
-    AttrName { keys: Option<Vec<String>> },
+    AttrName {
+        keys: Option<Vec<String>>,
+    },
     /// Interpolated into a path: the directory and parts.
-    Path { dir: PathBuf, parts: Vec<Part> },
+    Path {
+        dir: PathBuf,
+        parts: Vec<Part>,
+    },
     /// Converted to a number.
     Number,
     /// Used as a plain string value.
@@ -217,6 +227,11 @@ pub struct Analyzer<'a> {
     /// target file → call sites `import ./file.nix ARG` (file, ARG).
     imports: RefCell<Option<HashMap<usize, Vec<ast::Expr>>>>,
     depth: RefCell<u32>,
+    /// Environment reads per file, found by the hir's builtin resolver
+    /// (`getEnv` through any alias) plus nixpkgs' `lib.maybeEnv`.
+    reads: Vec<Vec<Read>>,
+    /// The application node of each read → its index in `reads[file]`.
+    read_nodes: HashMap<SyntaxNode, (usize, usize)>,
 }
 
 const MAX_DEPTH: u32 = 200;
@@ -229,6 +244,22 @@ impl<'a> Analyzer<'a> {
             .enumerate()
             .map(|(i, f)| (f.parsed.syntax(), i))
             .collect();
+        let per_file: Vec<Vec<(SyntaxNode, Read)>> = project
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| file_reads(i, &f.parsed.syntax()))
+            .collect();
+        let mut reads = Vec::new();
+        let mut read_nodes = HashMap::new();
+        for (i, list) in per_file.into_iter().enumerate() {
+            let mut v = Vec::new();
+            for (node, r) in list {
+                read_nodes.insert(node, (i, v.len()));
+                v.push(r);
+            }
+            reads.push(v);
+        }
         Analyzer {
             project,
             roots,
@@ -236,7 +267,25 @@ impl<'a> Analyzer<'a> {
             busy: RefCell::default(),
             imports: RefCell::default(),
             depth: RefCell::new(0),
+            reads,
+            read_nodes,
         }
+    }
+
+    /// The environment reads of a file.
+    pub fn reads_in(&self, file: usize) -> Vec<Read> {
+        self.reads.get(file).cloned().unwrap_or_default()
+    }
+
+    /// If `node` is a read: `Some(variable)` (`Some(None)` for a dynamic name).
+    pub fn read_at(&self, node: &SyntaxNode) -> Option<Option<String>> {
+        let (f, i) = self.read_nodes.get(node)?;
+        Some(self.reads[*f][*i].var.clone())
+    }
+
+    fn read_of(&self, node: &SyntaxNode) -> Option<&Read> {
+        let (f, i) = self.read_nodes.get(node)?;
+        Some(&self.reads[*f][*i])
     }
 
     /// The file a node belongs to.
@@ -290,7 +339,10 @@ impl<'a> Analyzer<'a> {
                     // `x.${h} or d`: the selection, not h.
                     return Vec::new();
                 }
-                match (sel.expr(), sel.attrpath().and_then(|p| syn::attrpath_names(&p))) {
+                match (
+                    sel.expr(),
+                    sel.attrpath().and_then(|p| syn::attrpath_names(&p)),
+                ) {
                     (Some(base), Some(names)) => self
                         .attr_value(&base, &names)
                         .map(|v| self.flows(&v))
@@ -346,13 +398,16 @@ impl<'a> Analyzer<'a> {
     }
 
     fn apply_flows(&self, e: &ast::Expr) -> Vec<Flow> {
-        if let Some(r) = syn::env_read(e)
-            && let Some(var) = r.name
-        {
-            return vec![Flow {
-                var,
-                shape: Shape::Raw { default: r.default },
-            }];
+        if let Some(r) = self.read_of(e.syntax()) {
+            return match &r.var {
+                Some(var) => vec![Flow {
+                    var: var.clone(),
+                    shape: Shape::Raw {
+                        default: r.default.clone(),
+                    },
+                }],
+                None => Vec::new(),
+            };
         }
         let (head, args) = syn::spine(e);
         match syn::callee(&head) {
@@ -436,8 +491,10 @@ impl<'a> Analyzer<'a> {
                     _ => None,
                 })
                 .collect(),
-            "mkDefault" | "mkForce" | "mkOverride" | "mkIf" | "optionalString" | "mkOptionDefault"
-            | "mkBefore" | "mkAfter" | "id" => args.last().map(|a| self.flows(a)).unwrap_or_default(),
+            "mkDefault" | "mkForce" | "mkOverride" | "mkIf" | "optionalString"
+            | "mkOptionDefault" | "mkBefore" | "mkAfter" | "id" => {
+                args.last().map(|a| self.flows(a)).unwrap_or_default()
+            }
             "toString" => last(1),
             _ => Vec::new(),
         }
@@ -506,21 +563,21 @@ impl<'a> Analyzer<'a> {
             }
         }
         let (name, args) = syn::prim_call(&ast::Expr::cast(outer)?)?;
-        let pos = args.iter().position(|a| syn::unparen(a.clone()).syntax() == lambda.syntax() || a.syntax() == &node)?;
+        let pos = args.iter().position(|a| {
+            syn::unparen(a.clone()).syntax() == lambda.syntax() || a.syntax() == &node
+        })?;
         Some((name, args, pos))
     }
 
     /// The argument lists of every call of a let-bound lambda (`f = x: ...`).
     pub fn call_sites(&self, lambda: &ast::Lambda) -> Vec<Vec<ast::Expr>> {
         let mut out = Vec::new();
-        let Some(av) = lambda
-            .syntax()
-            .parent()
-            .and_then(ast::AttrpathValue::cast)
-        else {
+        let Some(av) = lambda.syntax().parent().and_then(ast::AttrpathValue::cast) else {
             return out;
         };
-        let Some(path) = av.attrpath() else { return out };
+        let Some(path) = av.attrpath() else {
+            return out;
+        };
         let Some(names) = syn::attrpath_names(&path) else {
             return out;
         };
@@ -531,7 +588,11 @@ impl<'a> Analyzer<'a> {
         let def = match scope.kind() {
             SyntaxKind::NODE_LET_IN | SyntaxKind::NODE_LEGACY_LET => Def::Binding {
                 scope: scope.clone(),
-                key: path.attrs().next().map(|a| a.syntax().clone()).unwrap_or(scope.clone()),
+                key: path
+                    .attrs()
+                    .next()
+                    .map(|a| a.syntax().clone())
+                    .unwrap_or(scope.clone()),
                 value: av.value(),
             },
             SyntaxKind::NODE_ATTR_SET
@@ -539,7 +600,11 @@ impl<'a> Analyzer<'a> {
             {
                 Def::Binding {
                     scope: scope.clone(),
-                    key: path.attrs().next().map(|a| a.syntax().clone()).unwrap_or(scope.clone()),
+                    key: path
+                        .attrs()
+                        .next()
+                        .map(|a| a.syntax().clone())
+                        .unwrap_or(scope.clone()),
                     value: av.value(),
                 }
             }
@@ -618,7 +683,9 @@ impl<'a> Analyzer<'a> {
                     if node.kind() != SyntaxKind::NODE_APPLY {
                         continue;
                     }
-                    let Some(e) = ast::Expr::cast(node) else { continue };
+                    let Some(e) = ast::Expr::cast(node) else {
+                        continue;
+                    };
                     let Some((prim, args)) = syn::prim_call(&e) else {
                         continue;
                     };
@@ -850,6 +917,27 @@ impl<'a> Analyzer<'a> {
                 let v = self.attr_value(&sel.expr()?, &names)?;
                 self.as_attrset(&v, depth + 1)
             }
+            x @ ast::Expr::Apply(_) => {
+                // `import ./x.nix { ... }`, `callPackage ./x.nix { }`: the set
+                // the file's function returns.
+                let (prim, args) = syn::prim_call(&x)?;
+                let path = match prim.as_str() {
+                    "import" | "callPackage" => args.first()?,
+                    _ => return None,
+                };
+                let from = self.file_of(x.syntax())?;
+                let target = self.path_target(from, path)?;
+                let body = self.project.files[target].parsed.root().expr()?;
+                let mut body = syn::unparen(body);
+                for _ in 0..args.len().saturating_sub(1).max(1) {
+                    match body {
+                        ast::Expr::Lambda(l) => body = syn::unparen(l.body()?),
+                        _ => break,
+                    }
+                }
+                self.as_attrset(&body, depth + 1)
+            }
+            ast::Expr::With(w) => self.as_attrset(&w.body()?, depth + 1),
             _ => None,
         }
     }
@@ -905,7 +993,11 @@ impl<'a> Analyzer<'a> {
         None
     }
 
-    fn literal_list(&self, e: &ast::Expr, subst: Option<(&ast::Lambda, &str)>) -> Option<Vec<String>> {
+    fn literal_list(
+        &self,
+        e: &ast::Expr,
+        subst: Option<(&ast::Lambda, &str)>,
+    ) -> Option<Vec<String>> {
         match syn::unparen(e.clone()) {
             ast::Expr::List(l) => l.items().map(|i| self.literal(&i, subst)).collect(),
             ast::Expr::Ident(id) => match syn::resolve(&id) {
@@ -932,9 +1024,9 @@ impl<'a> Analyzer<'a> {
                     _ => return None,
                 };
                 let flows = self.flows(&side);
-                let f = flows.into_iter().find(|f| {
-                    matches!(f.shape, Shape::Raw { .. } | Shape::Item(_))
-                })?;
+                let f = flows
+                    .into_iter()
+                    .find(|f| matches!(f.shape, Shape::Raw { .. } | Shape::Item(_)))?;
                 let pred = match f.shape {
                     Shape::Item(_) => Pred::Member(lit),
                     _ => Pred::Eq(lit),
@@ -968,10 +1060,9 @@ impl<'a> Analyzer<'a> {
                                 })
                             } else {
                                 let lits = self.literal_list(list, subst)?;
-                                let f = self
-                                    .flows(x)
-                                    .into_iter()
-                                    .find(|f| matches!(f.shape, Shape::Raw { .. } | Shape::Item(_)))?;
+                                let f = self.flows(x).into_iter().find(|f| {
+                                    matches!(f.shape, Shape::Raw { .. } | Shape::Item(_))
+                                })?;
                                 let pred = match (&f.shape, lits.as_slice()) {
                                     (Shape::Item(_), [one]) => Pred::Member(one.clone()),
                                     (Shape::Item(_), _) => return None,
@@ -1022,16 +1113,18 @@ impl<'a> Analyzer<'a> {
     }
 
     /// For `x: x == "lit"`, the literal.
-    fn param_compared_literal(&self, l: &ast::Lambda, subst: Option<(&ast::Lambda, &str)>) -> Option<String> {
+    fn param_compared_literal(
+        &self,
+        l: &ast::Lambda,
+        subst: Option<(&ast::Lambda, &str)>,
+    ) -> Option<String> {
         let ast::Expr::BinOp(b) = syn::unparen(l.body()?) else {
             return None;
         };
         if b.operator() != Some(BinOpKind::Equal) {
             return None;
         }
-        let is_param = |e: &ast::Expr| {
-            matches!(syn::unparen(e.clone()), ast::Expr::Ident(id) if matches!(syn::resolve(&id), Def::Param { lambda } if &lambda == l))
-        };
+        let is_param = |e: &ast::Expr| matches!(syn::unparen(e.clone()), ast::Expr::Ident(id) if matches!(syn::resolve(&id), Def::Param { lambda } if &lambda == l));
         let (lhs, rhs) = (b.lhs()?, b.rhs()?);
         if is_param(&lhs) {
             self.literal(&rhs, subst)
@@ -1049,16 +1142,7 @@ impl<'a> Analyzer<'a> {
         let mut out = Facts::default();
         for &i in files {
             let root = self.project.files[i].parsed.syntax();
-            for r in syn::env_reads(&root) {
-                out.reads.push(Read {
-                    var: r.name,
-                    site: Site {
-                        file: i,
-                        range: r.range,
-                    },
-                    default: r.default,
-                });
-            }
+            out.reads.extend(self.reads_in(i));
             for node in root.descendants() {
                 stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.visit(&node, &mut out));
             }
@@ -1128,7 +1212,9 @@ impl<'a> Analyzer<'a> {
                 }
                 SyntaxKind::NODE_APPLY => {
                     // `lib.mkIf cond value`, `lib.optional(s) cond value`, ...
-                    let Some(app) = ast::Apply::cast(p.clone()) else { return };
+                    let Some(app) = ast::Apply::cast(p.clone()) else {
+                        return;
+                    };
                     if app.argument().is_some_and(|a| a.syntax() == &cur)
                         && let Some(outer) = p.parent().and_then(ast::Apply::cast)
                         && outer.lambda().is_some_and(|l| l.syntax() == &p)
@@ -1171,11 +1257,17 @@ impl<'a> Analyzer<'a> {
                     }
                     let def = Def::Binding {
                         scope: scope.clone(),
-                        key: path.attrs().next().map(|a| a.syntax().clone()).unwrap_or(scope.clone()),
+                        key: path
+                            .attrs()
+                            .next()
+                            .map(|a| a.syntax().clone())
+                            .unwrap_or(scope.clone()),
                         value: av.value(),
                     };
                     for r in syn::references(&scope, name, &def) {
-                        if r.parent().is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT) {
+                        if r.parent()
+                            .is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
+                        {
                             continue;
                         }
                         self.branches_of(out, &test, &r, seen, depth + 1);
@@ -1191,7 +1283,9 @@ impl<'a> Analyzer<'a> {
     fn visit(&self, node: &SyntaxNode, out: &mut Facts) {
         match node.kind() {
             SyntaxKind::NODE_BIN_OP => {
-                let Some(b) = ast::BinOp::cast(node.clone()) else { return };
+                let Some(b) = ast::BinOp::cast(node.clone()) else {
+                    return;
+                };
                 match b.operator() {
                     Some(BinOpKind::Equal | BinOpKind::NotEqual) => {
                         if let Some(t) = self.test_of(&ast::Expr::BinOp(b), None) {
@@ -1201,7 +1295,8 @@ impl<'a> Analyzer<'a> {
                     Some(BinOpKind::Add) => {
                         // The outermost `+` of a path built from a variable.
                         if node.parent().is_some_and(|p| {
-                            ast::BinOp::cast(p).is_some_and(|pb| pb.operator() == Some(BinOpKind::Add))
+                            ast::BinOp::cast(p)
+                                .is_some_and(|pb| pb.operator() == Some(BinOpKind::Add))
                         }) {
                             return;
                         }
@@ -1216,7 +1311,9 @@ impl<'a> Analyzer<'a> {
             }
             SyntaxKind::NODE_PATH_REL | SyntaxKind::NODE_PATH_ABS | SyntaxKind::NODE_PATH_HOME => {
                 // An interpolated path, unless it is the left of a `+` (visited there).
-                let Some(e) = ast::Expr::cast(node.clone()) else { return };
+                let Some(e) = ast::Expr::cast(node.clone()) else {
+                    return;
+                };
                 for f in self.flows(&e) {
                     if let Shape::PathT { dir, parts } = f.shape {
                         self.push(out, &f.var, FactKind::Path { dir, parts }, node);
@@ -1225,7 +1322,9 @@ impl<'a> Analyzer<'a> {
             }
             SyntaxKind::NODE_APPLY => self.visit_apply(node, out),
             SyntaxKind::NODE_DYNAMIC => {
-                let Some(d) = ast::Dynamic::cast(node.clone()) else { return };
+                let Some(d) = ast::Dynamic::cast(node.clone()) else {
+                    return;
+                };
                 let Some(x) = d.expr() else { return };
                 let flows: Vec<Flow> = self
                     .flows(&x)
@@ -1257,11 +1356,16 @@ impl<'a> Analyzer<'a> {
             SyntaxKind::NODE_STRING => {
                 // A plain string use: interpolated into a string (not a path).
                 if node.parent().is_some_and(|p| {
-                    matches!(p.kind(), SyntaxKind::NODE_DYNAMIC | SyntaxKind::NODE_ATTRPATH)
+                    matches!(
+                        p.kind(),
+                        SyntaxKind::NODE_DYNAMIC | SyntaxKind::NODE_ATTRPATH
+                    )
                 }) {
                     return;
                 }
-                let Some(s) = ast::Str::cast(node.clone()) else { return };
+                let Some(s) = ast::Str::cast(node.clone()) else {
+                    return;
+                };
                 for p in self.str_parts(&s) {
                     if let Part::Var(v) = p {
                         self.push(out, &v, FactKind::Str, node);
@@ -1270,8 +1374,13 @@ impl<'a> Analyzer<'a> {
             }
             SyntaxKind::NODE_ATTRPATH_VALUE => {
                 // `option = value;` in a plain attribute set: a string use.
-                let Some(av) = ast::AttrpathValue::cast(node.clone()) else { return };
-                let plain = node.parent().and_then(ast::AttrSet::cast).is_some_and(|s| s.rec_token().is_none());
+                let Some(av) = ast::AttrpathValue::cast(node.clone()) else {
+                    return;
+                };
+                let plain = node
+                    .parent()
+                    .and_then(ast::AttrSet::cast)
+                    .is_some_and(|s| s.rec_token().is_none());
                 if !plain {
                     return;
                 }
@@ -1280,7 +1389,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
             SyntaxKind::NODE_LIST => {
-                let Some(l) = ast::List::cast(node.clone()) else { return };
+                let Some(l) = ast::List::cast(node.clone()) else {
+                    return;
+                };
                 for item in l.items() {
                     self.string_use(&item, out);
                 }
@@ -1303,11 +1414,15 @@ impl<'a> Analyzer<'a> {
     fn visit_apply(&self, node: &SyntaxNode, out: &mut Facts) {
         // Only the outermost application of a spine.
         if node.parent().is_some_and(|p| {
-            ast::Apply::cast(p).and_then(|a| a.lambda()).is_some_and(|l| l.syntax() == node)
+            ast::Apply::cast(p)
+                .and_then(|a| a.lambda())
+                .is_some_and(|l| l.syntax() == node)
         }) {
             return;
         }
-        let Some(e) = ast::Expr::cast(node.clone()) else { return };
+        let Some(e) = ast::Expr::cast(node.clone()) else {
+            return;
+        };
         let (head, args) = syn::spine(&e);
         match syn::callee(&head) {
             Some(Callee::Prim(name)) => match (name.as_str(), args.as_slice()) {
@@ -1354,14 +1469,22 @@ impl<'a> Analyzer<'a> {
                         for item in l.items() {
                             for f in self.flows(&item) {
                                 if matches!(f.shape, Shape::Raw { .. } | Shape::Item(_)) {
-                                    self.push(out, &f.var, FactKind::AttrName { keys: keys.clone() }, node);
+                                    self.push(
+                                        out,
+                                        &f.var,
+                                        FactKind::AttrName { keys: keys.clone() },
+                                        node,
+                                    );
                                 }
                             }
                         }
                     }
                 }
-                ("hasPrefix" | "hasSuffix" | "hasInfix" | "match" | "replaceStrings"
-                | "removePrefix" | "removeSuffix" | "stringLength" | "substring", _) => {
+                (
+                    "hasPrefix" | "hasSuffix" | "hasInfix" | "match" | "replaceStrings"
+                    | "removePrefix" | "removeSuffix" | "stringLength" | "substring",
+                    _,
+                ) => {
                     if let Some(a) = args.last() {
                         for f in self.flows(a) {
                             if matches!(f.shape, Shape::Raw { .. }) {
@@ -1370,9 +1493,12 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                 }
-                ("getEnv" | "maybeEnv" | "import" | "callPackage" | "map" | "filter" | "mkIf"
-                | "optional" | "optionals" | "optionalString" | "optionalAttrs" | "mkDefault"
-                | "mkForce" | "mkOverride", _) => {}
+                (
+                    "getEnv" | "maybeEnv" | "import" | "callPackage" | "map" | "filter" | "mkIf"
+                    | "optional" | "optionals" | "optionalString" | "optionalAttrs" | "mkDefault"
+                    | "mkForce" | "mkOverride",
+                    _,
+                ) => {}
                 _ => {
                     // An argument to another function: a string use.
                     for a in &args {
@@ -1396,6 +1522,59 @@ impl<'a> Analyzer<'a> {
             }
         }
     }
+}
+
+/// The reads of one file: `getEnv` calls through any alias (hir), and
+/// `lib.maybeEnv NAME default`.
+fn file_reads(file: usize, root: &SyntaxNode) -> Vec<(SyntaxNode, Read)> {
+    use crate::hir;
+    let scopes = hir::Scopes::new(root);
+    let mut out = Vec::new();
+    for u in hir::find_builtin_uses(&scopes, "getEnv") {
+        if u.kind != hir::UseKind::Call {
+            continue;
+        }
+        let Some(call) = u.call.and_then(|c| c.try_to_node(root)) else {
+            continue;
+        };
+        let var = u
+            .args(root)
+            .first()
+            .and_then(|a| hir::literal_string(&hir::strip_parens(a)));
+        out.push((
+            call.clone(),
+            Read {
+                var,
+                site: Site {
+                    file,
+                    range: call.text_range(),
+                },
+                default: None,
+            },
+        ));
+    }
+    for r in syn::env_reads(root) {
+        if r.default.is_some() || out.iter().all(|(n, _)| n != &r.node) {
+            // `lib.maybeEnv` (the hir knows only builtins).
+            if let Some(e) = ast::Expr::cast(r.node.clone())
+                && syn::prim_call(&e).is_some_and(|(n, _)| n == "maybeEnv")
+            {
+                out.push((
+                    r.node.clone(),
+                    Read {
+                        var: r.name,
+                        site: Site {
+                            file,
+                            range: r.range,
+                        },
+                        default: r.default,
+                    },
+                ));
+            }
+        }
+    }
+    out.sort_by_key(|(n, _)| n.text_range().start());
+    out
 }
 
 fn dedup(v: &mut Vec<Flow>) {
@@ -1562,7 +1741,9 @@ mod tests {
             .iter()
             .filter(|x| x.var == var)
             .filter_map(|x| match &x.kind {
-                FactKind::Test(t) => Some(format!("{:?}{}", t.pred, if t.positive { "" } else { "!" })),
+                FactKind::Test(t) => {
+                    Some(format!("{:?}{}", t.pred, if t.positive { "" } else { "!" }))
+                }
                 _ => None,
             })
             .collect();
@@ -1607,7 +1788,11 @@ in { allPackages = kubernetes ++ development; }
         assert!(!member.eval("essential"));
         // The two alias conditions and the two membership tests.
         assert_eq!(f.branches.len(), 4);
-        assert!(f.facts.iter().any(|x| matches!(&x.kind, FactKind::Split { sep, .. } if sep == ",")));
+        assert!(
+            f.facts
+                .iter()
+                .any(|x| matches!(&x.kind, FactKind::Split { sep, .. } if sep == ","))
+        );
     }
 
     #[test]
@@ -1627,7 +1812,13 @@ in {
         let (_, f) = analyse(&[("configuration.nix", src)]);
         assert_eq!(tests_of(&f, "NIXOS_CONTAINER"), vec!["Eq(\"\")!"]);
         assert_eq!(tests_of(&f, "GPU"), vec!["Eq(\"true\")"]);
-        assert_eq!(f.branches.iter().filter(|b| b.test.var == "NIXOS_CONTAINER").count(), 2);
+        assert_eq!(
+            f.branches
+                .iter()
+                .filter(|b| b.test.var == "NIXOS_CONTAINER")
+                .count(),
+            2
+        );
         let tag = f
             .facts
             .iter()
@@ -1680,7 +1871,10 @@ in {
         assert_eq!(kinds("PORT"), vec!["number"]);
         assert_eq!(
             kinds("OVERLAYS"),
-            vec!["attr Some([\"go\", \"rust\"])".to_string(), "split ,".into()]
+            vec![
+                "attr Some([\"go\", \"rust\"])".to_string(),
+                "split ,".into()
+            ]
         );
     }
 
@@ -1691,7 +1885,10 @@ in {
                 "default.nix",
                 "let h = builtins.getEnv \"HOST\"; in import ./host.nix { hostName = h; }",
             ),
-            ("host.nix", "{ hostName }: if hostName == \"laptop\" then 1 else 2"),
+            (
+                "host.nix",
+                "{ hostName }: if hostName == \"laptop\" then 1 else 2",
+            ),
         ]);
         assert_eq!(tests_of(&f, "HOST"), vec!["Eq(\"laptop\")"]);
     }

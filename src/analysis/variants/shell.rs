@@ -143,7 +143,10 @@ fn read_word(text: &str, start: usize, end: usize, justfile: bool) -> (Word, usi
                 i += 1;
                 while i < end && bytes[i] != b'"' {
                     match bytes[i] {
-                        b'\\' if i + 1 < end && matches!(bytes[i + 1], b'"' | b'\\' | b'$' | b'`') => {
+                        b'\\'
+                            if i + 1 < end
+                                && matches!(bytes[i + 1], b'"' | b'\\' | b'$' | b'`') =>
+                        {
                             value.push(bytes[i + 1] as char);
                             i += 2;
                         }
@@ -282,6 +285,8 @@ pub struct Region {
     pub continues: bool,
     /// Top-level Makefile/justfile line: only `export NAME = value` counts.
     pub top_level: bool,
+    /// An inline code span in Markdown prose (weaker evidence than a block).
+    pub inline: bool,
 }
 
 fn range(a: usize, b: usize) -> TextRange {
@@ -305,6 +310,7 @@ pub fn regions(text: &str, kind: TextKind) -> Vec<Region> {
             range: range(0, text.len()),
             continues: false,
             top_level: false,
+            inline: false,
         }],
         TextKind::Markdown => markdown_regions(text),
         TextKind::Makefile | TextKind::Justfile => {
@@ -327,12 +333,14 @@ pub fn regions(text: &str, kind: TextKind) -> Vec<Region> {
                         range: range(s + skip, e),
                         continues: !first,
                         top_level: false,
+                        inline: false,
                     });
                 } else {
                     out.push(Region {
                         range: range(s, e),
                         continues: !first,
                         top_level: true,
+                        inline: false,
                     });
                 }
                 first = false;
@@ -351,12 +359,17 @@ fn markdown_regions(text: &str) -> Vec<Region> {
         let line = &text[s..e];
         let t = line.trim_start();
         if let Some((marker, shell, body)) = &fence {
-            if t.starts_with(marker.as_str()) && t.trim_end().chars().all(|c| c == marker.as_bytes()[0] as char) {
+            if t.starts_with(marker.as_str())
+                && t.trim_end()
+                    .chars()
+                    .all(|c| c == marker.as_bytes()[0] as char)
+            {
                 if *shell && s > *body {
                     out.push(Region {
                         range: range(*body, s),
                         continues: false,
                         top_level: false,
+                        inline: false,
                     });
                 }
                 fence = None;
@@ -369,10 +382,22 @@ fn markdown_regions(text: &str) -> Vec<Region> {
             let n = t.chars().take_while(|x| *x == c).count();
             if n >= 3 {
                 let info = t[n..].trim().to_ascii_lowercase();
-                let lang = info.split(|c: char| c.is_whitespace() || c == ',' || c == '{').next().unwrap_or("");
+                let lang = info
+                    .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+                    .next()
+                    .unwrap_or("");
                 let shell = matches!(
                     lang,
-                    "" | "sh" | "bash" | "shell" | "console" | "shell-session" | "shellsession" | "zsh" | "fish" | "text" | "terminal"
+                    "" | "sh"
+                        | "bash"
+                        | "shell"
+                        | "console"
+                        | "shell-session"
+                        | "shellsession"
+                        | "zsh"
+                        | "fish"
+                        | "text"
+                        | "terminal"
                 );
                 fence = Some((std::iter::repeat_n(c, n).collect(), shell, e + 1));
                 continue;
@@ -391,6 +416,7 @@ fn markdown_regions(text: &str) -> Vec<Region> {
                         range: range(s + open_end, s + open_end + p),
                         continues: false,
                         top_level: false,
+                        inline: true,
                     });
                     i = open_end + p + n;
                     continue;
@@ -408,6 +434,7 @@ fn markdown_regions(text: &str) -> Vec<Region> {
             range: range(body, text.len()),
             continues: false,
             top_level: false,
+            inline: false,
         });
     }
     out
@@ -447,10 +474,7 @@ mod tests {
             w[0].assignment(),
             Some(("NIXOS_PACKAGES", "essential,kubernetes"))
         );
-        assert_eq!(
-            &src[w[0].value_range()],
-            "\"essential,kubernetes\""
-        );
+        assert_eq!(&src[w[0].value_range()], "\"essential,kubernetes\"");
         assert_eq!(w[1].assignment(), Some(("a", "b=c")));
         assert_eq!(w[2].assignment(), None);
         assert_eq!(w[3].assignment(), None);

@@ -162,7 +162,11 @@ pub fn is_reference(id: &ast::Ident) -> bool {
 }
 
 /// Look `name` up in the bindings of a let/rec node.
-fn lookup_entries(scope: &SyntaxNode, entries: impl Iterator<Item = ast::Entry>, name: &str) -> Option<Def> {
+fn lookup_entries(
+    scope: &SyntaxNode,
+    entries: impl Iterator<Item = ast::Entry>,
+    name: &str,
+) -> Option<Def> {
     for entry in entries {
         match entry {
             ast::Entry::AttrpathValue(av) => {
@@ -332,10 +336,13 @@ pub fn references(scope: &SyntaxNode, name: &str, def: &Def) -> Vec<SyntaxNode> 
                     if resolve(&id).key() == key {
                         out.push(node);
                     }
-                } else if node.parent().is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
-                    && node
-                        .parent()
-                        .is_some_and(|p| !p.children().any(|c| c.kind() == SyntaxKind::NODE_INHERIT_FROM))
+                } else if node
+                    .parent()
+                    .is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
+                    && node.parent().is_some_and(|p| {
+                        !p.children()
+                            .any(|c| c.kind() == SyntaxKind::NODE_INHERIT_FROM)
+                    })
                 {
                     // `inherit name;`: looked up from outside the set/let.
                     let inherit = node.parent().expect("parent");
@@ -408,8 +415,21 @@ pub enum Callee {
 }
 
 const LIB_NAMESPACES: &[&str] = &[
-    "strings", "lists", "attrsets", "trivial", "options", "modules", "types", "fixedPoints",
-    "debug", "meta", "versions", "asserts", "filesystem", "path", "systems",
+    "strings",
+    "lists",
+    "attrsets",
+    "trivial",
+    "options",
+    "modules",
+    "types",
+    "fixedPoints",
+    "debug",
+    "meta",
+    "versions",
+    "asserts",
+    "filesystem",
+    "path",
+    "systems",
 ];
 
 /// Classify an expression as builtins, lib, a builtin/lib function or a
@@ -452,7 +472,9 @@ fn callee_depth(e: &ast::Expr, depth: u32) -> Option<Callee> {
                             .find_map(ast::With::cast)
                             .filter(|outer| {
                                 outer.body().is_some_and(|b| {
-                                    b.syntax().text_range().contains_range(cur.syntax().text_range())
+                                    b.syntax()
+                                        .text_range()
+                                        .contains_range(cur.syntax().text_range())
                                 })
                             });
                     }
@@ -657,7 +679,10 @@ mod tests {
             reads("let b = builtins; in b.getEnv \"E\""),
             vec![Some("E".into())]
         );
-        assert_eq!(reads("{ lib }: lib.maybeEnv \"F\" \"x\""), vec![Some("F".into())]);
+        assert_eq!(
+            reads("{ lib }: lib.maybeEnv \"F\" \"x\""),
+            vec![Some("F".into())]
+        );
         // A lexical binding wins over `with`.
         assert_eq!(
             reads("let getEnv = x: x; in with builtins; getEnv \"G\""),

@@ -84,6 +84,8 @@ pub struct Usage {
     /// Exported variables in force plus the command's own `NAME=value` prefix.
     pub env: Vec<Assignment>,
     pub target: Target,
+    /// Found in an inline code span of Markdown prose.
+    pub inline: bool,
 }
 
 impl Usage {
@@ -133,7 +135,11 @@ pub fn scan_text(text_index: usize, text: &str, kind: TextKind, facts: &mut Scri
                 }
                 continue;
             }
+            let before = facts.usages.len();
             scan_command(text_index, text, &cmd, &mut vars, &mut exported, facts);
+            for u in &mut facts.usages[before..] {
+                u.inline = region.inline;
+            }
         }
     }
 }
@@ -156,7 +162,11 @@ fn make_export(text: &str, cmd: &Command) -> Option<Assignment> {
         return None;
     }
     let (value, range, dynamic) = match w.get(3) {
-        Some(v) => (v.value.clone(), v.range, v.dynamic || v.value.contains("$(")),
+        Some(v) => (
+            v.value.clone(),
+            v.range,
+            v.dynamic || v.value.contains("$("),
+        ),
         None => (String::new(), TextRange::empty(op.range.end()), false),
     };
     let _ = text;
@@ -189,7 +199,10 @@ fn is_wrapper(program: &str) -> bool {
 /// Wrapper options that take a separate argument.
 fn wrapper_option_takes_arg(program: &str, opt: &str) -> bool {
     match program {
-        "sudo" => matches!(opt, "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-U" | "-r" | "-t"),
+        "sudo" => matches!(
+            opt,
+            "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-U" | "-r" | "-t"
+        ),
         "env" => matches!(opt, "-u" | "-C" | "-S"),
         "nice" => matches!(opt, "-n"),
         _ => false,
@@ -235,7 +248,10 @@ fn scan_command(
     }
     // `export`, `declare -x`, `unset`.
     let first = words[i].value.as_str();
-    if matches!(first, "export" | "declare" | "typeset" | "local" | "readonly") {
+    if matches!(
+        first,
+        "export" | "declare" | "typeset" | "local" | "readonly"
+    ) {
         let exporting = first == "export"
             || words[i + 1..]
                 .iter()
@@ -299,13 +315,18 @@ fn scan_command(
     for a in prefix {
         env.insert(a.name.clone(), a);
     }
-    let start = cmd.words.first().map(|w| w.range.start()).unwrap_or_default();
+    let start = cmd
+        .words
+        .first()
+        .map(|w| w.range.start())
+        .unwrap_or_default();
     let end = cmd.words.last().map(|w| w.range.end()).unwrap_or(start);
     facts.usages.push(Usage {
         text: text_index,
         range: TextRange::new(start, end),
         env: env.into_values().collect(),
         target,
+        inline: false,
     });
 }
 
@@ -371,7 +392,8 @@ fn target(words: &[Word]) -> Option<Target> {
                             | "--to"
                             | "--from"
                     ) {
-                        k += if matches!(v, "--option" | "--override-input" | "--arg" | "--argstr") {
+                        k += if matches!(v, "--option" | "--override-input" | "--arg" | "--argstr")
+                        {
                             3
                         } else {
                             2
@@ -397,7 +419,17 @@ fn target(words: &[Word]) -> Option<Target> {
             let subcommand = sub.join(" ");
             let builds = matches!(
                 sub.first().map(String::as_str),
-                Some("build" | "run" | "develop" | "shell" | "eval" | "path-info" | "bundle" | "profile" | "print-dev-env")
+                Some(
+                    "build"
+                        | "run"
+                        | "develop"
+                        | "shell"
+                        | "eval"
+                        | "path-info"
+                        | "bundle"
+                        | "profile"
+                        | "print-dev-env"
+                )
             );
             if !builds || sub.first().is_some_and(|s| s == "flake") {
                 return None;
@@ -439,7 +471,8 @@ fn target(words: &[Word]) -> Option<Target> {
             while k < args.len() {
                 let v = args[k].value.as_str();
                 let flake = if v == "--flake" {
-                    args.get(k + 1).map(|w| (w.value.clone(), w.range, w.dynamic))
+                    args.get(k + 1)
+                        .map(|w| (w.value.clone(), w.range, w.dynamic))
                 } else {
                     v.strip_prefix("--flake=")
                         .map(|r| (r.to_string(), args[k].range, args[k].dynamic))
@@ -552,7 +585,10 @@ mod tests {
             "NIXOS_PACKAGES=$1 nix build .#container\nnix run nixpkgs#hello\nnix build github:o/r#x\nnix flake update\nnix build -f . hello\n",
             TextKind::Script,
         );
-        assert_eq!(summary(&f), vec!["Nix build #container [NIXOS_PACKAGES=<dynamic>]"]);
+        assert_eq!(
+            summary(&f),
+            vec!["Nix build #container [NIXOS_PACKAGES=<dynamic>]"]
+        );
     }
 
     #[test]
@@ -561,13 +597,18 @@ mod tests {
         let f = scan_str(md, TextKind::Markdown);
         assert_eq!(
             summary(&f),
-            vec!["Nix build #x [A=1]", "Nix build #y []", "Nix develop #z [B=2]"]
+            vec![
+                "Nix build #x [A=1]",
+                "Nix build #y []",
+                "Nix develop #z [B=2]"
+            ]
         );
     }
 
     #[test]
     fn makefile_and_justfile() {
-        let mk = "export NIXOS_CONTAINER = 1\nbuild:\n\t@NIXOS_PACKAGES=full nix build .#container\n";
+        let mk =
+            "export NIXOS_CONTAINER = 1\nbuild:\n\t@NIXOS_PACKAGES=full nix build .#container\n";
         let f = scan_str(mk, TextKind::Makefile);
         assert_eq!(
             summary(&f),
@@ -589,7 +630,10 @@ mod tests {
         );
         assert_eq!(
             summary(&f),
-            vec!["Legacy nix-build #system [HOST=laptop]", "Legacy switch # [HOST=x]"]
+            vec![
+                "Legacy nix-build #system [HOST=laptop]",
+                "Legacy switch # [HOST=x]"
+            ]
         );
     }
 }
