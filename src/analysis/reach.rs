@@ -24,6 +24,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
+use crate::diagnostics::Severity;
 use crate::hir::{literal_string, static_attr_name, strip_parens};
 use crate::project::Project;
 use crate::syntax::{SourceFile, SyntaxKind, SyntaxNode, TextRange};
@@ -105,6 +106,39 @@ impl Reachability {
     /// unreachable file).
     pub fn via(&self, file_index: usize) -> Option<Via> {
         self.via.get(file_index).copied().flatten()
+    }
+
+    /// Severity for a purity finding in `file_index`: `base` (the rule's
+    /// configured severity, normally error) when a flake evaluates the file,
+    /// at most a warning otherwise.
+    pub fn purity_severity(&self, file_index: usize, base: Severity) -> Severity {
+        if self.is_reachable(file_index) {
+            base
+        } else {
+            base.min(Severity::Warning)
+        }
+    }
+
+    /// A note naming how a flake reaches the file, e.g.
+    /// `evaluated by the flake: flake.nix → hosts/a.nix → this file`
+    /// (paths relative to the project root); `None` if it is not reachable.
+    pub fn describe(&self, project: &Project, file_index: usize) -> Option<String> {
+        let chain = self.chain(file_index);
+        if chain.is_empty() {
+            return None;
+        }
+        if chain.len() == 1 {
+            return Some("this is a flake's flake.nix, evaluated by every flake command".into());
+        }
+        let mut s = String::from("evaluated by the flake: ");
+        for &i in &chain[..chain.len() - 1] {
+            let p = &project.files[i].path;
+            let rel = p.strip_prefix(&project.root).unwrap_or(p);
+            s.push_str(&rel.to_string_lossy().replace('\\', "/"));
+            s.push_str(" → ");
+        }
+        s.push_str("this file");
+        Some(s)
     }
 
     /// The chain of files from a `flake.nix` to `file_index` (inclusive);
