@@ -1187,14 +1187,11 @@ impl<'a> Analyzer<'a> {
         while let Some(p) = cur.parent() {
             match p.kind() {
                 SyntaxKind::NODE_PAREN => {}
-                SyntaxKind::NODE_UNARY_OP => {
+                SyntaxKind::NODE_UNARY_OP
                     if ast::UnaryOp::cast(p.clone()).and_then(|u| u.operator())
-                        == Some(UnaryOpKind::Invert)
-                    {
-                        test = test.negated();
-                    } else {
-                        return;
-                    }
+                        == Some(UnaryOpKind::Invert) =>
+                {
+                    test = test.negated();
                 }
                 SyntaxKind::NODE_IF_ELSE => {
                     let ie = ast::IfElse::cast(p.clone()).expect("if");

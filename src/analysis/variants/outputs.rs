@@ -389,12 +389,11 @@ impl Walker<'_, '_> {
                 Some((systems, &args[1]))
             }
             Some("eachDefaultSystemPassThrough" | "eachSystemPassThrough") => {
-                if let Some(f) = args.last() {
-                    if let ast::Expr::Lambda(l) = syn::unparen(f.clone())
-                        && let Some(b) = l.body()
-                    {
-                        self.walk(&b, prefix, inject, depth + 1);
-                    }
+                if let Some(f) = args.last()
+                    && let ast::Expr::Lambda(l) = syn::unparen(f.clone())
+                    && let Some(b) = l.body()
+                {
+                    self.walk(&b, prefix, inject, depth + 1);
                 }
                 return;
             }
@@ -940,13 +939,7 @@ fn expr_closure(
                         continue;
                     }
                     match syn::resolve(&id) {
-                        Def::Binding { value: Some(v), .. } => {
-                            if !v.syntax().text_range().contains_range(n.text_range())
-                                || !n.text_range().contains_range(v.syntax().text_range())
-                            {
-                                stack.push(v.syntax().clone());
-                            }
-                        }
+                        Def::Binding { value: Some(v), .. } => stack.push(v.syntax().clone()),
                         Def::Binding { key, .. } => {
                             // `a.b = ...; a.c = ...;`: every entry of the name.
                             if let Some(av) = key.parent().and_then(|p| p.parent()) {
@@ -969,7 +962,7 @@ fn expr_closure(
                     };
                     let Some(base) = sel.expr() else { continue };
                     let base_text = base.syntax().text().to_string();
-                    if !self_names.iter().any(|s| *s == base_text) {
+                    if !self_names.contains(&base_text) {
                         continue;
                     }
                     let Some(names) = sel.attrpath().and_then(|p| syn::attrpath_names(&p)) else {

@@ -151,14 +151,16 @@ pub fn expr_string_list(e: &ast::Expr) -> Option<Vec<String>> {
 
 /// Whether an `Ident` node is a reference (not a key, formal or parameter name).
 pub fn is_reference(id: &ast::Ident) -> bool {
-    match id.syntax().parent().map(|p| p.kind()) {
-        Some(SyntaxKind::NODE_ATTRPATH)
-        | Some(SyntaxKind::NODE_PAT_ENTRY)
-        | Some(SyntaxKind::NODE_PAT_BIND)
-        | Some(SyntaxKind::NODE_IDENT_PARAM)
-        | Some(SyntaxKind::NODE_INHERIT) => false,
-        _ => true,
-    }
+    !matches!(
+        id.syntax().parent().map(|p| p.kind()),
+        Some(
+            SyntaxKind::NODE_ATTRPATH
+                | SyntaxKind::NODE_PAT_ENTRY
+                | SyntaxKind::NODE_PAT_BIND
+                | SyntaxKind::NODE_IDENT_PARAM
+                | SyntaxKind::NODE_INHERIT
+        )
+    )
 }
 
 /// Look `name` up in the bindings of a let/rec node.
@@ -264,13 +266,13 @@ fn lookup_from(mut parent: SyntaxNode, child: &SyntaxNode, name: &str) -> Def {
             SyntaxKind::NODE_LAMBDA => {
                 let lambda = ast::Lambda::cast(parent.clone()).expect("lambda");
                 match lambda.param() {
-                    Some(ast::Param::IdentParam(p)) => {
+                    Some(ast::Param::IdentParam(p))
                         if p.ident().and_then(|i| ident_name(&i)).as_deref() == Some(name)
-                            && child.kind() != SyntaxKind::NODE_IDENT_PARAM
-                        {
-                            return Def::Param { lambda };
-                        }
+                            && child.kind() != SyntaxKind::NODE_IDENT_PARAM =>
+                    {
+                        return Def::Param { lambda };
                     }
+                    Some(ast::Param::IdentParam(_)) => {}
                     Some(ast::Param::Pattern(pat)) => {
                         for e in pat.pat_entries() {
                             if e.ident().and_then(|i| ident_name(&i)).as_deref() == Some(name) {
