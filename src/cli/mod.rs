@@ -3,7 +3,9 @@
 
 mod check;
 pub mod eval;
+mod init;
 pub mod render;
+mod variants;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +31,11 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Evaluate a Nix expression or file, like `nix-instantiate --eval`.
     Eval(eval::EvalArgs),
+    /// Show the environment variables a configuration reads, their domains,
+    /// the outputs that depend on them and the variant matrix.
+    Variants(variants::VariantsArgs),
+    /// Write a proposed nixfold.toml declaring the variants the tree builds.
+    Init(init::InitArgs),
     /// List every rule.
     Rules,
     /// Print a rule's documentation.
@@ -69,6 +76,8 @@ fn run() -> i32 {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Variants(args) => variants::run(args),
+        Command::Init(args) => init::run(args),
         Command::Rules => {
             for r in crate::lints::rules::all() {
                 let m = r.meta();

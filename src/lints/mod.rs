@@ -62,9 +62,26 @@ pub struct FileCx<'a> {
     pub project: &'a ProjectCx<'a>,
     /// Index of the file in `project.project.files`.
     pub file_index: usize,
+    scopes: std::sync::OnceLock<crate::hir::Scopes>,
 }
 
-impl FileCx<'_> {
+impl<'a> FileCx<'a> {
+    pub fn new(file: &'a SourceFile, project: &'a ProjectCx<'a>, file_index: usize) -> Self {
+        FileCx {
+            file,
+            project,
+            file_index,
+            scopes: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Scopes and name resolution of this file, computed on first use and
+    /// shared by every rule that asks.
+    pub fn scopes(&self) -> &crate::hir::Scopes {
+        self.scopes
+            .get_or_init(|| crate::hir::Scopes::from_parsed(&self.file.parsed))
+    }
+
     /// Whether this file is reachable from a flake output.
     pub fn reachable_from_flake(&self) -> bool {
         self.project.reach.is_reachable(self.file_index)
@@ -110,11 +127,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, file)| {
-            let cx = FileCx {
-                file,
-                project: &pcx,
-                file_index: i,
-            };
+            let cx = FileCx::new(file, &pcx, i);
             let mut out = Vec::new();
             for rule in &enabled {
                 rule.check_file(&cx, &mut out);

@@ -5,11 +5,25 @@ use super::Rule;
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
+mod impure_current_system;
+mod impure_current_time;
+mod impure_getenv;
+mod impure_store_path;
+mod search_path_lookup;
 mod syntax_error;
+mod unpinned_fetch;
 
 /// Every rule nixfold knows, in code order.
 pub fn all() -> &'static [&'static dyn Rule] {
     ALL
 }
 
-static ALL: &[&dyn Rule] = &[&syntax_error::RULE];
+static ALL: &[&dyn Rule] = &[
+    &syntax_error::RULE,
+    &impure_getenv::RULE,
+    &impure_current_system::RULE,
+    &impure_current_time::RULE,
+    &search_path_lookup::RULE,
+    &unpinned_fetch::RULE,
+    &impure_store_path::RULE,
+];
