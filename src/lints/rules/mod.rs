@@ -5,6 +5,9 @@ use super::Rule;
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
+mod absolute_path;
+mod dangling_flake_ref;
+mod invalid_hash;
 mod syntax_error;
 
 /// Every rule nixfold knows, in code order.
@@ -12,4 +15,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
     ALL
 }
 
-static ALL: &[&dyn Rule] = &[&syntax_error::RULE];
+static ALL: &[&dyn Rule] = &[
+    &syntax_error::RULE,
+    &absolute_path::RULE,
+    &invalid_hash::RULE,
+    &dangling_flake_ref::RULE,
+];
