@@ -69,6 +69,17 @@ fn is_to_string_arg(cx: &FileCx<'_>, path: &SyntaxNode) -> bool {
     builtin_ref(cx.scopes(), &strip_parens(&func)).is_some_and(|b| b.name == "toString")
 }
 
+/// `x /2`: a one-segment path given as an argument, most likely a division
+/// missing its space.
+fn looks_like_division(path: &SyntaxNode, text: &str) -> bool {
+    text.len() > 1
+        && !text[1..].contains('/')
+        && path.children().next().is_none()
+        && path.parent().is_some_and(|p| {
+            p.kind() == SyntaxKind::NODE_APPLY && p.first_child().as_ref() != Some(path)
+        })
+}
+
 impl Rule for AbsolutePathRule {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -108,11 +119,17 @@ impl Rule for AbsolutePathRule {
                     "absolute path `{text}` names a file of this machine, not of the repository; {consequence}"
                 )
             };
-            out.push(
-                Diagnostic::new(&META, severity, cx.file, node.text_range(), what).with_note(
+            let mut d = Diagnostic::new(&META, severity, cx.file, node.text_range(), what)
+                .with_note(
                     "copy the file into the repository and use a relative path (./...), or make its tree a flake input",
-                ),
-            );
+                );
+            if !home && looks_like_division(&node, &text) {
+                d = d.with_note(format!(
+                    "`f {text}` applies a function to the path `{text}`; for a division write `a / {}`",
+                    &text[1..]
+                ));
+            }
+            out.push(d);
         }
     }
 }

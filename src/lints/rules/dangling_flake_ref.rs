@@ -186,11 +186,7 @@ fn candidates(ctx: Context, fragment: &str) -> Vec<Candidate> {
         frag_start: 0,
     };
     match ctx {
-        Context::Build => vec![
-            per_system("packages"),
-            per_system("legacyPackages"),
-            root(),
-        ],
+        Context::Build => vec![per_system("packages"), per_system("legacyPackages"), root()],
         Context::Run => vec![
             per_system("apps"),
             per_system("packages"),
@@ -212,7 +208,6 @@ fn candidates(ctx: Context, fragment: &str) -> Vec<Candidate> {
             per_system("legacyPackages"),
             per_system("apps"),
             per_system("devShells"),
-            per_system("checks"),
             per_system("bundlers"),
             named("nixosConfigurations", false),
             named("darwinConfigurations", false),
@@ -246,23 +241,24 @@ struct Dangling {
 
 fn judge(outputs: &V, r: &FlakeRef, flake_name: &str) -> Option<Dangling> {
     let cands = candidates(r.context, &r.fragment);
-    // Deepest failure inside the fragment: (relative depth, known names).
-    let mut best: Option<(usize, BTreeSet<String>)> = None;
+    // Deepest failure inside the fragment: (relative depth, the names known
+    // there by the first candidate that got that far, the names of all of them).
+    let mut best: Option<(usize, BTreeSet<String>, BTreeSet<String>)> = None;
     for c in &cands {
         match walk(outputs, &c.segs, 0) {
             Walk::Found | Walk::Unsure => return None,
             Walk::Missing { depth, known } if depth >= c.frag_start => {
                 let rel = depth - c.frag_start;
                 match &mut best {
-                    Some((d, k)) if *d == rel => k.extend(known),
-                    Some((d, _)) if *d > rel => {}
-                    _ => best = Some((rel, known)),
+                    Some((d, _, all)) if *d == rel => all.extend(known),
+                    Some((d, _, _)) if *d > rel => {}
+                    _ => best = Some((rel, known.clone(), known)),
                 }
             }
             Walk::Missing { .. } => {}
         }
     }
-    let reference = format!(".#{}", r.fragment);
+    let reference = &r.text;
     let message = match r.context {
         Context::Nixos | Context::Darwin | Context::Home => format!(
             "`{reference}` names no `{}` entry of {flake_name}",
@@ -279,15 +275,21 @@ fn judge(outputs: &V, r: &FlakeRef, flake_name: &str) -> Option<Dangling> {
         }
     };
     let mut notes = Vec::new();
-    if let Some((rel, known)) = best {
-        let whole = matches!(r.context, Context::Nixos | Context::Darwin | Context::Home);
+    let whole = matches!(r.context, Context::Nixos | Context::Darwin | Context::Home);
+    if best.is_none() && whole {
+        notes.push(format!(
+            "{flake_name} defines no `{}` at all",
+            cands[0].label.split('.').next().unwrap_or("")
+        ));
+    }
+    if let Some((rel, known, all)) = best {
         let parts: Vec<&str> = if whole {
             vec![r.fragment.as_str()]
         } else {
             r.fragment.split('.').collect()
         };
         if let Some(failed) = parts.get(rel) {
-            let close = known
+            let close = all
                 .iter()
                 .map(|k| (distance(failed, k), k))
                 .filter(|(d, _)| *d <= 2)
@@ -350,6 +352,10 @@ fn nix_string_refs(file: &crate::syntax::SourceFile) -> Vec<FlakeRef> {
         for mut r in find_refs(&masked, &selfs) {
             r.start += base;
             r.end += base;
+            // The reference as written (the masked text blanks interpolations).
+            if let Some(t) = file.text.get(r.start..r.end) {
+                r.text = t.to_string();
+            }
             out.push(r);
         }
     }
@@ -392,10 +398,7 @@ impl Rule for DanglingFlakeRefRule {
             judge(outputs, r, &name.display().to_string())
         };
         let range = |r: &FlakeRef| {
-            TextRange::new(
-                TextSize::from(r.start as u32),
-                TextSize::from(r.end as u32),
-            )
+            TextRange::new(TextSize::from(r.start as u32), TextSize::from(r.end as u32))
         };
         for t in &project.texts {
             let Some(flake) = nearest(&t.path) else {
@@ -429,5 +432,204 @@ impl Rule for DanglingFlakeRefRule {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::project::{Project, TextFile};
+    use crate::syntax::{LineIndex, SourceFile};
+
+    /// Findings as `path:line: message` for a project of in-memory files.
+    fn run(nix: &[(&str, &str)], texts: &[(&str, &str)]) -> Vec<String> {
+        let files = nix
+            .iter()
+            .map(|(p, t)| SourceFile::from_text(format!("/p/{p}"), *t))
+            .collect();
+        let mut project = Project::from_sources("/p", files);
+        project.texts = texts
+            .iter()
+            .map(|(p, t)| TextFile {
+                path: format!("/p/{p}").into(),
+                text: t.to_string(),
+                line_index: LineIndex::new(t),
+            })
+            .collect();
+        let config = Config::only(&["dangling-flake-ref"]);
+        crate::lints::check(&project, &config)
+            .into_iter()
+            .map(|d| {
+                format!(
+                    "{}:{}: {}",
+                    d.path.strip_prefix("/p").unwrap().display(),
+                    d.start.line,
+                    d.message
+                )
+            })
+            .collect()
+    }
+
+    fn fired(out: &[String], what: &str) -> bool {
+        out.iter().any(|l| l.contains(what))
+    }
+
+    #[test]
+    fn no_flake_no_findings() {
+        let out = run(
+            &[("default.nix", "{ x = \"nix build .#nope\"; }")],
+            &[("build.sh", "nix build .#nope\n")],
+        );
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn each_default_system() {
+        let flake = r#"{ outputs = { self, nixpkgs, flake-utils }:
+            flake-utils.lib.eachDefaultSystem (system: {
+              packages.hello = nixpkgs.legacyPackages.${system}.hello;
+              devShells.default = self.packages.${system}.hello;
+            }); }"#;
+        let out = run(
+            &[("flake.nix", flake)],
+            &[(
+                "b.sh",
+                "nix build .#hello\nnix build .#hullo\nnix develop .#default\nnix develop .#dev\n",
+            )],
+        );
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(fired(&out, "b.sh:2: `.#hullo`"));
+        assert!(fired(&out, "b.sh:4: `.#dev`"));
+    }
+
+    #[test]
+    fn for_all_systems_with_unknown_system_list() {
+        let flake = r#"{ outputs = { self, nixpkgs, systems }:
+            let forAllSystems = nixpkgs.lib.genAttrs (import systems); in {
+              packages = forAllSystems (system: { a = 1; });
+              apps = forAllSystems (system: { run-a = { type = "app"; program = "x"; }; });
+            }; }"#;
+        let out = run(
+            &[("flake.nix", flake)],
+            &[(
+                "b.sh",
+                "nix build .#a\nnix build .#b\nnix run .#run-a\nnix run .#a\nnix run .#c\n",
+            )],
+        );
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(fired(&out, "b.sh:2:"));
+        assert!(fired(&out, "b.sh:5:"));
+    }
+
+    #[test]
+    fn unknown_parts_are_never_reported() {
+        let flake = r#"{ outputs = inputs@{ self, ... }:
+            let name = inputs.name; in
+            { packages.x86_64-linux.a = 1; } // inputs.extra // {
+              nixosConfigurations.${name} = 1;
+            }; }"#;
+        let out = run(
+            &[("flake.nix", flake)],
+            &[(
+                "b.sh",
+                "nix build .#b\nnixos-rebuild switch --flake .#host\nnix build .#x.y.z\n",
+            )],
+        );
+        assert!(out.is_empty(), "{out:?}");
+        // a dynamic key makes only its own set open
+        let flake = r#"{ outputs = { self, n }: {
+            packages.x86_64-linux.${n.name} = 1;
+            nixosConfigurations.known = 1;
+          }; }"#;
+        let out = run(
+            &[("flake.nix", flake)],
+            &[(
+                "b.sh",
+                "nix build .#whatever\nnixos-rebuild switch --flake .#other\n",
+            )],
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(fired(&out, "b.sh:2: `.#other`"));
+    }
+
+    #[test]
+    fn follows_imports_let_rec_if_and_folds() {
+        let flake = r#"{ outputs = inputs: import ./outputs.nix inputs; }"#;
+        let outputs = r#"{ self, nixpkgs, ... }:
+            let
+              hosts = { alpha = 1; beta = 2; };
+              lib = nixpkgs.lib;
+              cond = self ? x;
+            in
+            lib.foldl' lib.recursiveUpdate { } [
+              { packages.x86_64-linux.a = 1; }
+              { packages.aarch64-linux.b = 2; }
+              (if cond then { packages.x86_64-linux.c = 3; } else { packages.x86_64-linux.d = 4; })
+              rec { nixosConfigurations = hosts; inherit hosts; }
+            ]"#;
+        let out = run(
+            &[("flake.nix", flake), ("outputs.nix", outputs)],
+            &[(
+                "b.sh",
+                "nix build .#a .#b .#c .#d .#e\nnixos-rebuild switch --flake .#alpha\nnixos-rebuild switch --flake .#gamma\nnix eval .#hosts.beta\n",
+            )],
+        );
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(fired(&out, "`.#e`"));
+        assert!(fired(&out, "`.#gamma`"));
+    }
+
+    #[test]
+    fn nearest_flake_wins() {
+        let root = r#"{ outputs = _: { packages.x86_64-linux.top = 1; }; }"#;
+        let sub = r#"{ outputs = _: { packages.x86_64-linux.inner = 1; }; }"#;
+        let out = run(
+            &[("flake.nix", root), ("sub/flake.nix", sub)],
+            &[
+                ("a.sh", "nix build .#top .#inner\n"),
+                ("sub/b.sh", "nix build .#top .#inner\n"),
+            ],
+        );
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(fired(&out, "a.sh:1: `.#inner`"));
+        assert!(fired(&out, "sub/b.sh:1: `.#top`"));
+    }
+
+    #[test]
+    fn cycles_and_long_chains_do_not_crash() {
+        let cyc = r#"{ outputs = _: let a = b; b = a; c = rec { x = x; }; in { packages = a; checks = c.x; }; }"#;
+        let out = run(&[("flake.nix", cyc)], &[("b.sh", "nix build .#x\n")]);
+        assert!(out.is_empty(), "{out:?}");
+        let mut chain = String::from("{ outputs = _: let x0 = { packages.s.a = 1; };");
+        for i in 1..20_000 {
+            chain.push_str(&format!(" x{i} = x{};", i - 1));
+        }
+        chain.push_str(" in x19999; }");
+        let out = run(&[("flake.nix", &chain)], &[("b.sh", "nix build .#b\n")]);
+        assert!(out.is_empty(), "{out:?}");
+        // exponential sharing stays within the step budget
+        let mut fan = String::from("{ outputs = _: let y0 = { packages.s.a = 1; };");
+        for i in 1..64 {
+            fan.push_str(&format!(" y{i} = y{} // y{};", i - 1, i - 1));
+        }
+        fan.push_str(" in y63; }");
+        let out = run(&[("flake.nix", &fan)], &[("b.sh", "nix build .#a\n")]);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn nix_strings() {
+        let flake = r#"{ outputs = { self }: {
+            packages.x86_64-linux.tool = 1;
+            apps.x86_64-linux.go = { program = "${self}#tool"; };
+            script = ''
+              nix run ${self}#tool
+              nix run ${self}#tol
+              nix build .#${self.name}
+            '';
+          }; }"#;
+        let out = run(&[("flake.nix", flake)], &[]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(fired(&out, "flake.nix:6: `${self}#tol`"), "{out:?}");
     }
 }

@@ -3,7 +3,9 @@
 //! Finds literal hash strings that Nix will reject: the values of attributes
 //! (and `let` bindings, and function argument defaults) named `sha256`,
 //! `sha512`, `sha1`, `hash`, `outputHash` and `narHash`, wherever they appear
-//! (`fetchurl { sha256 = "..."; }`, `src.outputHash = "...";`).
+//! (`fetchurl { sha256 = "..."; }`, `src.outputHash = "...";`), and of the
+//! nixpkgs builder hashes `vendorHash`, `cargoHash` and `npmDepsHash`, which
+//! are used like `hash`.
 //!
 //! A hash is accepted in the forms Nix itself accepts:
 //!
@@ -17,8 +19,9 @@
 //!
 //! `sha256` and friends also accept an SRI or prefixed hash of their own
 //! algorithm (Nix parses them with the algorithm as context). `narHash` must be
-//! SRI sha256 (fetchTree and flake.lock reject anything else). `hash` is passed
-//! to Nix without an algorithm, so a bare digest there is reported too. An
+//! SRI sha256 (fetchTree and flake.lock reject anything else). `hash` (and the
+//! builder hashes) are passed to Nix without an algorithm, so a bare digest
+//! there is reported too. An
 //! `outputHash` without an `outputHashAlgo` next to it may get the algorithm
 //! from elsewhere, so it is only checked to be valid for some algorithm.
 //!
@@ -64,7 +67,17 @@ pub static META: RuleMeta = RuleMeta {
     summary: "literal hash that Nix rejects (wrong length, alphabet or form)",
 };
 
-const HASH_ATTRS: [&str; 6] = ["sha256", "sha512", "sha1", "hash", "outputHash", "narHash"];
+const HASH_ATTRS: [&str; 9] = [
+    "sha256",
+    "sha512",
+    "sha1",
+    "hash",
+    "outputHash",
+    "narHash",
+    "vendorHash",
+    "cargoHash",
+    "npmDepsHash",
+];
 
 /// A literal string value and how to map offsets in it back to the source.
 struct Literal {
@@ -212,7 +225,7 @@ fn judge(attr: &str, lit: &Literal, binding: &SyntaxNode, prefix: &[String]) -> 
             },
             Err(e) => Some(error_finding(attr, lit, &e)),
         },
-        "hash" | "outputHash" => {
+        "hash" | "outputHash" | "vendorHash" | "cargoHash" | "npmDepsHash" => {
             let algo_lit = sibling_algo(binding, prefix);
             let algo = match &algo_lit {
                 Some(al) => match HashAlgo::from_name(&al.value) {
@@ -246,12 +259,12 @@ fn judge(attr: &str, lit: &Literal, binding: &SyntaxNode, prefix: &[String]) -> 
                         return Some(Finding {
                             range: lit.node.text_range(),
                             message: format!(
-                                "`hash` holds a bare {enc} digest without its algorithm; Nix cannot tell which algorithm it is (by its length it is {})",
+                                "`{attr}` holds a bare {enc} digest without its algorithm; Nix cannot tell which algorithm it is (by its length it is {})",
                                 only.hash.algo()
                             ),
-                            notes: vec![
-                                "fetchers pass `hash` to Nix without an algorithm: write it in SRI form (sha256-...) or set `sha256`/`outputHashAlgo` instead".into(),
-                            ],
+                            notes: vec![format!(
+                                "`{attr}` is passed to Nix without an algorithm: write it in SRI form (sha256-...)"
+                            )],
                             fix: Some(sri_fix(lit, only, Applicability::Unsafe)),
                         });
                     }
@@ -260,7 +273,7 @@ fn judge(attr: &str, lit: &Literal, binding: &SyntaxNode, prefix: &[String]) -> 
                         return Some(Finding {
                             range: lit.node.text_range(),
                             message: format!(
-                                "`hash` holds a bare digest without its algorithm (it could be {})",
+                                "`{attr}` holds a bare digest without its algorithm (it could be {})",
                                 names.join(" or ")
                             ),
                             notes: vec!["write it in SRI form (sha256-...)".into()],

@@ -7,8 +7,14 @@ include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
 mod absolute_path;
 mod dangling_flake_ref;
+mod impure_current_system;
+mod impure_current_time;
+mod impure_getenv;
+mod impure_store_path;
 mod invalid_hash;
+mod search_path_lookup;
 mod syntax_error;
+mod unpinned_fetch;
 
 /// Every rule nixfold knows, in code order.
 pub fn all() -> &'static [&'static dyn Rule] {
@@ -17,6 +23,12 @@ pub fn all() -> &'static [&'static dyn Rule] {
 
 static ALL: &[&dyn Rule] = &[
     &syntax_error::RULE,
+    &impure_getenv::RULE,
+    &impure_current_system::RULE,
+    &impure_current_time::RULE,
+    &search_path_lookup::RULE,
+    &unpinned_fetch::RULE,
+    &impure_store_path::RULE,
     &absolute_path::RULE,
     &invalid_hash::RULE,
     &dangling_flake_ref::RULE,

@@ -32,6 +32,9 @@ pub enum V {
     Sys,
     /// A known value that is not an attribute set (number, bool, null).
     Leaf,
+    /// A library function whose effect on names is known (`genAttrs`,
+    /// `eachDefaultSystem`, ...), with the arguments it has been given so far.
+    Known(&'static str, Rc<Vec<Arg>>),
     /// Anything the walk could not determine.
     Unknown,
 }
@@ -50,6 +53,47 @@ impl V {
     fn attrs(a: Attrs) -> V {
         V::Attrs(Rc::new(a))
     }
+}
+
+/// An argument of a function application.
+#[derive(Clone)]
+pub enum Arg {
+    Expr(SyntaxNode, Rc<Env>),
+    Val(V),
+}
+
+/// Functions of nixpkgs lib, flake-utils and builtins that the walk
+/// understands, recognised by the last name of the expression that names them
+/// (`nixpkgs.lib.genAttrs`, `flake-utils.lib.eachDefaultSystem`, `with lib;
+/// genAttrs`) when that name is not bound in the file.
+const KNOWN_FUNCTIONS: [&str; 12] = [
+    "eachDefaultSystem",
+    "eachSystem",
+    "eachDefaultSystemMap",
+    "eachSystemMap",
+    "genAttrs",
+    "mapAttrs",
+    "recursiveUpdate",
+    "mergeAttrs",
+    "foldl'",
+    "foldl",
+    "foldr",
+    "import",
+];
+
+fn known_arity(name: &str) -> usize {
+    match name {
+        "eachDefaultSystem" | "eachDefaultSystemMap" | "import" => 1,
+        "foldl'" | "foldl" | "foldr" => 3,
+        _ => 2,
+    }
+}
+
+fn known_function(name: &str) -> Option<V> {
+    KNOWN_FUNCTIONS
+        .iter()
+        .find(|k| **k == name)
+        .map(|k| V::Known(k, Rc::new(Vec::new())))
 }
 
 /// What a name in scope stands for.
@@ -204,7 +248,7 @@ impl Interp<'_> {
                 self.lookup(&name, env)
                     .unwrap_or_else(|| match name.as_str() {
                         "true" | "false" | "null" => V::Leaf,
-                        _ => V::Unknown,
+                        _ => known_function(&name).unwrap_or(V::Unknown),
                     })
             }
             ast::Expr::Select(s) => {
@@ -218,6 +262,13 @@ impl Interp<'_> {
                 let mut cur = base;
                 for attr in path.attrs() {
                     let key = self.key(attr.syntax(), env);
+                    if let (V::Unknown, Key::Name(k), None) = (&cur, &key, s.default_expr())
+                        && let Some(f) = known_function(k)
+                    {
+                        // `nixpkgs.lib.genAttrs`, `flake-utils.lib.eachDefaultSystem`
+                        cur = f;
+                        continue;
+                    }
                     match select(&cur, &key) {
                         Some(v) => cur = v,
                         None => {
@@ -241,9 +292,7 @@ impl Interp<'_> {
                 }
                 V::Path(normalize(&env.dir.join(p.syntax().text().to_string())))
             }
-            ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => {
-                V::Unknown
-            }
+            ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => V::Unknown,
             ast::Expr::List(l) => {
                 let items: Vec<V> = l.items().map(|i| self.eval(i.syntax(), env)).collect();
                 V::List(Rc::new(items))
@@ -398,10 +447,7 @@ impl Interp<'_> {
                     let (Some(path), Some(value)) = (apv.attrpath(), apv.value()) else {
                         continue;
                     };
-                    let keys: Vec<Key> = path
-                        .attrs()
-                        .map(|a| self.key(a.syntax(), kenv))
-                        .collect();
+                    let keys: Vec<Key> = path.attrs().map(|a| self.key(a.syntax(), kenv)).collect();
                     if keys.is_empty() {
                         continue;
                     }
@@ -421,8 +467,7 @@ impl Interp<'_> {
                         .and_then(|f| f.expr())
                         .map(|e| self.eval(e.syntax(), venv));
                     for a in inh.attrs() {
-                        let Some(name) = static_attr_name(a.syntax()).map(|n| n.to_string())
-                        else {
+                        let Some(name) = static_attr_name(a.syntax()).map(|n| n.to_string()) else {
                             attrs.open = true;
                             continue;
                         };
@@ -485,22 +530,44 @@ impl Interp<'_> {
         }
     }
 
-    /// Apply a function value to argument thunks, one by one.
-    fn apply_value(&mut self, f: V, args: Vec<Thunk>) -> V {
+    /// Apply a function value to arguments, one by one.
+    fn apply_value(&mut self, f: V, args: Vec<Arg>) -> V {
         let mut cur = f;
         for a in args {
             cur = match cur {
-                V::Lambda(lam, lenv) => self.call_lambda(&lam, &lenv, a),
+                V::Lambda(lam, lenv) => {
+                    let t = match a {
+                        Arg::Expr(e, env) => Thunk::Expr(e, env),
+                        Arg::Val(v) => Thunk::Val(v),
+                    };
+                    self.call_lambda(&lam, &lenv, t)
+                }
+                V::Known(name, prev) => {
+                    let mut args = (*prev).clone();
+                    args.push(a);
+                    if args.len() < known_arity(name) {
+                        V::Known(name, Rc::new(args))
+                    } else {
+                        self.run_known(name, &args)
+                    }
+                }
                 _ => return V::Unknown,
             };
         }
         cur
     }
 
-    /// Apply a function expression to the per-system variable.
-    fn apply_to_sys(&mut self, f: &SyntaxNode, env: &Rc<Env>, arg: V) -> V {
-        let fv = self.eval(f, env);
-        self.apply_value(fv, vec![Thunk::Val(arg)])
+    fn arg_value(&mut self, a: &Arg) -> V {
+        match a {
+            Arg::Expr(e, env) => self.eval(e, env),
+            Arg::Val(v) => v.clone(),
+        }
+    }
+
+    /// Apply a function argument to one value.
+    fn call_with(&mut self, f: &Arg, arg: V) -> V {
+        let fv = self.arg_value(f);
+        self.apply_value(fv, vec![Arg::Val(arg)])
     }
 
     fn eval_apply(&mut self, node: &SyntaxNode, env: &Rc<Env>) -> V {
@@ -511,47 +578,25 @@ impl Interp<'_> {
             let (Some(f), Some(a)) = (app.lambda(), app.argument()) else {
                 return V::Unknown;
             };
-            args.push(a.syntax().clone());
+            args.push(Arg::Expr(a.syntax().clone(), env.clone()));
             head = f.syntax().clone();
         }
         args.reverse();
-        let head = crate::hir::strip_parens(&head);
-        let (name, lexical) = head_name(&head, env);
-        if !lexical && let Some(v) = self.known_function(name.as_deref(), &args, env) {
-            return v;
-        }
         let f = self.eval(&head, env);
-        if lexical
-            && !matches!(f, V::Lambda(..))
-            && let Some(v) = self.known_function(name.as_deref(), &args, env)
-        {
-            // An alias of a library function (`genAttrs = lib.genAttrs;`).
-            return v;
-        }
-        let thunks = args
-            .into_iter()
-            .map(|a| Thunk::Expr(a, env.clone()))
-            .collect();
-        self.apply_value(f, thunks)
+        self.apply_value(f, args)
     }
 
-    /// Functions from nixpkgs lib, flake-utils and builtins whose effect on
-    /// attribute names is known.
-    fn known_function(
-        &mut self,
-        name: Option<&str>,
-        args: &[SyntaxNode],
-        env: &Rc<Env>,
-    ) -> Option<V> {
-        let name = name?;
-        let last = args.last()?;
-        Some(match (name, args.len()) {
-            ("eachDefaultSystem" | "eachSystem", n) if n >= 1 => {
+    /// Run a library function whose effect on attribute names is known, with
+    /// exactly [`known_arity`] arguments.
+    fn run_known(&mut self, name: &'static str, args: &[Arg]) -> V {
+        match name {
+            "eachDefaultSystem" | "eachSystem" => {
                 // { k = v; } for one system becomes { k.<system> = v; }.
-                match self.apply_to_sys(last, env, V::Sys) {
+                let f = args.last().expect("arity");
+                match self.call_with(f, V::Sys) {
                     V::Attrs(body) => {
                         let mut out = Attrs {
-                            open: body.open,
+                            open: body.open || body.any.is_some(),
                             ..Attrs::default()
                         };
                         for (k, v) in &body.entries {
@@ -563,17 +608,15 @@ impl Interp<'_> {
                                 }),
                             );
                         }
-                        if body.any.is_some() {
-                            out.open = true;
-                        }
                         V::attrs(out)
                     }
                     _ => V::Unknown,
                 }
             }
-            ("genAttrs" | "eachSystemMap", 2) | ("eachDefaultSystemMap", 1) => {
+            "genAttrs" | "eachSystemMap" | "eachDefaultSystemMap" => {
+                let f = args.last().expect("arity");
                 let names = if args.len() == 2 {
-                    match self.eval(&args[0], env) {
+                    match self.arg_value(&args[0]) {
                         V::List(items) => items
                             .iter()
                             .map(|i| match i {
@@ -590,13 +633,13 @@ impl Interp<'_> {
                     Some(names) => {
                         let mut out = Attrs::default();
                         for n in names {
-                            let v = self.apply_to_sys(last, env, V::Str(n.clone()));
+                            let v = self.call_with(f, V::Str(n.clone()));
                             out.entries.insert(n, v);
                         }
                         V::attrs(out)
                     }
                     None => {
-                        let v = self.apply_to_sys(last, env, V::Sys);
+                        let v = self.call_with(f, V::Sys);
                         V::attrs(Attrs {
                             any: Some(v),
                             ..Attrs::default()
@@ -604,54 +647,51 @@ impl Interp<'_> {
                     }
                 }
             }
-            ("mapAttrs", 2) => match self.eval(&args[1], env) {
+            "mapAttrs" => match self.arg_value(&args[1]) {
                 V::Attrs(a) => V::attrs(Attrs {
-                    entries: a
-                        .entries
-                        .keys()
-                        .map(|k| (k.clone(), V::Unknown))
-                        .collect(),
+                    entries: a.entries.keys().map(|k| (k.clone(), V::Unknown)).collect(),
                     any: a.any.as_ref().map(|_| V::Unknown),
                     open: a.open,
                 }),
                 _ => V::Unknown,
             },
-            ("recursiveUpdate", 2) => {
-                let a = self.eval(&args[0], env);
-                let b = self.eval(&args[1], env);
-                union(&a, &b)
-            }
-            ("foldl'" | "foldl" | "foldr", 3) => {
-                let (fname, _) = head_name(&crate::hir::strip_parens(&args[0]), env);
-                if !matches!(
-                    fname.as_deref(),
-                    Some("recursiveUpdate" | "mergeAttrs" | "update")
-                ) {
-                    return None;
-                }
-                let init = self.eval(&args[1], env);
-                match self.eval(&args[2], env) {
-                    V::List(items) => {
-                        let mut acc = init;
-                        for i in items.iter() {
-                            acc = union(&acc, i);
-                        }
-                        acc
-                    }
-                    _ => V::Unknown,
+            "recursiveUpdate" | "mergeAttrs" => {
+                let a = self.arg_value(&args[0]);
+                let b = self.arg_value(&args[1]);
+                if name == "mergeAttrs" {
+                    update(&a, &b)
+                } else {
+                    union(&a, &b)
                 }
             }
-            ("import", n) if n >= 1 => {
-                let target = self.eval(&args[0], env);
-                let v = self.import(&target);
-                let rest = args[1..]
-                    .iter()
-                    .map(|a| Thunk::Expr(a.clone(), env.clone()))
-                    .collect();
-                self.apply_value(v, rest)
+            "foldl'" | "foldl" | "foldr" => {
+                let f = self.arg_value(&args[0]);
+                let init = self.arg_value(&args[1]);
+                let V::List(items) = self.arg_value(&args[2]) else {
+                    return V::Unknown;
+                };
+                let mut acc = init;
+                let order: Vec<&V> = if name == "foldr" {
+                    items.iter().rev().collect()
+                } else {
+                    items.iter().collect()
+                };
+                for item in order {
+                    let (x, y) = if name == "foldr" {
+                        (item.clone(), acc)
+                    } else {
+                        (acc, item.clone())
+                    };
+                    acc = self.apply_value(f.clone(), vec![Arg::Val(x), Arg::Val(y)]);
+                }
+                acc
             }
-            _ => return None,
-        })
+            "import" => {
+                let target = self.arg_value(&args[0]);
+                self.import(&target)
+            }
+            _ => V::Unknown,
+        }
     }
 
     fn import(&mut self, target: &V) -> V {
@@ -659,12 +699,10 @@ impl Interp<'_> {
             return V::Unknown;
         };
         let candidates = [p.clone(), p.join("default.nix")];
-        let Some(file) = candidates.iter().find_map(|c| {
-            self.project
-                .files
-                .iter()
-                .find(|f| normalize(&f.path) == *c)
-        }) else {
+        let Some(file) = candidates
+            .iter()
+            .find_map(|c| self.project.files.iter().find(|f| normalize(&f.path) == *c))
+        else {
             return V::Unknown;
         };
         let path = normalize(&file.path);
@@ -732,41 +770,6 @@ fn scope_vars(node: &SyntaxNode) -> HashMap<String, Thunk> {
         }
     }
     vars
-}
-
-/// The name a function head is known by (`genAttrs` for `nixpkgs.lib.genAttrs`),
-/// and whether it is a lexically bound variable (then it is applied as written).
-fn head_name(head: &SyntaxNode, env: &Rc<Env>) -> (Option<String>, bool) {
-    match head.kind() {
-        SyntaxKind::NODE_IDENT => {
-            let name = head.text().to_string();
-            let mut cur = Some(env.clone());
-            let mut bound = false;
-            while let Some(e) = cur {
-                if e.vars.contains_key(&name) {
-                    bound = true;
-                    break;
-                }
-                cur = e.parent.clone();
-            }
-            (Some(name), bound)
-        }
-        SyntaxKind::NODE_SELECT => {
-            let Some(sel) = ast::Select::cast(head.clone()) else {
-                return (None, false);
-            };
-            if sel.default_expr().is_some() {
-                return (None, false);
-            }
-            let last = sel
-                .attrpath()
-                .and_then(|p| p.attrs().last())
-                .and_then(|a| static_attr_name(a.syntax()))
-                .map(|n| n.to_string());
-            (last, false)
-        }
-        _ => (None, false),
-    }
 }
 
 /// `v.key`, `None` when `v` certainly has no such attribute; unknown parts

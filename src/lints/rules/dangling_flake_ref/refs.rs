@@ -30,6 +30,8 @@ pub struct FlakeRef {
     pub end: usize,
     /// The text after `#`.
     pub fragment: String,
+    /// The reference as written (`.#a`, `path:.#a`, `${self}#a`).
+    pub text: String,
     pub context: Context,
 }
 
@@ -46,7 +48,11 @@ const LOCAL_URLS: [&str; 8] = [
 ];
 
 fn is_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '(' | '=' | ',' | '[' | '{' | '>' | '<' | '|' | ';')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\'' | '`' | '(' | '=' | ',' | '[' | '{' | '>' | '<' | '|' | ';'
+        )
 }
 
 fn is_fragment_char(c: char) -> bool {
@@ -94,11 +100,33 @@ pub fn find_refs(text: &str, self_interps: &[(usize, usize)]) -> Vec<FlakeRef> {
             start,
             end: hash + 1 + len,
             fragment: fragment.to_string(),
+            text: text[start..hash + 1 + len].to_string(),
             context: context_before(text, start),
         });
     }
     out
 }
+
+const NIX_SUBCOMMANDS: [&str; 18] = [
+    "build",
+    "develop",
+    "print-dev-env",
+    "run",
+    "shell",
+    "eval",
+    "profile",
+    "path-info",
+    "copy",
+    "log",
+    "bundle",
+    "why-depends",
+    "edit",
+    "store",
+    "derivation",
+    "flake",
+    "search",
+    "repl",
+];
 
 /// The command the text before `at` (on its logical line) belongs to.
 pub fn context_before(text: &str, at: usize) -> Context {
@@ -145,7 +173,9 @@ pub fn context_before(text: &str, at: usize) -> Context {
             return Context::Develop;
         }
         if b == "nix" {
-            let sub = words[i + 1..].iter().find(|w| !w.starts_with('-'));
+            // The first known subcommand: option values (`--option x y`,
+            // `--extra-experimental-features 'nix-command flakes'`) are skipped.
+            let sub = words[i + 1..].iter().find(|w| NIX_SUBCOMMANDS.contains(w));
             return match sub.copied() {
                 Some("develop" | "print-dev-env") => Context::Develop,
                 Some("run") => Context::Run,
@@ -204,7 +234,10 @@ mod tests {
             frags("home-manager switch --flake .#me@host"),
             vec![("me@host".into(), Context::Home)]
         );
-        assert_eq!(frags("use flake .#dev"), vec![("dev".into(), Context::Develop)]);
+        assert_eq!(
+            frags("use flake .#dev"),
+            vec![("dev".into(), Context::Develop)]
+        );
         assert_eq!(
             frags("nix flake init -t .#basic"),
             vec![("basic".into(), Context::Template)]
