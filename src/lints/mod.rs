@@ -5,6 +5,8 @@
 //! One rule per file under `rules/`; the file's `//!` doc comment is the
 //! rule's user documentation (`nixfold explain NAME`).
 
+pub mod fixkit;
+pub mod index;
 pub mod rules;
 
 use std::path::{Path, PathBuf};
@@ -62,9 +64,31 @@ pub struct FileCx<'a> {
     pub project: &'a ProjectCx<'a>,
     /// Index of the file in `project.project.files`.
     pub file_index: usize,
+    /// Nodes by kind, built on first use and shared by all rules.
+    nodes: std::cell::OnceCell<index::NodeIndex>,
 }
 
-impl FileCx<'_> {
+impl<'a> FileCx<'a> {
+    pub fn new(file: &'a SourceFile, project: &'a ProjectCx<'a>, file_index: usize) -> Self {
+        FileCx {
+            file,
+            project,
+            file_index,
+            nodes: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The shared node index of this file (one tree walk for all rules).
+    pub fn index(&self) -> &index::NodeIndex {
+        self.nodes
+            .get_or_init(|| index::NodeIndex::build(self.file.parsed.syntax()))
+    }
+
+    /// All nodes of `kind` in this file, in document order.
+    pub fn nodes(&self, kind: crate::syntax::SyntaxKind) -> &[crate::syntax::SyntaxNode] {
+        self.index().nodes(kind)
+    }
+
     /// Whether this file is reachable from a flake output.
     pub fn reachable_from_flake(&self) -> bool {
         self.project.reach.is_reachable(self.file_index)
@@ -110,11 +134,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, file)| {
-            let cx = FileCx {
-                file,
-                project: &pcx,
-                file_index: i,
-            };
+            let cx = FileCx::new(file, &pcx, i);
             let mut out = Vec::new();
             for rule in &enabled {
                 rule.check_file(&cx, &mut out);
