@@ -118,6 +118,130 @@ pub fn replace_node(
     )
 }
 
+/// The range of `node` extended backwards over the whitespace before it (but
+/// not over comments), for deleting a node without leaving a blank gap.
+pub fn with_leading_whitespace(node: &SyntaxNode) -> TextRange {
+    let mut start = node.text_range().start();
+    let mut prev = node.first_token().and_then(|t| t.prev_token());
+    while let Some(t) = prev {
+        if t.kind() == SyntaxKind::TOKEN_WHITESPACE {
+            start = t.text_range().start();
+            prev = t.prev_token();
+        } else {
+            break;
+        }
+    }
+    TextRange::new(start, node.text_range().end())
+}
+
+/// The text of a node with whitespace and comments dropped, for comparing
+/// two expressions for syntactic equality.
+pub fn normalized_text(node: &SyntaxNode) -> String {
+    let mut s = String::new();
+    for el in node.descendants_with_tokens() {
+        if let rowan::NodeOrToken::Token(t) = el
+            && !t.kind().is_trivia()
+        {
+            if !s.is_empty() && would_glue(&s, t.text()) {
+                s.push(' ');
+            }
+            s.push_str(t.text());
+        }
+    }
+    s
+}
+
+/// Whether an identifier with this name occurs anywhere under `node`
+/// (a conservative "may refer to" test that needs no scope analysis).
+pub fn mentions_name(node: &SyntaxNode, name: &str) -> bool {
+    node.descendants_with_tokens().any(|el| {
+        matches!(el, rowan::NodeOrToken::Token(t)
+            if t.kind() == SyntaxKind::TOKEN_IDENT && t.text() == name)
+    })
+}
+
+/// Runs of consecutive bindings (children of an attribute set or `let`) that
+/// `classify` maps to the same key, for fixes that merge several bindings
+/// into one statement. Only whitespace may separate the members of a run. A
+/// binding with a comment right before it or after it on the same line (where
+/// suppression comments live) always forms a run of its own, so a merged fix
+/// never touches a binding whose finding was suppressed.
+pub fn binding_runs<T: PartialEq>(
+    parent: &SyntaxNode,
+    classify: impl Fn(&SyntaxNode) -> Option<T>,
+) -> Vec<Vec<(SyntaxNode, T)>> {
+    enum El<T> {
+        Entry(SyntaxNode, Option<T>),
+        Comment,
+        Newline,
+        Other,
+    }
+    let mut els: Vec<El<T>> = Vec::new();
+    for el in parent.children_with_tokens() {
+        match el {
+            rowan::NodeOrToken::Node(n)
+                if matches!(
+                    n.kind(),
+                    SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT
+                ) =>
+            {
+                let k = classify(&n);
+                els.push(El::Entry(n, k));
+            }
+            rowan::NodeOrToken::Node(_) => els.push(El::Other),
+            rowan::NodeOrToken::Token(t) => match t.kind() {
+                SyntaxKind::TOKEN_WHITESPACE => {
+                    if t.text().contains('\n') {
+                        els.push(El::Newline);
+                    }
+                }
+                SyntaxKind::TOKEN_COMMENT => els.push(El::Comment),
+                _ => els.push(El::Other),
+            },
+        }
+    }
+    let n = els.len();
+    let commented = |i: usize| -> bool {
+        // comment directly before (only whitespace between)
+        let mut j = i;
+        while j > 0 {
+            j -= 1;
+            match els[j] {
+                El::Newline => continue,
+                El::Comment => return true,
+                _ => break,
+            }
+        }
+        // comment after, on the same line
+        matches!(els.get(i + 1), Some(El::Comment))
+    };
+    let isolated: Vec<bool> = (0..n).map(commented).collect();
+    let mut runs: Vec<Vec<(SyntaxNode, T)>> = Vec::new();
+    let mut open = false;
+    for (i, el) in els.into_iter().enumerate() {
+        let isolated = isolated[i];
+        match el {
+            El::Entry(node, Some(key)) => {
+                let joins = open
+                    && !isolated
+                    && runs
+                        .last()
+                        .and_then(|r| r.last())
+                        .is_some_and(|(_, k)| *k == key);
+                if joins {
+                    runs.last_mut().expect("open run").push((node, key));
+                } else {
+                    runs.push(vec![(node, key)]);
+                }
+                open = !isolated;
+            }
+            El::Newline => {}
+            _ => open = false,
+        }
+    }
+    runs
+}
+
 // ---------------------------------------------------------------------------
 // Token gluing
 

@@ -5,11 +5,53 @@ use super::Rule;
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
+pub(crate) mod bool_comparison;
+mod bool_simplification;
+mod collapsible_let_in;
+mod deprecated_to_path;
+mod duplicated_formal;
+mod duplicated_key;
+mod dynamic_let;
+mod empty_inherit;
+mod empty_let_in;
+mod empty_list_concat;
+mod empty_pattern;
+mod eta_reduction;
+mod legacy_let_syntax;
+mod manual_inherit;
+mod manual_inherit_from;
+mod redundant_pattern_bind;
+mod repeated_keys;
 mod syntax_error;
+mod unquoted_uri;
+mod useless_has_attr;
+mod useless_parens;
 
 /// Every rule nixfold knows, in code order.
 pub fn all() -> &'static [&'static dyn Rule] {
     ALL
 }
 
-static ALL: &[&dyn Rule] = &[&syntax_error::RULE];
+static ALL: &[&dyn Rule] = &[
+    &syntax_error::RULE,
+    &deprecated_to_path::RULE,
+    &duplicated_key::RULE,
+    &duplicated_formal::RULE,
+    &dynamic_let::RULE,
+    &empty_let_in::RULE,
+    &empty_inherit::RULE,
+    &empty_list_concat::RULE,
+    &bool_comparison::RULE,
+    &manual_inherit::RULE,
+    &manual_inherit_from::RULE,
+    &legacy_let_syntax::RULE,
+    &collapsible_let_in::RULE,
+    &eta_reduction::RULE,
+    &useless_parens::RULE,
+    &empty_pattern::RULE,
+    &redundant_pattern_bind::RULE,
+    &unquoted_uri::RULE,
+    &bool_simplification::RULE,
+    &useless_has_attr::RULE,
+    &repeated_keys::RULE,
+];
