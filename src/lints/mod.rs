@@ -66,6 +66,7 @@ pub struct FileCx<'a> {
     pub file_index: usize,
     /// Nodes by kind, built on first use and shared by all rules.
     nodes: std::cell::OnceCell<index::NodeIndex>,
+    scopes: std::sync::OnceLock<crate::hir::Scopes>,
 }
 
 impl<'a> FileCx<'a> {
@@ -75,6 +76,7 @@ impl<'a> FileCx<'a> {
             project,
             file_index,
             nodes: std::cell::OnceCell::new(),
+            scopes: std::sync::OnceLock::new(),
         }
     }
 
@@ -87,6 +89,13 @@ impl<'a> FileCx<'a> {
     /// All nodes of `kind` in this file, in document order.
     pub fn nodes(&self, kind: crate::syntax::SyntaxKind) -> &[crate::syntax::SyntaxNode] {
         self.index().nodes(kind)
+    }
+
+    /// Scopes and name resolution of this file, computed on first use and
+    /// shared by every rule that asks.
+    pub fn scopes(&self) -> &crate::hir::Scopes {
+        self.scopes
+            .get_or_init(|| crate::hir::Scopes::from_parsed(&self.file.parsed))
     }
 
     /// Whether this file is reachable from a flake output.
