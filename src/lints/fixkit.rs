@@ -134,15 +134,21 @@ pub fn with_leading_whitespace(node: &SyntaxNode) -> TextRange {
     TextRange::new(start, node.text_range().end())
 }
 
-/// The text of a node with whitespace and comments dropped, for comparing
-/// two expressions for syntactic equality.
+/// The text of a node with whitespace and comments dropped (tokens joined
+/// by one space), for comparing two expressions for syntactic equality.
 pub fn normalized_text(node: &SyntaxNode) -> String {
+    normalized_range(node, node.text_range())
+}
+
+/// Like [`normalized_text`], for the tokens of `node` inside `range`.
+pub fn normalized_range(node: &SyntaxNode, range: TextRange) -> String {
     let mut s = String::new();
     for el in node.descendants_with_tokens() {
         if let rowan::NodeOrToken::Token(t) = el
             && !t.kind().is_trivia()
+            && range.contains_range(t.text_range())
         {
-            if !s.is_empty() && would_glue(&s, t.text()) {
+            if !s.is_empty() {
                 s.push(' ');
             }
             s.push_str(t.text());
@@ -242,11 +248,70 @@ pub fn binding_runs<T: PartialEq>(
     runs
 }
 
+/// The range to delete to remove one entry of a comma-separated pattern
+/// (`{ a, b ? 1, ... }`): the entry and the comma after it (with the space
+/// that follows), or, for the last entry, the comma before it.
+pub fn pattern_entry_removal(entry: &SyntaxNode) -> TextRange {
+    let non_trivia_next = |t: Option<SyntaxToken>| {
+        let mut t = t;
+        while let Some(tok) = &t {
+            if tok.kind().is_trivia() {
+                t = tok.next_token();
+            } else {
+                break;
+            }
+        }
+        t
+    };
+    let after = non_trivia_next(entry.last_token().and_then(|t| t.next_token()));
+    if let Some(comma) = after.filter(|t| t.kind() == SyntaxKind::TOKEN_COMMA) {
+        // up to the next token after the comma, keeping comments in place
+        let mut end = comma.text_range().end();
+        let mut t = comma.next_token();
+        while let Some(tok) = t {
+            if tok.kind() == SyntaxKind::TOKEN_WHITESPACE {
+                end = tok.text_range().end();
+                t = tok.next_token();
+            } else {
+                break;
+            }
+        }
+        return TextRange::new(entry.text_range().start(), end);
+    }
+    // last entry: take the preceding comma and the whitespace before the entry
+    let mut start = entry.text_range().start();
+    let mut t = entry.first_token().and_then(|t| t.prev_token());
+    while let Some(tok) = t {
+        match tok.kind() {
+            SyntaxKind::TOKEN_WHITESPACE => {
+                start = tok.text_range().start();
+                t = tok.prev_token();
+            }
+            SyntaxKind::TOKEN_COMMA => {
+                start = tok.text_range().start();
+                // and the whitespace before the comma
+                let mut p = tok.prev_token();
+                while let Some(w) = p {
+                    if w.kind() == SyntaxKind::TOKEN_WHITESPACE {
+                        start = w.text_range().start();
+                        p = w.prev_token();
+                    } else {
+                        break;
+                    }
+                }
+                break;
+            }
+            _ => break,
+        }
+    }
+    TextRange::new(start, entry.text_range().end())
+}
+
 // ---------------------------------------------------------------------------
 // Token gluing
 
 fn is_delimiter(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | ';' | ',' | '"')
+    c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | ';' | ',' | '"')
 }
 
 /// Whether `left` immediately followed by `right` could lex differently from
@@ -415,18 +480,8 @@ pub fn slot_limit(child: &SyntaxNode) -> Option<Prec> {
             }
         }
         NODE_SELECT => {
-            if first(&parent) {
-                // base: `(a.b or c).d` must keep its parentheses
-                if child.kind() == NODE_SELECT
-                    && ast::Select::cast(child.clone()).is_some_and(|s| s.or_token().is_some())
-                {
-                    return Some(Prec::Atom);
-                }
-                Prec::Select
-            } else {
-                // the `or` default
-                Prec::Select
-            }
+            // the base (see `fits` for `(a.b or c).d`), or the `or` default
+            Prec::Select
         }
         NODE_HAS_ATTR => Prec::Apply,
         NODE_UNARY_OP => Prec::Apply,
@@ -441,6 +496,22 @@ pub fn slot_limit(child: &SyntaxNode) -> Option<Prec> {
         }
         _ => return None,
     })
+}
+
+/// Whether expression `expr` can stand without parentheses in the place
+/// `slot` occupies in its parent.
+pub fn fits(expr: &SyntaxNode, slot: &SyntaxNode) -> bool {
+    let Some(limit) = slot_limit(slot) else {
+        return false;
+    };
+    if prec_of(expr) > limit {
+        return false;
+    }
+    // `(a.b or c).d` is not `a.b or c.d`
+    let is_select_base = slot.parent().is_some_and(|p| {
+        p.kind() == SyntaxKind::NODE_SELECT && p.children().next().as_ref() == Some(slot)
+    });
+    !(is_select_base && ast::Select::cast(expr.clone()).is_some_and(|s| s.or_token().is_some()))
 }
 
 /// Wrap `text` in parentheses unless an expression of strength `prec` fits in
@@ -766,6 +837,31 @@ mod tests {
             &r,
             &Edit::replace(whole, "[ # b\n /* a */ ]")
         ));
+    }
+
+    #[test]
+    fn pattern_entry_removal_ranges() {
+        let remove = |src: &str, name: &str| {
+            let r = root(src);
+            let e = r
+                .descendants()
+                .filter(|n| n.kind() == SyntaxKind::NODE_PAT_ENTRY)
+                .find(|n| n.first_token().unwrap().text() == name)
+                .unwrap();
+            let range = pattern_entry_removal(&e);
+            let mut s = src.to_string();
+            s.replace_range(usize::from(range.start())..usize::from(range.end()), "");
+            s
+        };
+        assert_eq!(remove("{ a, b, ... }: 1", "a"), "{ b, ... }: 1");
+        assert_eq!(remove("{ a, b }: 1", "b"), "{ a }: 1");
+        assert_eq!(remove("{ a }: 1", "a"), "{ }: 1");
+        assert_eq!(remove("{ a ? 1, b }: 1", "a"), "{ b }: 1");
+        assert_eq!(
+            remove("{\n  a,\n  b,\n  ...\n}: 1", "a"),
+            "{\n  b,\n  ...\n}: 1"
+        );
+        assert_eq!(remove("{ a\n, b\n, c\n}: 1", "c"), "{ a\n, b\n}: 1");
     }
 
     #[test]

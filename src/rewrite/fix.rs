@@ -243,6 +243,23 @@ fn fix_file(
     opts: &FixOptions,
     oracle: &dyn ValueOracle,
 ) -> Option<FileFix> {
+    fix_file_with(
+        file,
+        first,
+        &|next| recheck(root, next, config),
+        opts,
+        oracle,
+    )
+}
+
+/// The loop itself; `recheck` gives the diagnostics of a new version of the file.
+fn fix_file_with(
+    file: &SourceFile,
+    first: Vec<&Diagnostic>,
+    recheck: &dyn Fn(&SourceFile) -> Vec<Diagnostic>,
+    opts: &FixOptions,
+    oracle: &dyn ValueOracle,
+) -> Option<FileFix> {
     if !file.parsed.errors.is_empty() {
         return None;
     }
@@ -307,7 +324,7 @@ fn fix_file(
         for &i in &chosen {
             *result.applied.entry(candidates[i].0).or_default() += 1;
         }
-        pending = recheck(root, &next, config);
+        pending = recheck(&next);
         current = Some(next);
     }
     if result.refusal.is_none()
@@ -359,4 +376,188 @@ pub fn fix_text(
         applied: BTreeMap::new(),
         refusal: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Edit;
+    use crate::syntax::TextSize;
+
+    fn diag(file: &SourceFile, name: &'static str, fix: Fix) -> Diagnostic {
+        static META: RuleMeta = RuleMeta {
+            name: "test-rule",
+            code: "NF9999",
+            module: "",
+            category: Category::Style,
+            default_severity: Severity::Warning,
+            default_enabled: true,
+            summary: "",
+        };
+        let mut d = Diagnostic::new(&META, Severity::Warning, file, fix.edits[0].range, "x");
+        d.name = name;
+        d.with_fix(fix)
+    }
+
+    fn safe(edits: Vec<Edit>) -> Fix {
+        Fix {
+            message: "f".into(),
+            applicability: Applicability::Safe,
+            edits,
+        }
+    }
+
+    /// A checker that offers to replace every `old` by `new`.
+    fn replacing(old: &'static str, new: &'static str) -> impl Fn(&SourceFile) -> Vec<Diagnostic> {
+        move |f: &SourceFile| {
+            f.text
+                .match_indices(old)
+                .map(|(i, _)| {
+                    let start = TextSize::from(i as u32);
+                    let r = TextRange::new(start, start + TextSize::of(old));
+                    diag(f, "test-rule", safe(vec![Edit::replace(r, new)]))
+                })
+                .collect()
+        }
+    }
+
+    fn run(
+        text: &str,
+        check: &dyn Fn(&SourceFile) -> Vec<Diagnostic>,
+        opts: FixOptions,
+        oracle: &dyn ValueOracle,
+    ) -> FileFix {
+        let file = SourceFile::from_text("t.nix", text);
+        let first = check(&file);
+        fix_file_with(&file, first.iter().collect(), check, &opts, oracle).unwrap()
+    }
+
+    #[test]
+    fn applies_in_passes_until_nothing_is_left() {
+        // `aa` → `a`: overlapping occurrences wait for later passes
+        let r = run(
+            "[ aaaa ]",
+            &replacing("aa", "a"),
+            FixOptions::default(),
+            &NoOracle,
+        );
+        assert_eq!(r.refusal, None);
+        assert_eq!(r.fixed, "[ a ]");
+        assert!(r.passes >= 2, "{}", r.passes);
+        assert_eq!(r.applied["test-rule"], 3);
+    }
+
+    #[test]
+    fn non_convergence_leaves_the_file_alone() {
+        // `a` → `aa` forever
+        let r = run(
+            "[ a ]",
+            &replacing("a", "aa"),
+            FixOptions::default(),
+            &NoOracle,
+        );
+        assert!(matches!(
+            r.refusal,
+            Some(Refusal::NotConverged { passes: 20, .. })
+        ));
+        assert_eq!(r.fixed, "[ a ]");
+        assert_eq!(r.fix_count(), 0);
+        let d = r.refusal_diagnostic().unwrap();
+        assert_eq!(d.name, "fix-failed");
+        assert!(d.message.contains("20 passes"), "{}", d.message);
+    }
+
+    #[test]
+    fn a_pass_that_breaks_the_syntax_is_reverted() {
+        let r = run(
+            "{ a = 1; b = 2; }",
+            &replacing("b = 2;", "b = ;"),
+            FixOptions::default(),
+            &NoOracle,
+        );
+        assert!(
+            matches!(r.refusal, Some(Refusal::SyntaxError { pass: 1, .. })),
+            "{:?}",
+            r.refusal
+        );
+        assert_eq!(r.fixed, "{ a = 1; b = 2; }");
+        assert!(!r.changed());
+    }
+
+    #[test]
+    fn files_with_syntax_errors_are_not_fixed() {
+        let file = SourceFile::from_text("t.nix", "{ a = ; aa = 1; }");
+        let check = replacing("aa", "a");
+        let first = check(&file);
+        assert!(
+            fix_file_with(
+                &file,
+                first.iter().collect(),
+                &check,
+                &FixOptions::default(),
+                &NoOracle
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn comment_dropping_fixes_are_never_applied() {
+        let r = run(
+            "[ 1 /* keep */ 2 ]",
+            &replacing("1 /* keep */ 2", "3"),
+            FixOptions::default(),
+            &NoOracle,
+        );
+        assert_eq!(r.fixed, "[ 1 /* keep */ 2 ]");
+        assert_eq!(r.fix_count(), 0);
+    }
+
+    #[test]
+    fn unsafe_fixes_need_the_option() {
+        let check = |f: &SourceFile| -> Vec<Diagnostic> {
+            replacing("x", "y")(f)
+                .into_iter()
+                .map(|mut d| {
+                    d.fix.as_mut().unwrap().applicability = Applicability::Unsafe;
+                    d
+                })
+                .collect()
+        };
+        let r = run("[ x ]", &check, FixOptions::default(), &NoOracle);
+        assert_eq!(r.fixed, "[ x ]");
+        let opts = FixOptions {
+            unsafe_fixes: true,
+            ..FixOptions::default()
+        };
+        let r = run("[ x ]", &check, opts, &NoOracle);
+        assert_eq!(r.fixed, "[ y ]");
+    }
+
+    struct Always(ValueVerdict);
+    impl ValueOracle for Always {
+        fn compare(&self, _: &Path, _: &str, _: &str) -> ValueVerdict {
+            self.0.clone()
+        }
+    }
+
+    #[test]
+    fn a_changed_value_reverts_the_file() {
+        let oracle = Always(ValueVerdict::Changed("1 became 2".into()));
+        let r = run(
+            "[ 1 ]",
+            &replacing("1", "2"),
+            FixOptions::default(),
+            &oracle,
+        );
+        assert_eq!(r.refusal, Some(Refusal::ValueChanged("1 became 2".into())));
+        assert_eq!(r.fixed, "[ 1 ]");
+        let r = run(
+            "[ 1 ]",
+            &replacing("1", "2"),
+            FixOptions::default(),
+            &Always(ValueVerdict::Same),
+        );
+        assert_eq!(r.fixed, "[ 2 ]");
+    }
 }

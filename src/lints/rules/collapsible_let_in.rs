@@ -82,6 +82,39 @@ fn bound_names(l: &ast::LetIn) -> Option<Vec<String>> {
     Some(names)
 }
 
+/// The inner `let` when `outer`'s body is a `let` that can be merged into
+/// it without changing what any name refers to.
+fn mergeable(outer: &ast::LetIn) -> Option<ast::LetIn> {
+    let body = outer.body()?;
+    let inner = ast::LetIn::cast(body.syntax().clone())?;
+    if outer.entries().next().is_none() || inner.entries().next().is_none() {
+        return None; // empty-let-in's business
+    }
+    if outer
+        .syntax()
+        .children()
+        .any(|c| c.kind() == SyntaxKind::NODE_ERROR)
+        || inner
+            .syntax()
+            .children()
+            .any(|c| c.kind() == SyntaxKind::NODE_ERROR)
+    {
+        return None;
+    }
+    let outer_names = bound_names(outer)?;
+    let inner_names = bound_names(&inner)?;
+    let outer_set: HashSet<&str> = outer_names.iter().map(String::as_str).collect();
+    if inner_names.iter().any(|n| outer_set.contains(n.as_str())) {
+        return None;
+    }
+    let captured = outer.entries().any(|e| {
+        inner_names
+            .iter()
+            .any(|n| fixkit::mentions_name(e.syntax(), n))
+    });
+    (!captured).then_some(inner)
+}
+
 impl Rule for CollapsibleLetIn {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -93,46 +126,12 @@ impl Rule for CollapsibleLetIn {
             let Some(outer) = ast::LetIn::cast(node.clone()) else {
                 continue;
             };
-            let Some(body) = outer.body() else { continue };
-            let Some(inner) = ast::LetIn::cast(body.syntax().clone()) else {
+            let Some(inner) = mergeable(&outer) else {
                 continue;
             };
-            if outer.entries().next().is_none() || inner.entries().next().is_none() {
-                continue; // empty-let-in's business
-            }
-            if node.children().any(|c| c.kind() == SyntaxKind::NODE_ERROR)
-                || body
-                    .syntax()
-                    .children()
-                    .any(|c| c.kind() == SyntaxKind::NODE_ERROR)
-            {
-                continue;
-            }
-            let (Some(outer_names), Some(inner_names)) = (bound_names(&outer), bound_names(&inner))
-            else {
-                continue;
-            };
-            let outer_set: HashSet<&str> = outer_names.iter().map(String::as_str).collect();
-            if inner_names.iter().any(|n| outer_set.contains(n.as_str())) {
-                continue;
-            }
-            let captured = outer.entries().any(|e| {
-                inner_names
-                    .iter()
-                    .any(|n| fixkit::mentions_name(e.syntax(), n))
-            });
-            if captured {
-                continue;
-            }
             let (Some(in_tok), Some(inner_let)) = (outer.in_token(), inner.let_token()) else {
                 continue;
             };
-            let last_entry_end = outer
-                .entries()
-                .last()
-                .map(|e| e.syntax().text_range().end())
-                .unwrap_or(in_tok.text_range().start());
-            let removed = TextRange::new(last_entry_end, inner_let.text_range().end());
             let mut d = Diagnostic::new(
                 &META,
                 cx.project.config.severity(&META),
@@ -140,8 +139,22 @@ impl Rule for CollapsibleLetIn {
                 in_tok.text_range().cover(inner_let.text_range()),
                 "this `let` can be merged into the enclosing one",
             );
-            // whatever followed the inner `let` keeps its own spacing
-            if !fixkit::has_comments(root, removed)
+            // In a chain `let a in let b in let c in`, only the outermost
+            // mergeable pair is fixed per pass: the next pass re-checks the
+            // merged block against the next one (merging all pairs at once
+            // could capture names across more than two blocks).
+            let chain_head = node
+                .parent()
+                .and_then(ast::LetIn::cast)
+                .is_none_or(|p| mergeable(&p).is_none());
+            let last_entry_end = outer
+                .entries()
+                .last()
+                .map(|e| e.syntax().text_range().end())
+                .unwrap_or(in_tok.text_range().start());
+            let removed = TextRange::new(last_entry_end, inner_let.text_range().end());
+            if chain_head
+                && !fixkit::has_comments(root, removed)
                 && let Some(f) = fixkit::fix(
                     root,
                     "merge the two `let` blocks",

@@ -55,10 +55,10 @@ impl Rule for DuplicatedFormal {
                     Some((fixkit::ident_text(i.syntax())?, i.syntax().text_range()))
                 })
                 .collect();
-            if let Some(b) = pat.pat_bind().and_then(|b| b.ident()) {
-                if let Some(n) = fixkit::ident_text(b.syntax()) {
-                    names.push((n, b.syntax().text_range()));
-                }
+            if let Some(b) = pat.pat_bind().and_then(|b| b.ident())
+                && let Some(n) = fixkit::ident_text(b.syntax())
+            {
+                names.push((n, b.syntax().text_range()));
             }
             names.sort_by_key(|(_, r)| r.start());
             for (name, range) in names {

@@ -213,18 +213,8 @@ impl Rule for DuplicatedKey {
                 Tree::default().add_entries("", &l, &mut found, 0);
             }
         }
-        found.sort_by(|a, b| {
-            (
-                a.again.start(),
-                a.again.end(),
-                std::cmp::Reverse(a.path.len()),
-            )
-                .cmp(&(
-                    b.again.start(),
-                    b.again.end(),
-                    std::cmp::Reverse(b.path.len()),
-                ))
-        });
+        // one finding per duplicate, under the path of the innermost set
+        found.sort_by_key(|f| (f.again.start(), f.again.end(), f.path.len()));
         found.dedup_by_key(|f| f.again);
         for f in found {
             let first = cx.file.line_col(f.first.start());

@@ -53,9 +53,9 @@ impl Rule for EmptyInherit {
             };
             if inherit.attrs().next().is_some()
                 || node.children().any(|c| c.kind() == SyntaxKind::NODE_ERROR)
-                || !node
+                || node
                     .last_token()
-                    .is_some_and(|t| t.kind() == SyntaxKind::TOKEN_SEMICOLON)
+                    .is_none_or(|t| t.kind() != SyntaxKind::TOKEN_SEMICOLON)
             {
                 continue;
             }

@@ -68,6 +68,16 @@ fn manual_inherit_name(entry: &SyntaxNode) -> Option<String> {
     (fixkit::ident_text(value.syntax())? == name && name != "or").then_some(name)
 }
 
+/// An existing plain `inherit a b;`: its names as written.
+fn existing_inherit(entry: &SyntaxNode) -> Option<Vec<String>> {
+    let inherit = ast::Inherit::cast(entry.clone())?;
+    if inherit.from().is_some() || fixkit::has_comments(entry, entry.text_range()) {
+        return None;
+    }
+    let names: Vec<String> = inherit.attrs().map(|a| a.syntax().to_string()).collect();
+    (!names.is_empty()).then_some(names)
+}
+
 impl Rule for ManualInherit {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -79,11 +89,21 @@ impl Rule for ManualInherit {
             if ast::AttrSet::cast(set.clone()).is_none_or(|s| s.rec_token().is_some()) {
                 continue;
             }
-            // every binding in a run gets the fix for the whole run
-            for run in fixkit::binding_runs(set, |e| manual_inherit_name(e).map(|_| ())) {
+            // every binding in a run gets the fix for the whole run; a plain
+            // `inherit` next to the bindings joins the merged statement
+            let runs = fixkit::binding_runs(set, |e| {
+                (manual_inherit_name(e).is_some() || existing_inherit(e).is_some()).then_some(())
+            });
+            for run in runs {
+                if run.iter().all(|(n, _)| manual_inherit_name(n).is_none()) {
+                    continue;
+                }
                 let names: Vec<String> = run
                     .iter()
-                    .filter_map(|(n, _)| manual_inherit_name(n))
+                    .flat_map(|(n, _)| match manual_inherit_name(n) {
+                        Some(name) => vec![name],
+                        None => existing_inherit(n).unwrap_or_default(),
+                    })
                     .collect();
                 let range = TextRange::new(
                     run[0].0.text_range().start(),
@@ -96,7 +116,10 @@ impl Rule for ManualInherit {
                     Applicability::Safe,
                     vec![Edit::replace(range, replacement.clone())],
                 );
-                for ((node, _), name) in run.iter().zip(&names) {
+                for (node, _) in &run {
+                    let Some(name) = manual_inherit_name(node) else {
+                        continue;
+                    };
                     let mut d = Diagnostic::new(
                         &META,
                         cx.project.config.severity(&META),

@@ -92,12 +92,33 @@ fn manual_inherit_from(entry: &SyntaxNode, text: &str) -> Option<(String, String
     if fixkit::has_comments(entry, TextRange::new(start, end)) {
         return None;
     }
-    let mut norm = fixkit::normalized_text(base.syntax());
-    for a in &path[..path.len() - 1] {
-        norm.push('.');
-        norm.push_str(&fixkit::normalized_text(a.syntax()));
-    }
+    let norm = fixkit::normalized_range(select.syntax(), TextRange::new(start, end));
     Some((name, from_text, norm))
+}
+
+/// An existing `inherit (x) a b;`: the normalized `x` and the names as written.
+fn existing_inherit_from(entry: &SyntaxNode) -> Option<(String, Vec<String>)> {
+    let inherit = ast::Inherit::cast(entry.clone())?;
+    let from = inherit.from()?.expr()?;
+    let names: Vec<String> = inherit.attrs().map(|a| a.syntax().to_string()).collect();
+    if names.is_empty() || fixkit::has_comments(entry, entry.text_range()) {
+        return None;
+    }
+    Some((fixkit::normalized_text(from.syntax()), names))
+}
+
+enum Member {
+    /// `a = x.a;` (name, `x` as written)
+    Manual(String, String),
+    /// `inherit (x) a b;` already there
+    Existing(Vec<String>),
+}
+
+fn member(entry: &SyntaxNode, text: &str) -> Option<(Member, String)> {
+    if let Some((name, from, norm)) = manual_inherit_from(entry, text) {
+        return Some((Member::Manual(name, from), norm));
+    }
+    existing_inherit_from(entry).map(|(norm, names)| (Member::Existing(names), norm))
 }
 
 impl Rule for ManualInheritFrom {
@@ -114,18 +135,28 @@ impl Rule for ManualInheritFrom {
             .chain(cx.nodes(SyntaxKind::NODE_LET_IN))
             .chain(cx.nodes(SyntaxKind::NODE_LEGACY_LET));
         for parent in parents {
-            let runs =
-                fixkit::binding_runs(parent, |e| manual_inherit_from(e, text).map(|(_, _, n)| n));
+            let runs = fixkit::binding_runs(parent, |e| member(e, text).map(|(_, n)| n));
             for run in runs {
-                let items: Vec<(String, String)> = run
+                let members: Vec<(SyntaxNode, Member)> = run
                     .iter()
-                    .filter_map(|(n, _)| manual_inherit_from(n, text).map(|(a, f, _)| (a, f)))
+                    .filter_map(|(n, _)| member(n, text).map(|(m, _)| (n.clone(), m)))
                     .collect();
-                if items.len() != run.len() {
+                if members.len() != run.len() {
                     continue;
                 }
-                let from = items[0].1.trim().to_string();
-                let names: Vec<&str> = items.iter().map(|(a, _)| a.as_str()).collect();
+                let from = members.iter().find_map(|(_, m)| match m {
+                    Member::Manual(_, f) => Some(f.trim().to_string()),
+                    Member::Existing(_) => None,
+                });
+                // runs of existing `inherit`s alone are not findings
+                let Some(from) = from else { continue };
+                let names: Vec<&str> = members
+                    .iter()
+                    .flat_map(|(_, m)| match m {
+                        Member::Manual(n, _) => vec![n.as_str()],
+                        Member::Existing(ns) => ns.iter().map(String::as_str).collect(),
+                    })
+                    .collect();
                 let range = TextRange::new(
                     run[0].0.text_range().start(),
                     run[run.len() - 1].0.text_range().end(),
@@ -137,7 +168,8 @@ impl Rule for ManualInheritFrom {
                     Applicability::Safe,
                     vec![Edit::replace(range, replacement.clone())],
                 );
-                for ((node, _), name) in run.iter().zip(&names) {
+                for (node, m) in &members {
+                    let Member::Manual(name, _) = m else { continue };
                     let mut d = Diagnostic::new(
                         &META,
                         cx.project.config.severity(&META),

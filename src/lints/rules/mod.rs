@@ -23,7 +23,13 @@ mod manual_inherit_from;
 mod redundant_pattern_bind;
 mod repeated_keys;
 mod syntax_error;
+mod undefined_name;
 mod unquoted_uri;
+mod unused_formal;
+mod unused_lambda_arg;
+mod unused_let_binding;
+mod unused_rec;
+mod unused_with;
 mod useless_has_attr;
 mod useless_parens;
 
@@ -34,10 +40,16 @@ pub fn all() -> &'static [&'static dyn Rule] {
 
 static ALL: &[&dyn Rule] = &[
     &syntax_error::RULE,
+    &undefined_name::RULE,
     &deprecated_to_path::RULE,
     &duplicated_key::RULE,
     &duplicated_formal::RULE,
     &dynamic_let::RULE,
+    &unused_let_binding::RULE,
+    &unused_formal::RULE,
+    &unused_lambda_arg::RULE,
+    &unused_with::RULE,
+    &unused_rec::RULE,
     &empty_let_in::RULE,
     &empty_inherit::RULE,
     &empty_list_concat::RULE,

@@ -69,19 +69,16 @@ impl Rule for UselessParens {
                 continue;
             };
             if inner.kind() == SyntaxKind::NODE_ERROR
-                || !node
+                || node
                     .last_token()
-                    .is_some_and(|t| t.kind() == SyntaxKind::TOKEN_R_PAREN)
+                    .is_none_or(|t| t.kind() != SyntaxKind::TOKEN_R_PAREN)
             {
                 continue;
             }
-            let Some(limit) = fixkit::slot_limit(node) else {
-                continue;
-            };
-            let prec = fixkit::prec_of(&inner);
-            if prec > limit {
+            if !fixkit::fits(&inner, node) {
                 continue;
             }
+            let prec = fixkit::prec_of(&inner);
             let parent_kind = node.parent().map(|p| p.kind());
             let operand_slot = matches!(
                 parent_kind,
