@@ -17,6 +17,8 @@
 //! is only applied by `--unsafe-fixes`: whether to list them is a
 //! convention, not a defect.
 //!
+//! The same holds for `self` in the `outputs` function of a `flake.nix`.
+//!
 //! Names starting with `_` are never reported.
 //!
 //! ### Fix
@@ -57,6 +59,30 @@ pub static META: RuleMeta = RuleMeta {
     summary: "name in a function's argument pattern that the body never uses",
 };
 
+/// Whether the lambda is the `outputs` function of a `flake.nix`.
+fn is_flake_outputs(cx: &FileCx<'_>, lambda: &ast::Lambda) -> bool {
+    if cx.file.path.file_name().is_none_or(|n| n != "flake.nix") {
+        return false;
+    }
+    let Some(kv) = lambda.syntax().parent().and_then(ast::AttrpathValue::cast) else {
+        return false;
+    };
+    let top_level = kv
+        .syntax()
+        .parent()
+        .and_then(|set| set.parent())
+        .is_some_and(|p| p.kind() == SyntaxKind::NODE_ROOT);
+    top_level
+        && kv
+            .attrpath()
+            .map(|p| {
+                p.attrs()
+                    .filter_map(|a| fixkit::static_attr_name(&a))
+                    .collect::<Vec<_>>()
+            })
+            .is_some_and(|p| p == ["outputs"])
+}
+
 impl Rule for UnusedFormal {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -92,7 +118,8 @@ impl Rule for UnusedFormal {
                 continue;
             }
             let module_arg =
-                fixkit::MODULE_ARGS.contains(&name) && open && fixkit::is_module_lambda(&lambda);
+                (fixkit::MODULE_ARGS.contains(&name) && open && fixkit::is_module_lambda(&lambda))
+                    || (name == "self" && is_flake_outputs(cx, &lambda));
             let severity = if module_arg {
                 Severity::Info
             } else {
@@ -107,7 +134,7 @@ impl Rule for UnusedFormal {
             );
             if module_arg {
                 d = d.with_note(
-                    "a module argument: listing it is conventional, so only `--unsafe-fixes` removes it",
+                    "a conventional argument (module argument or flake `self`): only `--unsafe-fixes` removes it",
                 );
             }
             if changes_arguments {
