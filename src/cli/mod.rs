@@ -2,7 +2,9 @@
 //! and output formats.
 
 mod check;
+mod init;
 pub mod render;
+mod variants;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +28,11 @@ pub struct Cli {
 pub enum Command {
     /// Lint Nix files (default path: the current directory).
     Check(check::CheckArgs),
+    /// Show the environment variables a configuration reads, their domains,
+    /// the outputs that depend on them and the variant matrix.
+    Variants(variants::VariantsArgs),
+    /// Write a proposed nixfold.toml declaring the variants the tree builds.
+    Init(init::InitArgs),
     /// List every rule.
     Rules,
     /// Print a rule's documentation.
@@ -65,6 +72,8 @@ fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Variants(args) => variants::run(args),
+        Command::Init(args) => init::run(args),
         Command::Rules => {
             for r in crate::lints::rules::all() {
                 let m = r.meta();

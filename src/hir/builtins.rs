@@ -551,3 +551,108 @@ impl<'a> Resolver<'a> {
         }
     }
 }
+
+/// Whether a use of `builtins.NAME` at `expr` only happens when the
+/// attribute exists, the idiom that stays correct under pure evaluation
+/// (where `currentSystem` and `currentTime` are missing):
+///
+/// - `builtins.NAME or default` (the use itself has an `or` default);
+/// - in the `then` branch of `if builtins ? NAME then ... else ...` (also
+///   when the condition is `builtins ? NAME && ...`), or in the `else`
+///   branch of `if !(builtins ? NAME) then ... else ...`;
+/// - right of `builtins ? NAME && ...`.
+///
+/// `builtins` may be spelled through any alias the resolver sees.
+pub fn is_presence_guarded(scopes: &Scopes, expr: &SyntaxNode, name: &str) -> bool {
+    if expr.kind() == NODE_SELECT
+        && expr
+            .children_with_tokens()
+            .any(|c| c.kind() == SyntaxKind::TOKEN_OR)
+    {
+        return true;
+    }
+    let mut child = expr.clone();
+    while let Some(parent) = child.parent() {
+        match parent.kind() {
+            NODE_IF_ELSE => {
+                let mut parts = parent.children();
+                let (cond, then, other) = (parts.next(), parts.next(), parts.next());
+                if let Some(cond) = cond {
+                    if then.as_ref() == Some(&child) && guard_holds(scopes, &cond, name, true) {
+                        return true;
+                    }
+                    if other.as_ref() == Some(&child) && guard_holds(scopes, &cond, name, false) {
+                        return true;
+                    }
+                }
+            }
+            NODE_BIN_OP if bin_op(&parent) == Some(SyntaxKind::TOKEN_AND_AND) => {
+                let mut parts = parent.children();
+                if let (Some(lhs), Some(rhs)) = (parts.next(), parts.next())
+                    && rhs == child
+                    && guard_holds(scopes, &lhs, name, true)
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        child = parent;
+    }
+    false
+}
+
+fn bin_op(node: &SyntaxNode) -> Option<SyntaxKind> {
+    node.children_with_tokens()
+        .filter_map(|c| c.into_token())
+        .map(|t| t.kind())
+        .find(|k| !k.is_trivia())
+}
+
+/// Whether `cond` being `expected` implies that `builtins ? name` is true.
+fn guard_holds(scopes: &Scopes, cond: &SyntaxNode, name: &str, expected: bool) -> bool {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+        let cond = strip_parens(cond);
+        match cond.kind() {
+            NODE_HAS_ATTR if expected => {
+                let mut parts = cond.children();
+                let (Some(set), Some(path)) = (parts.next(), parts.next()) else {
+                    return false;
+                };
+                let single = path.children().count() == 1;
+                single
+                    && path
+                        .first_child()
+                        .is_some_and(|a| super::names::attr_is(&a, name))
+                    && builtin_ref(scopes, &set).is_some_and(|b| b.name == "builtins")
+            }
+            NODE_UNARY_OP => {
+                let not = cond
+                    .children_with_tokens()
+                    .any(|c| c.kind() == SyntaxKind::TOKEN_INVERT);
+                not && cond
+                    .first_child()
+                    .is_some_and(|inner| guard_holds(scopes, &inner, name, !expected))
+            }
+            NODE_BIN_OP => {
+                let op = bin_op(&cond);
+                let mut parts = cond.children();
+                let (Some(l), Some(r)) = (parts.next(), parts.next()) else {
+                    return false;
+                };
+                match (op, expected) {
+                    // a && b true => both true
+                    (Some(SyntaxKind::TOKEN_AND_AND), true) => {
+                        guard_holds(scopes, &l, name, true) || guard_holds(scopes, &r, name, true)
+                    }
+                    // a || b false => both false
+                    (Some(SyntaxKind::TOKEN_OR_OR), false) => {
+                        guard_holds(scopes, &l, name, false) || guard_holds(scopes, &r, name, false)
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    })
+}

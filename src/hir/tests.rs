@@ -487,3 +487,65 @@ fn values_passed_and_calls_with_args() {
     assert_eq!(find_builtin_uses(&s, "fetchurl").count(), 1);
     assert_eq!(find_builtin_uses(&s, "getEnv").count(), 0);
 }
+
+#[test]
+fn presence_guards() {
+    let guarded = |src: &str| -> Vec<bool> {
+        let (p, s) = build(src);
+        let root = p.syntax();
+        s.builtin_uses()
+            .iter()
+            .filter(|u| u.name == "currentSystem")
+            .map(|u| is_presence_guarded(&s, &u.expr.to_node(&root), "currentSystem"))
+            .collect()
+    };
+    assert_eq!(
+        guarded("if builtins ? currentSystem then builtins.currentSystem else \"x\""),
+        [true]
+    );
+    assert_eq!(
+        guarded("builtins.currentSystem or \"x86_64-linux\""),
+        [true]
+    );
+    assert_eq!(
+        guarded("if !(builtins ? currentSystem) then \"x\" else { s = builtins.currentSystem; }"),
+        [true]
+    );
+    assert_eq!(
+        guarded(
+            "let b = builtins; in if b ? currentSystem && true then [ b.currentSystem ] else [ ]"
+        ),
+        [true]
+    );
+    assert_eq!(
+        guarded("builtins ? currentSystem && builtins.currentSystem == \"x\""),
+        [true]
+    );
+    assert_eq!(
+        guarded("if !(builtins ? currentSystem) || false then \"x\" else __currentSystem"),
+        [true]
+    );
+    // not guards
+    assert_eq!(guarded("builtins.currentSystem"), [false]);
+    assert_eq!(
+        guarded("if builtins ? currentSystem then \"x\" else builtins.currentSystem"),
+        [false]
+    );
+    assert_eq!(
+        guarded("if builtins ? currentTime then builtins.currentSystem else \"x\""),
+        [false]
+    );
+    assert_eq!(
+        guarded("if pkgs ? currentSystem then builtins.currentSystem else \"x\""),
+        [false]
+    );
+    assert_eq!(
+        guarded("if builtins ? currentSystem || true then builtins.currentSystem else \"x\""),
+        [false]
+    );
+    // a function built in the guarded branch only exists when the guard held
+    assert_eq!(
+        guarded("if builtins ? currentSystem then (x: builtins.currentSystem) else null"),
+        [true]
+    );
+}

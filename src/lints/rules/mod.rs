@@ -5,9 +5,11 @@ use super::Rule;
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
+mod absolute_path;
 pub(crate) mod bool_comparison;
 mod bool_simplification;
 mod collapsible_let_in;
+mod dangling_flake_ref;
 mod deprecated_to_path;
 mod duplicated_formal;
 mod duplicated_key;
@@ -17,13 +19,20 @@ mod empty_let_in;
 mod empty_list_concat;
 mod empty_pattern;
 mod eta_reduction;
+mod impure_current_system;
+mod impure_current_time;
+mod impure_getenv;
+mod impure_store_path;
+mod invalid_hash;
 mod legacy_let_syntax;
 mod manual_inherit;
 mod manual_inherit_from;
 mod redundant_pattern_bind;
 mod repeated_keys;
+mod search_path_lookup;
 mod syntax_error;
 mod undefined_name;
+mod unpinned_fetch;
 mod unquoted_uri;
 mod unused_formal;
 mod unused_lambda_arg;
@@ -40,6 +49,15 @@ pub fn all() -> &'static [&'static dyn Rule] {
 
 static ALL: &[&dyn Rule] = &[
     &syntax_error::RULE,
+    &impure_getenv::RULE,
+    &impure_current_system::RULE,
+    &impure_current_time::RULE,
+    &search_path_lookup::RULE,
+    &unpinned_fetch::RULE,
+    &impure_store_path::RULE,
+    &absolute_path::RULE,
+    &invalid_hash::RULE,
+    &dangling_flake_ref::RULE,
     &undefined_name::RULE,
     &deprecated_to_path::RULE,
     &duplicated_key::RULE,
