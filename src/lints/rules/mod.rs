@@ -5,13 +5,16 @@ use super::Rule;
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
+mod env_in_imports;
 mod impure_current_system;
 mod impure_current_time;
 mod impure_getenv;
 mod impure_store_path;
 mod search_path_lookup;
 mod syntax_error;
+mod unknown_variant_value;
 mod unpinned_fetch;
+mod unreachable_variant_branch;
 
 /// Every rule nixfold knows, in code order.
 pub fn all() -> &'static [&'static dyn Rule] {
@@ -26,4 +29,7 @@ static ALL: &[&dyn Rule] = &[
     &search_path_lookup::RULE,
     &unpinned_fetch::RULE,
     &impure_store_path::RULE,
+    &unknown_variant_value::RULE,
+    &unreachable_variant_branch::RULE,
+    &env_in_imports::RULE,
 ];
