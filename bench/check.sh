@@ -15,7 +15,8 @@
 #             `cargo install deadnix --locked`)
 #
 # Prints hyperfine's table and the ratios nixfold/deadnix and statix/deadnix
-# of the mean wall times; the raw numbers are kept in $TREE/../bench.json.
+# of the mean wall times (and of user+system CPU time, which is steadier on a
+# busy machine); the raw numbers are kept in $TREE/../bench.json.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -83,12 +84,15 @@ hyperfine --ignore-failure --warmup 2 --runs "$runs" --export-json "$work/bench.
 python3 - "$work/bench.json" <<'PY'
 import json, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-base = results["deadnix"]["mean"]
+base = results["deadnix"]
+cpu = lambda r: r["user"] + r["system"]
 print()
 for name in ("nixfold", "statix"):
     if name in results:
         r = results[name]
-        print(f"{name}/deadnix = {r['mean'] / base:.2f}  "
-              f"({r['mean'] * 1000:.1f} ms ± {r['stddev'] * 1000:.1f} vs {base * 1000:.1f} ms)")
+        print(f"{name}/deadnix = {r['mean'] / base['mean']:.2f} wall "
+              f"({r['mean'] * 1000:.0f} ms ± {r['stddev'] * 1000:.0f} vs {base['mean'] * 1000:.0f} ms), "
+              f"{cpu(r) / cpu(base):.2f} CPU (user+system "
+              f"{cpu(r) * 1000:.0f} ms vs {cpu(base) * 1000:.0f} ms)")
 PY
 echo "raw results: $work/bench.json"

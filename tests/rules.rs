@@ -66,7 +66,7 @@ fn rule_fixtures() {
         config.check.select = Some(vec![name.clone()]);
         let diags = nixfold::lints::check(&project, &config);
         let mut saw_fires = false;
-        // Nix files, and the scripts and docs some rules read.
+        // Nix files and the scripts/docs some rules read follow the same naming.
         let paths = project
             .files
             .iter()
@@ -76,6 +76,7 @@ fn rule_fixtures() {
             let fname = path.file_name().unwrap().to_str().unwrap();
             let count = diags.iter().filter(|d| &d.path == path).count();
             if fname.starts_with("fires") {
+                // Rules about scripts, docs or nixfold.toml may fire only there.
                 saw_fires = true;
                 assert!(count > 0, "{name}: {} must fire", path.display());
             } else if fname.starts_with("ok") {
@@ -88,7 +89,7 @@ fn rule_fixtures() {
                 );
             }
         }
-        assert!(saw_fires, "{name}: fixture has no fires*.nix");
+        assert!(saw_fires, "{name}: fixture has no fires* file");
         insta::assert_snapshot!(format!("rule__{name}"), render(&dir, &diags));
     }
 }
