@@ -18,6 +18,7 @@ mod empty_inherit;
 mod empty_let_in;
 mod empty_list_concat;
 mod empty_pattern;
+mod env_in_imports;
 mod eta_reduction;
 mod impure_current_system;
 mod impure_current_time;
@@ -32,8 +33,10 @@ mod repeated_keys;
 mod search_path_lookup;
 mod syntax_error;
 mod undefined_name;
+mod unknown_variant_value;
 mod unpinned_fetch;
 mod unquoted_uri;
+mod unreachable_variant_branch;
 mod unused_formal;
 mod unused_lambda_arg;
 mod unused_let_binding;
@@ -84,4 +87,7 @@ static ALL: &[&dyn Rule] = &[
     &bool_simplification::RULE,
     &useless_has_attr::RULE,
     &repeated_keys::RULE,
+    &unknown_variant_value::RULE,
+    &unreachable_variant_branch::RULE,
+    &env_in_imports::RULE,
 ];
