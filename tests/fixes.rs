@@ -2,7 +2,8 @@
 //! (`tests/fixtures/rules/<rule>/`) is run through the fix loop with only that
 //! rule enabled and unsafe fixes allowed. The loop must converge, the fixed
 //! text must parse, a second run must change nothing, and the fixed texts are
-//! snapshotted (`tests/snapshots/fixes__fix__<rule>.snap`).
+//! snapshotted (`tests/snapshots/fixes__fix__<rule>.snap`, for rules whose
+//! fixtures get fixed at all).
 
 use std::path::PathBuf;
 
@@ -74,9 +75,10 @@ fn fixed_fixtures() {
                 }
             }
         }
-        if snap.is_empty() {
-            snap.push_str("(no fixes)\n");
+        // rules without fixes need no snapshot (so adding such a rule does
+        // not touch this test)
+        if !snap.is_empty() {
+            insta::assert_snapshot!(format!("fix__{name}"), snap);
         }
-        insta::assert_snapshot!(format!("fix__{name}"), snap);
     }
 }
