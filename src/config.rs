@@ -1,5 +1,6 @@
 //! `nixfold.toml`: rule selection, excludes, and (for variants) the declared matrix.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -12,6 +13,27 @@ use crate::lints::RuleMeta;
 pub struct Config {
     #[serde(default)]
     pub check: CheckConfig,
+    /// Name of the parameter that carries the variant after migration
+    /// (default `variant`).
+    #[serde(default)]
+    pub param: Option<String>,
+    /// The declared variant matrix (`[[variants]]`); the default variant
+    /// (every variable unset) always exists and is not listed.
+    #[serde(default)]
+    pub variants: Vec<VariantDecl>,
+}
+
+/// One `[[variants]]` entry of nixfold.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantDecl {
+    /// The output the variant is made from, e.g. `packages.x86_64-linux.container`.
+    pub output: String,
+    /// The generated output's name (same category as `output`).
+    pub name: String,
+    /// Environment of the variant; variables not listed are "".
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -61,5 +83,31 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_table_and_param() {
+        let c: Config = toml::from_str(
+            r#"
+param = "flavour"
+[[variants]]
+output = "packages.x86_64-linux.container"
+name = "container-full"
+env = { NIXOS_CONTAINER = "1", NIXOS_PACKAGES = "full" }
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.param.as_deref(), Some("flavour"));
+        assert_eq!(c.variants.len(), 1);
+        assert_eq!(c.variants[0].env["NIXOS_PACKAGES"], "full");
+        assert!(
+            toml::from_str::<Config>("[[variants]]\noutput = \"a\"\nname = \"b\"\nextra = 1\n")
+                .is_err()
+        );
     }
 }

@@ -62,9 +62,26 @@ pub struct FileCx<'a> {
     pub project: &'a ProjectCx<'a>,
     /// Index of the file in `project.project.files`.
     pub file_index: usize,
+    scopes: std::sync::OnceLock<crate::hir::Scopes>,
 }
 
-impl FileCx<'_> {
+impl<'a> FileCx<'a> {
+    pub fn new(file: &'a SourceFile, project: &'a ProjectCx<'a>, file_index: usize) -> Self {
+        FileCx {
+            file,
+            project,
+            file_index,
+            scopes: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Scopes and name resolution of this file, computed on first use and
+    /// shared by every rule that asks.
+    pub fn scopes(&self) -> &crate::hir::Scopes {
+        self.scopes
+            .get_or_init(|| crate::hir::Scopes::from_parsed(&self.file.parsed))
+    }
+
     /// Whether this file is reachable from a flake output.
     pub fn reachable_from_flake(&self) -> bool {
         self.project.reach.is_reachable(self.file_index)
@@ -76,6 +93,17 @@ pub struct ProjectCx<'a> {
     pub project: &'a Project,
     pub config: &'a Config,
     pub reach: crate::analysis::reach::Reachability,
+    /// The variant analysis, computed on first use (see [`ProjectCx::variants`]).
+    pub variants: std::sync::OnceLock<crate::analysis::variants::VariantAnalysis>,
+}
+
+impl ProjectCx<'_> {
+    /// The variant analysis of the project (environment reads, domains,
+    /// outputs, declared variants), computed once and shared by rules.
+    pub fn variants(&self) -> &crate::analysis::variants::VariantAnalysis {
+        self.variants
+            .get_or_init(|| crate::analysis::variants::analyse(self.project, self.config))
+    }
 }
 
 /// A lint rule. Implement one or both of the check methods.
@@ -99,6 +127,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         project,
         config,
         reach,
+        variants: std::sync::OnceLock::new(),
     };
     let enabled: Vec<&'static dyn Rule> = rules::all()
         .iter()
@@ -110,11 +139,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, file)| {
-            let cx = FileCx {
-                file,
-                project: &pcx,
-                file_index: i,
-            };
+            let cx = FileCx::new(file, &pcx, i);
             let mut out = Vec::new();
             for rule in &enabled {
                 rule.check_file(&cx, &mut out);

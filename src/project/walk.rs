@@ -22,8 +22,8 @@ pub fn walk(
         .follow_links(false)
         .sort_by_file_name()
         .into_iter();
-    let mut it = it.filter_entry(|e| e.file_name() != ".git" && !exclude(e.path()));
-    while let Some(entry) = it.next() {
+    let it = it.filter_entry(|e| e.file_name() != ".git" && !exclude(e.path()));
+    for entry in it {
         match entry {
             Ok(e) => {
                 if e.file_type().is_file() {

@@ -1,0 +1,17 @@
+# lib.nixosSystem for the stub nixpkgs: evaluates NixOS modules with the stub
+# module system, the base module below and the stub package set.
+{ lib }:
+
+{ modules, system ? null, specialArgs ? { }, ... }:
+
+let
+  eval = lib.evalModules {
+    class = "nixos";
+    specialArgs = { modulesPath = toString ./modules; } // specialArgs;
+    modules =
+      [ ./base.nix ]
+      ++ lib.optional (system != null) { _file = "<nixosSystem>"; nixpkgs.system = lib.mkDefault system; }
+      ++ modules;
+  };
+in
+eval // { pkgs = eval.config._module.args.pkgs; }
