@@ -127,7 +127,10 @@ fn parse_agrees_with_nix() {
             (true, None) | (false, Some(_)) => {}
             (true, Some(e)) => {
                 let parsed = nixfold::syntax::parse(&c.text);
-                if let Some(g) = KNOWN_GAPS.iter().find(|g| (g.applies)(&c.text, &e, &parsed)) {
+                if let Some(g) = KNOWN_GAPS
+                    .iter()
+                    .find(|g| (g.applies)(&c.text, &e, &parsed))
+                {
                     gaps.push(format!("{}: {}", c.name, g.reason));
                 } else {
                     failures.push(format!(
@@ -186,7 +189,10 @@ fn grammar_readme_examples() {
     oracle::require_nix();
     let readme = std::fs::read_to_string(nixgen::root().join("grammar/README.md")).unwrap();
     let accept = readme_block(&readme, "## Examples the implementation must accept");
-    let reject = readme_block(&readme, "## Counter-examples the implementation must reject");
+    let reject = readme_block(
+        &readme,
+        "## Counter-examples the implementation must reject",
+    );
     assert!(accept.len() >= 40 && reject.len() >= 30);
     let tmp = tempfile::tempdir().unwrap();
     let mut problems = Vec::new();

@@ -78,8 +78,8 @@ pub(crate) fn estimate(tokens: &[(SyntaxKind, &str)], limit: usize) -> Option<us
             TOKEN_SEMICOLON | TOKEN_COMMA | TOKEN_ASSIGN | TOKEN_COLON | TOKEN_THEN
             | TOKEN_ELSE | TOKEN_IN => level.chain = 0,
             TOKEN_STRING_CONTENT | TOKEN_IDENT | TOKEN_INTEGER | TOKEN_FLOAT | TOKEN_URI
-            | TOKEN_PATH_ABS | TOKEN_PATH_REL | TOKEN_PATH_HOME | TOKEN_PATH_SEARCH
-            | TOKEN_DOT | TOKEN_OR | TOKEN_REC | TOKEN_LET | TOKEN_QUESTION => {}
+            | TOKEN_PATH_ABS | TOKEN_PATH_REL | TOKEN_PATH_HOME | TOKEN_PATH_SEARCH | TOKEN_DOT
+            | TOKEN_OR | TOKEN_REC | TOKEN_LET | TOKEN_QUESTION => {}
             // Every operator (binary or prefix) and keyword may add a level.
             _ => level.chain += 1,
         }

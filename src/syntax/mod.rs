@@ -73,13 +73,13 @@ pub fn parse(text: &str) -> Parsed {
         })
     });
     let end = TextSize::of(text);
-    let mut errors: Vec<SyntaxError> = rnix_errors
-        .iter()
-        .map(|e| convert_error(e, end))
-        .collect();
+    let mut errors: Vec<SyntaxError> = rnix_errors.iter().map(|e| convert_error(e, end)).collect();
     // rnix accepts some programs that Nix rejects; see validate.rs.
     let clean = errors.is_empty();
-    errors.extend(validate::validate(&SyntaxNode::new_root(green.clone()), clean));
+    errors.extend(validate::validate(
+        &SyntaxNode::new_root(green.clone()),
+        clean,
+    ));
     errors.sort_by_key(|e| e.range.start());
     Parsed { green, errors }
 }
@@ -219,7 +219,10 @@ mod tests {
             (format!("x{}", " // x".repeat(n)), false),
             (format!("{}1{}", "\"${".repeat(n), "}\"".repeat(n)), false),
             (format!("[ {} ]", "1 ".repeat(n)), true),
-            (format!("{{ {} }}", "a = 1; ".repeat(1000).replace("a =", "a.b =")), false),
+            (
+                format!("{{ {} }}", "a = 1; ".repeat(1000).replace("a =", "a.b =")),
+                false,
+            ),
             (format!("1{}", " + 1".repeat(400)), true),
             (format!("f{}", " 1".repeat(400)), true),
         ];

@@ -258,7 +258,9 @@ fn scan_simple(tokens: &[(SyntaxKind, &str)], sig: &[usize], s: usize) -> Option
                 _ => Some(close),
             }
         }
-        TOKEN_REC | TOKEN_LET if kind(s + 1) == Some(TOKEN_L_BRACE) => skip_group(tokens, sig, s + 1),
+        TOKEN_REC | TOKEN_LET if kind(s + 1) == Some(TOKEN_L_BRACE) => {
+            skip_group(tokens, sig, s + 1)
+        }
         _ => None,
     }
 }
@@ -325,7 +327,11 @@ pub(crate) fn reparse(
                 if is_synthetic(start, len) {
                     continue;
                 }
-                if t.kind() == TOKEN_WHITESPACE && synthetic.iter().any(|(s, _)| *s >= start && *s < start + len) {
+                if t.kind() == TOKEN_WHITESPACE
+                    && synthetic
+                        .iter()
+                        .any(|(s, _)| *s >= start && *s < start + len)
+                {
                     // A synthetic space merged with layout: keep the rest.
                     let keep: String = t
                         .text()

@@ -29,7 +29,8 @@
 //! The opposite case, where rnix rejects what Nix accepts, cannot be fixed
 //! after parsing; tests/parse_diff.rs lists those cases as known gaps.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use rnix::SyntaxKind::{self, *};
 use rowan::ast::AstNode;
@@ -96,7 +97,7 @@ enum Def {
     Other,
 }
 
-type Names = HashMap<String, Def>;
+type Names = BTreeMap<String, Def>;
 
 fn construct_name(kind: SyntaxKind) -> &'static str {
     match kind {
@@ -161,25 +162,19 @@ impl Validator {
     }
 
     fn check_number(&mut self, node: &SyntaxNode) {
-        let Some(tok) = node.first_token() else { return };
+        let Some(tok) = node.first_token() else {
+            return;
+        };
         let text = tok.text();
         match tok.kind() {
-            TOKEN_INTEGER => {
-                if text.parse::<i64>().is_err() {
-                    self.error(
-                        tok.text_range(),
-                        format!("invalid integer `{text}`: larger than 9223372036854775807"),
-                    );
-                }
-            }
-            TOKEN_FLOAT => {
-                if !float_in_range(text) {
-                    self.error(
-                        tok.text_range(),
-                        format!("invalid float `{text}`: out of the range of a double"),
-                    );
-                }
-            }
+            TOKEN_INTEGER if text.parse::<i64>().is_err() => self.error(
+                tok.text_range(),
+                format!("invalid integer `{text}`: larger than 9223372036854775807"),
+            ),
+            TOKEN_FLOAT if !float_in_range(text) => self.error(
+                tok.text_range(),
+                format!("invalid float `{text}`: out of the range of a double"),
+            ),
             _ => {}
         }
     }
@@ -222,15 +217,16 @@ impl Validator {
                         for attr in inherit.attrs() {
                             let range = attr.syntax().text_range();
                             match static_name(&attr) {
-                                Some(name) => {
-                                    if names.contains_key(&name) {
+                                Some(name) => match names.entry(name) {
+                                    Entry::Occupied(e) => {
                                         if report {
-                                            self.duplicate(range, &name);
+                                            self.duplicate(range, e.key());
                                         }
-                                    } else {
-                                        names.insert(name, Def::Inherited);
                                     }
-                                }
+                                    Entry::Vacant(e) => {
+                                        e.insert(Def::Inherited);
+                                    }
+                                },
                                 None => {
                                     if report {
                                         self.error(
@@ -299,10 +295,10 @@ impl Validator {
         };
         for attr in prefix {
             // A dynamic component starts a fresh set nothing can clash with.
-            let Some(name) = static_name(attr) else { return };
-            let def = cur
-                .entry(name)
-                .or_insert_with(|| Def::Attrs(Names::new()));
+            let Some(name) = static_name(attr) else {
+                return;
+            };
+            let def = cur.entry(name).or_insert_with(|| Def::Attrs(Names::new()));
             match def {
                 Def::Attrs(inner) => cur = inner,
                 _ => {
@@ -313,7 +309,9 @@ impl Validator {
                 }
             }
         }
-        let Some(name) = static_name(last) else { return };
+        let Some(name) = static_name(last) else {
+            return;
+        };
         let literal = value.and_then(attrset_literal);
         match cur.get_mut(&name) {
             None => {
@@ -326,12 +324,15 @@ impl Validator {
             Some(Def::Attrs(existing)) if literal.is_some() => {
                 let set = literal.expect("checked");
                 for (k, v) in self.bindings(&set, false, false) {
-                    if existing.contains_key(&k) {
-                        if report {
-                            self.duplicate(range, &k);
+                    match existing.entry(k) {
+                        Entry::Occupied(e) => {
+                            if report {
+                                self.duplicate(range, e.key());
+                            }
                         }
-                    } else {
-                        existing.insert(k, v);
+                        Entry::Vacant(e) => {
+                            e.insert(v);
+                        }
                     }
                 }
             }
@@ -536,32 +537,95 @@ mod tests {
         for (src, want) in [
             ("{ a = 1; a = 2; }", "attribute `a` is already defined"),
             ("let a = 1; a = 2; in a", "attribute `a` is already defined"),
-            ("{ a.b = 1; a.b = 2; }", "attribute `a.b` is already defined"),
+            (
+                "{ a.b = 1; a.b = 2; }",
+                "attribute `a.b` is already defined",
+            ),
             ("{ a = 1; \"a\" = 2; }", "attribute `a` is already defined"),
-            ("{ ${\"a\"} = 1; a = 2; }", "attribute `a` is already defined"),
-            ("{ ${(''a'')} = 1; a = 2; }", "attribute `a` is already defined"),
+            (
+                "{ ${\"a\"} = 1; a = 2; }",
+                "attribute `a` is already defined",
+            ),
+            (
+                "{ ${(''a'')} = 1; a = 2; }",
+                "attribute `a` is already defined",
+            ),
             ("{ inherit a a; }", "attribute `a` is already defined"),
-            ("{ inherit a; a.b = 1; }", "attribute `a.b` is already defined"),
-            ("{ a.b = 1; inherit a; }", "attribute `a` is already defined"),
-            ("rec { a = 1; inherit a; }", "attribute `a` is already defined"),
-            ("{ a = let in { }; a.b = 1; }", "attribute `a.b` is already defined"),
-            ("{ a = { b = 1; }; a = { b = 2; }; }", "attribute `b` is already defined"),
-            ("{ a.b.c = 1; a = { b.d = 1; }; }", "attribute `b` is already defined"),
+            (
+                "{ inherit a; a.b = 1; }",
+                "attribute `a.b` is already defined",
+            ),
+            (
+                "{ a.b = 1; inherit a; }",
+                "attribute `a` is already defined",
+            ),
+            (
+                "rec { a = 1; inherit a; }",
+                "attribute `a` is already defined",
+            ),
+            (
+                "{ a = let in { }; a.b = 1; }",
+                "attribute `a.b` is already defined",
+            ),
+            (
+                "{ a = { b = 1; }; a = { b = 2; }; }",
+                "attribute `b` is already defined",
+            ),
+            (
+                "{ a.b.c = 1; a = { b.d = 1; }; }",
+                "attribute `b` is already defined",
+            ),
             ("let { a = 1; a = 2; }", "attribute `a` is already defined"),
-            ("{ inherit ${a}; }", "dynamic attributes are not allowed in `inherit`"),
-            ("{ inherit \"${a}\"; }", "dynamic attributes are not allowed in `inherit`"),
-            ("let ${x} = 1; in 1", "dynamic attributes are not allowed in `let`"),
+            (
+                "{ inherit ${a}; }",
+                "dynamic attributes are not allowed in `inherit`",
+            ),
+            (
+                "{ inherit \"${a}\"; }",
+                "dynamic attributes are not allowed in `inherit`",
+            ),
+            (
+                "let ${x} = 1; in 1",
+                "dynamic attributes are not allowed in `let`",
+            ),
             ("{ x, x }: x", "duplicate formal function argument `x`"),
             ("x @ { x }: x", "duplicate formal function argument `x`"),
-            ("f x: x", "a function cannot stand as a function argument without parentheses"),
-            ("[ x: x ]", "a function cannot stand as a list element without parentheses"),
-            ("a -> x: x", "a function cannot stand as an operand without parentheses"),
-            ("a.b or x: x", "a function cannot stand after `or` without parentheses"),
-            ("9223372036854775808", "invalid integer `9223372036854775808`: larger than 9223372036854775807"),
-            ("1.0e309", "invalid float `1.0e309`: out of the range of a double"),
-            ("1.0e-310", "invalid float `1.0e-310`: out of the range of a double"),
-            ("1.0e-999", "invalid float `1.0e-999`: out of the range of a double"),
-            ("a |> b", "the `|>` operator is not part of the Nix language nixfold reads (Nix 2.8)"),
+            (
+                "f x: x",
+                "a function cannot stand as a function argument without parentheses",
+            ),
+            (
+                "[ x: x ]",
+                "a function cannot stand as a list element without parentheses",
+            ),
+            (
+                "a -> x: x",
+                "a function cannot stand as an operand without parentheses",
+            ),
+            (
+                "a.b or x: x",
+                "a function cannot stand after `or` without parentheses",
+            ),
+            (
+                "9223372036854775808",
+                "invalid integer `9223372036854775808`: larger than 9223372036854775807",
+            ),
+            (
+                "1.0e309",
+                "invalid float `1.0e309`: out of the range of a double",
+            ),
+            (
+                "1.0e-310",
+                "invalid float `1.0e-310`: out of the range of a double",
+            ),
+            (
+                "1.0e-999",
+                "invalid float `1.0e-999`: out of the range of a double",
+            ),
+            (
+                "a |> b",
+                "the `|>` operator is not part of the Nix language nixfold reads (Nix 2.8)",
+            ),
             ("( let { } ", "unexpected end of file"),
             ("( 1 ]", "expected `)`"),
         ] {

@@ -44,7 +44,11 @@ pub fn mutate(p: &Program, rng: &mut Rng) -> String {
             let chars: Vec<char> = p.text.chars().collect();
             let i = rng.below(chars.len() + 1);
             let c = ['{', '}', '"', '\'', '$', ';', ':', '.', '/', '(', '='][rng.below(11)];
-            return chars[..i].iter().chain([c].iter()).chain(&chars[i..]).collect();
+            return chars[..i]
+                .iter()
+                .chain([c].iter())
+                .chain(&chars[i..])
+                .collect();
         }
     }
     toks.join(" ")

@@ -42,7 +42,9 @@ pub fn run(mut cmd: Command, timeout: Duration) -> Option<(bool, String, String)
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
     let t_out = std::thread::spawn(move || {
@@ -110,7 +112,8 @@ pub fn nix_parse(dir: &Path, name: &str, text: &str) -> (bool, String) {
 /// `nix-instantiate --eval --strict -E expr` in `cwd`.
 pub fn nix_eval(cwd: &Path, expr: &str) -> Outcome {
     let mut cmd = Command::new("nix-instantiate");
-    cmd.current_dir(cwd).args(["--eval", "--strict", "-E", expr]);
+    cmd.current_dir(cwd)
+        .args(["--eval", "--strict", "-E", expr]);
     outcome(run(cmd, Duration::from_secs(30)))
 }
 
@@ -144,7 +147,11 @@ pub fn nixfold_eval(cwd: &Path, expr: &str) -> Outcome {
 }
 
 /// Map `f` over `items` on `threads` threads, keeping the order.
-pub fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.max(1);
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
