@@ -2,6 +2,7 @@
 //! and output formats.
 
 mod check;
+pub mod eval;
 mod init;
 pub mod render;
 mod variants;
@@ -28,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint Nix files (default path: the current directory).
     Check(check::CheckArgs),
+    /// Evaluate a Nix expression or file, like `nix-instantiate --eval`.
+    Eval(eval::EvalArgs),
     /// Show the environment variables a configuration reads, their domains,
     /// the outputs that depend on them and the variant matrix.
     Variants(variants::VariantsArgs),
@@ -72,6 +75,7 @@ fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Variants(args) => variants::run(args),
         Command::Init(args) => init::run(args),
         Command::Rules => {
