@@ -93,6 +93,17 @@ pub struct ProjectCx<'a> {
     pub project: &'a Project,
     pub config: &'a Config,
     pub reach: crate::analysis::reach::Reachability,
+    /// The variant analysis, computed on first use (see [`ProjectCx::variants`]).
+    pub variants: std::sync::OnceLock<crate::analysis::variants::VariantAnalysis>,
+}
+
+impl ProjectCx<'_> {
+    /// The variant analysis of the project (environment reads, domains,
+    /// outputs, declared variants), computed once and shared by rules.
+    pub fn variants(&self) -> &crate::analysis::variants::VariantAnalysis {
+        self.variants
+            .get_or_init(|| crate::analysis::variants::analyse(self.project, self.config))
+    }
 }
 
 /// A lint rule. Implement one or both of the check methods.
@@ -116,6 +127,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         project,
         config,
         reach,
+        variants: std::sync::OnceLock::new(),
     };
     let enabled: Vec<&'static dyn Rule> = rules::all()
         .iter()

@@ -93,7 +93,7 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
     let a = flow::Analyzer::new(project);
     let all: Vec<usize> = (0..project.files.len()).collect();
     let facts = a.collect(&all);
-    let outputs = outputs::find(&a, &project.root);
+    let outputs = outputs::find(&a, &entry_dir(project));
     let scripts = usage::scan(project);
 
     // Variables: reads with literal names, in order of first appearance.
@@ -144,6 +144,24 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
     }
 }
 
+/// The directory whose flake.nix (or configuration.nix, home.nix,
+/// default.nix) defines the outputs: the project root if it has one, else the
+/// shallowest directory with a flake.nix (`nixfold check some/dir`).
+pub fn entry_dir(project: &Project) -> PathBuf {
+    for name in ["flake.nix", "configuration.nix", "home.nix", "default.nix"] {
+        if flow::resolve_file(project, &project.root, name).is_some() {
+            return project.root.clone();
+        }
+    }
+    project
+        .files
+        .iter()
+        .filter(|f| f.path.file_name().is_some_and(|n| n == "flake.nix"))
+        .min_by_key(|f| (f.path.components().count(), f.path.clone()))
+        .and_then(|f| f.path.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| project.root.clone())
+}
+
 /// The 1-based line and column of a site.
 pub fn line_col(project: &Project, site: &Site) -> crate::syntax::LineCol {
     project.files[site.file].line_col(site.range.start())
@@ -157,4 +175,14 @@ pub fn branch_vars(facts: &Facts) -> BTreeSet<String> {
 /// A range helper for callers building diagnostics.
 pub fn range_of(site: &Site) -> TextRange {
     site.range
+}
+
+#[cfg(test)]
+mod sync_tests {
+    /// The analysis is shared between lint rules running in parallel.
+    #[test]
+    fn analysis_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::VariantAnalysis>();
+    }
 }

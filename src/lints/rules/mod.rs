@@ -7,6 +7,7 @@ include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
 mod absolute_path;
 mod dangling_flake_ref;
+mod env_in_imports;
 mod impure_current_system;
 mod impure_current_time;
 mod impure_getenv;
@@ -14,7 +15,9 @@ mod impure_store_path;
 mod invalid_hash;
 mod search_path_lookup;
 mod syntax_error;
+mod unknown_variant_value;
 mod unpinned_fetch;
+mod unreachable_variant_branch;
 
 /// Every rule nixfold knows, in code order.
 pub fn all() -> &'static [&'static dyn Rule] {
@@ -32,4 +35,7 @@ static ALL: &[&dyn Rule] = &[
     &absolute_path::RULE,
     &invalid_hash::RULE,
     &dangling_flake_ref::RULE,
+    &unknown_variant_value::RULE,
+    &unreachable_variant_branch::RULE,
+    &env_in_imports::RULE,
 ];
