@@ -393,7 +393,7 @@ fn judge(
 fn nix_string_refs(file: &crate::syntax::SourceFile) -> Vec<FlakeRef> {
     let mut out = Vec::new();
     for node in file.parsed.syntax().descendants() {
-        if node.kind() != SyntaxKind::NODE_STRING {
+        if node.kind() != SyntaxKind::NODE_STRING || !node.text().contains_char('#') {
             continue;
         }
         let base = usize::from(node.text_range().start());
