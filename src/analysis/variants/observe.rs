@@ -165,18 +165,14 @@ fn force_tolerant(ev: &mut Evaluator, v: &Value) {
         }
         let Ok(f) = ev.force(&v) else { continue };
         match &f {
-            Value::Attrs(a) => {
-                if seen.insert(std::rc::Rc::as_ptr(a) as *const u8 as usize) {
-                    for (_, x) in a.iter().rev() {
-                        stack.push(x.clone());
-                    }
+            Value::Attrs(a) if seen.insert(std::rc::Rc::as_ptr(a) as *const u8 as usize) => {
+                for (_, x) in a.iter().rev() {
+                    stack.push(x.clone());
                 }
             }
-            Value::List(l) => {
-                if seen.insert(std::rc::Rc::as_ptr(l) as *const u8 as usize) {
-                    for x in l.iter().rev() {
-                        stack.push(x.clone());
-                    }
+            Value::List(l) if seen.insert(std::rc::Rc::as_ptr(l) as *const u8 as usize) => {
+                for x in l.iter().rev() {
+                    stack.push(x.clone());
                 }
             }
             Value::Unknown(u) => push_unknown_parts(u, &mut stack, &mut seen),
