@@ -61,7 +61,9 @@ fn rule_fixtures() {
             "fixture dir for unknown rule {name}"
         );
         let project = Project::load(&dir, std::slice::from_ref(&dir), &|_| false);
-        let config = Config::only(&[name.as_str()]);
+        // A fixture's own nixfold.toml (declared variants) is honoured.
+        let mut config = Config::load(&dir).expect("fixture nixfold.toml");
+        config.check.select = Some(vec![name.clone()]);
         let diags = nixfold::lints::check(&project, &config);
         let mut saw_fires = false;
         // Nix files and the scripts/docs some rules read follow the same naming.
@@ -74,7 +76,8 @@ fn rule_fixtures() {
             let fname = path.file_name().unwrap().to_str().unwrap();
             let count = diags.iter().filter(|d| &d.path == path).count();
             if fname.starts_with("fires") {
-                saw_fires |= fname.ends_with(".nix");
+                // Rules about scripts, docs or nixfold.toml may fire only there.
+                saw_fires = true;
                 assert!(count > 0, "{name}: {} must fire", path.display());
             } else if fname.starts_with("ok") {
                 assert_eq!(
@@ -86,7 +89,7 @@ fn rule_fixtures() {
                 );
             }
         }
-        assert!(saw_fires, "{name}: fixture has no fires*.nix");
+        assert!(saw_fires, "{name}: fixture has no fires* file");
         insta::assert_snapshot!(format!("rule__{name}"), render(&dir, &diags));
     }
 }

@@ -174,9 +174,9 @@ impl Rejection {
     }
 }
 
-/// The closest candidate by edit distance (at most a third of the length, min 2).
+/// The closest candidate by edit distance (at most 2/5 of the length, min 2).
 pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(2);
+    let limit = (word.chars().count() * 2 / 5).max(2);
     candidates
         .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
@@ -271,6 +271,9 @@ pub fn domain(facts: &[&Fact], read_defaults: &[String]) -> Domain {
             }
             FactKind::Number => number = true,
             FactKind::Str => d.free = true,
+            FactKind::Default(x) => {
+                defaults.insert(x.clone());
+            }
         }
     }
     let mut kinds = BTreeSet::new();
@@ -284,7 +287,13 @@ pub fn domain(facts: &[&Fact], read_defaults: &[String]) -> Domain {
         } else {
             kinds.insert(Kind::Enum);
         }
-    } else if compared.contains("") && !d.free && !any_path && !any_attr && defaults.is_empty() {
+    } else if compared.contains("")
+        && !d.free
+        && !any_path
+        && !any_attr
+        && !number
+        && defaults.is_empty()
+    {
         kinds.insert(Kind::Flag);
     }
     if any_path {

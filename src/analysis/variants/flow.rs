@@ -179,6 +179,8 @@ pub enum FactKind {
     Number,
     /// Used as a plain string value.
     Str,
+    /// Seen with this default-when-empty (`if v == "" then "d" else v`).
+    Default(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1360,12 +1362,28 @@ impl<'a> Analyzer<'a> {
                 }) {
                     return;
                 }
-                let Some(s) = ast::Str::cast(node.clone()) else {
+                for child in node.children() {
+                    let Some(x) = ast::Interpol::cast(child).and_then(|i| i.expr()) else {
+                        continue;
+                    };
+                    self.string_use_flows(&x, node, out);
+                }
+            }
+            SyntaxKind::NODE_INHERIT => {
+                // `inherit x;` in a plain attribute set: a string use of x.
+                let plain = node
+                    .parent()
+                    .and_then(ast::AttrSet::cast)
+                    .is_some_and(|s| s.rec_token().is_none());
+                let from = node
+                    .children()
+                    .any(|c| c.kind() == SyntaxKind::NODE_INHERIT_FROM);
+                if !plain || from {
                     return;
-                };
-                for p in self.str_parts(&s) {
-                    if let Part::Var(v) = p {
-                        self.push(out, &v, FactKind::Str, node);
+                }
+                for child in node.children() {
+                    if let Some(id) = ast::Ident::cast(child) {
+                        self.string_use(&ast::Expr::Ident(id), out);
                     }
                 }
             }
@@ -1401,9 +1419,27 @@ impl<'a> Analyzer<'a> {
         if matches!(syn::unparen(v.clone()), ast::Expr::Str(_)) {
             return;
         }
+        self.string_use_flows(v, v.syntax(), out);
+    }
+
+    fn string_use_flows(&self, v: &ast::Expr, site: &SyntaxNode, out: &mut Facts) {
         for f in self.flows(v) {
-            if matches!(f.shape, Shape::Raw { .. } | Shape::Item(_)) {
-                self.push(out, &f.var, FactKind::Str, v.syntax());
+            match &f.shape {
+                Shape::Raw { default } => {
+                    self.push(out, &f.var, FactKind::Str, site);
+                    if let Some(d) = default {
+                        self.push(out, &f.var, FactKind::Default(d.clone()), site);
+                    }
+                }
+                Shape::Item(_) => self.push(out, &f.var, FactKind::Str, site),
+                Shape::Derived(parts) => {
+                    for p in parts {
+                        if matches!(p, Part::Var(x) if *x == f.var) {
+                            self.push(out, &f.var, FactKind::Str, site);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -1521,9 +1557,51 @@ impl<'a> Analyzer<'a> {
     }
 }
 
+/// The variables an expression depends on within its file: reads in it and
+/// in the let/rec bindings it refers to (transitively), each with the range
+/// of one read. `reads` are the file's reads ([`file_reads`]).
+pub fn expr_env_deps(
+    expr: &SyntaxNode,
+    reads: &[(SyntaxNode, Read)],
+) -> std::collections::BTreeMap<String, TextRange> {
+    let by_node: HashMap<&SyntaxNode, &Read> = reads.iter().map(|(n, r)| (n, r)).collect();
+    let mut out = std::collections::BTreeMap::new();
+    let mut seen: HashSet<SyntaxNode> = HashSet::new();
+    let mut stack = vec![expr.clone()];
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        for node in n.descendants() {
+            if let Some(r) = by_node.get(&node)
+                && let Some(v) = &r.var
+            {
+                out.entry(v.clone()).or_insert(r.site.range);
+            }
+            let Some(id) = ast::Ident::cast(node) else {
+                continue;
+            };
+            if !syn::is_reference(&id) {
+                continue;
+            }
+            match syn::resolve(&id) {
+                Def::Binding { value: Some(v), .. } => stack.push(v.syntax().clone()),
+                Def::Binding { key, .. } => {
+                    if let Some(av) = key.parent().and_then(|p| p.parent()) {
+                        stack.push(av);
+                    }
+                }
+                Def::InheritFrom { from, .. } => stack.push(from.syntax().clone()),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// The reads of one file: `getEnv` calls through any alias (hir), and
 /// `lib.maybeEnv NAME default`.
-fn file_reads(file: usize, root: &SyntaxNode) -> Vec<(SyntaxNode, Read)> {
+pub fn file_reads(file: usize, root: &SyntaxNode) -> Vec<(SyntaxNode, Read)> {
     use crate::hir;
     let scopes = hir::Scopes::new(root);
     let mut out = Vec::new();

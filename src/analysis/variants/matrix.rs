@@ -61,18 +61,9 @@ pub fn variants(outputs: &OutputMap, config: &Config) -> (Vec<Variant>, Vec<Stri
                 "variant `{}`: output `{}` is not an output of this tree",
                 d.name, d.output
             );
-            if let Some(s) = super::domain::closest(
-                &d.output,
-                outputs
-                    .outputs
-                    .iter()
-                    .map(|o| o.attr.last().map(String::as_str).unwrap_or("")),
-            ) && let Some(o) = outputs
-                .outputs
-                .iter()
-                .find(|o| o.attr.last().map(String::as_str) == Some(s))
-            {
-                msg.push_str(&format!(" (did you mean `{}`?)", o.dotted()));
+            let names: Vec<String> = outputs.outputs.iter().map(Output::dotted).collect();
+            if let Some(s) = super::domain::closest(&d.output, names.iter().map(String::as_str)) {
+                msg.push_str(&format!(" (did you mean `{s}`?)"));
             }
             errors.push(msg);
         }
@@ -268,7 +259,7 @@ pub fn propose(an: &super::VariantAnalysis, project: &crate::project::Project) -
     let mut alias_keys: BTreeSet<String> = BTreeSet::new();
     for o in &outputs.outputs {
         let dotted_o = o.dotted();
-        if let Some(k) = alias_key(o)
+        if let Some(k) = o.alias.clone()
             && !alias_keys.insert(k)
         {
             continue;
@@ -364,14 +355,6 @@ pub fn propose(an: &super::VariantAnalysis, project: &crate::project::Project) -
         }
     }
     out
-}
-
-/// What an output's expression names, when it is just a variable.
-fn alias_key(o: &Output) -> Option<String> {
-    use crate::syntax::{AstNode, ast};
-    let id = o.expr.clone().and_then(ast::Ident::cast)?;
-    let def = super::syn::resolve(&id).key()?;
-    Some(format!("{:?}", def.text_range()))
 }
 
 /// A readable name: the output's name followed by the values

@@ -14,8 +14,10 @@
 //!   tests, attribute selections and paths that use it.
 
 pub mod domain;
+pub mod evalout;
 pub mod flow;
 pub mod matrix;
+pub mod observe;
 pub mod outputs;
 pub mod report;
 pub mod shell;
@@ -57,6 +59,10 @@ pub struct VariantAnalysis {
     pub variants: Vec<Variant>,
     /// Problems with the declared matrix (unknown output, duplicate name).
     pub matrix_errors: Vec<String>,
+    /// Per variable, how many tests the evaluator observed (confirming the
+    /// syntactic analysis or adding to it); absent when evaluation did not
+    /// reach any comparison of it.
+    pub evaluated: std::collections::HashMap<String, usize>,
 }
 
 impl VariantAnalysis {
@@ -92,8 +98,17 @@ impl VariantAnalysis {
 pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
     let a = flow::Analyzer::new(project);
     let all: Vec<usize> = (0..project.files.len()).collect();
-    let facts = a.collect(&all);
-    let outputs = outputs::find(&a, &project.root);
+    let mut facts = a.collect(&all);
+    let entry = entry_dir(project);
+    // The evaluator's observations are the primary source of tests.
+    let reading: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| !a.reads_in(i).is_empty())
+        .collect();
+    let observed = observe::observe(project, &entry, &reading);
+    let evaluated = observe::merge(&mut facts.facts, observed);
+    let outputs = outputs::find(&a, &entry);
     let scripts = usage::scan(project);
 
     // Variables: reads with literal names, in order of first appearance.
@@ -141,7 +156,26 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
         scripts,
         variants,
         matrix_errors,
+        evaluated,
     }
+}
+
+/// The directory whose flake.nix (or configuration.nix, home.nix,
+/// default.nix) defines the outputs: the project root if it has one, else the
+/// shallowest directory with a flake.nix (`nixfold check some/dir`).
+pub fn entry_dir(project: &Project) -> PathBuf {
+    for name in ["flake.nix", "configuration.nix", "home.nix", "default.nix"] {
+        if flow::resolve_file(project, &project.root, name).is_some() {
+            return project.root.clone();
+        }
+    }
+    project
+        .files
+        .iter()
+        .filter(|f| f.path.file_name().is_some_and(|n| n == "flake.nix"))
+        .min_by_key(|f| (f.path.components().count(), f.path.clone()))
+        .and_then(|f| f.path.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| project.root.clone())
 }
 
 /// The 1-based line and column of a site.
@@ -157,4 +191,14 @@ pub fn branch_vars(facts: &Facts) -> BTreeSet<String> {
 /// A range helper for callers building diagnostics.
 pub fn range_of(site: &Site) -> TextRange {
     site.range
+}
+
+#[cfg(test)]
+mod sync_tests {
+    /// The analysis is shared between lint rules running in parallel.
+    #[test]
+    fn analysis_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::VariantAnalysis>();
+    }
 }

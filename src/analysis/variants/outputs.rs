@@ -32,8 +32,11 @@ pub const DEFAULT_SYSTEMS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Output {
     pub attr: Vec<String>,
-    /// The defining expression, where one is known.
-    pub expr: Option<SyntaxNode>,
+    /// Where it is defined (file, range), where known.
+    pub site: Option<super::Site>,
+    /// When the output's expression is just a variable: a key naming that
+    /// binding (outputs with equal keys are the same value).
+    pub alias: Option<String>,
     /// Variables it depends on.
     pub env: BTreeSet<String>,
     /// Files its evaluation may read (indices into `project.files`).
@@ -41,6 +44,16 @@ pub struct Output {
 }
 
 impl Output {
+    fn new(attr: Vec<String>) -> Self {
+        Output {
+            attr,
+            site: None,
+            alias: None,
+            env: BTreeSet::new(),
+            files: BTreeSet::new(),
+        }
+    }
+
     /// `packages.x86_64-linux.container` (names quoted where needed).
     pub fn dotted(&self) -> String {
         dotted(&self.attr)
@@ -57,7 +70,8 @@ pub fn dotted(path: &[String]) -> String {
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && n.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\''));
-            if plain || n.starts_with("${") {
+            // Root-file outputs of trees without flake.nix are file names.
+            if plain || n.starts_with("${") || (path.len() == 1 && n.ends_with(".nix")) {
                 n.clone()
             } else {
                 format!("{n:?}")
@@ -124,6 +138,8 @@ pub fn find(a: &Analyzer<'_>, root: &Path) -> OutputMap {
     let project = a.project;
     let flake = resolve_file(project, root, "flake.nix");
     let mut map = OutputMap::default();
+    // The defining expression of each output (parallel to `map.outputs`).
+    let mut exprs: Vec<Option<SyntaxNode>> = Vec::new();
     if let Some(fi) = flake {
         map.entry = Some(fi);
         map.is_flake = true;
@@ -175,18 +191,14 @@ pub fn find(a: &Analyzer<'_>, root: &Path) -> OutputMap {
         for (segs, expr) in std::mem::take(&mut w.raw) {
             for attr in expand(&segs, &declared) {
                 if seen.insert(attr.clone()) {
-                    map.outputs.push(Output {
-                        attr,
-                        expr: expr.clone(),
-                        env: BTreeSet::new(),
-                        files: BTreeSet::new(),
-                    });
+                    map.outputs.push(Output::new(attr));
+                    exprs.push(expr.clone());
                 }
             }
         }
         map.systems = declared;
         let self_names = w.self_names.clone();
-        deps(a, &mut map, fi, &self_names);
+        deps(a, &mut map, &exprs, fi, &self_names);
     } else {
         for name in ["configuration.nix", "home.nix", "default.nix"] {
             let Some(fi) = resolve_file(project, root, name) else {
@@ -215,27 +227,19 @@ pub fn find(a: &Analyzer<'_>, root: &Path) -> OutputMap {
                             if map.outputs.iter().any(|o| o.attr == [n.clone()]) {
                                 continue;
                             }
-                            map.outputs.push(Output {
-                                attr: vec![n],
-                                expr: if single {
-                                    av.value().map(|v| v.syntax().clone())
-                                } else {
-                                    Some(av.syntax().clone())
-                                },
-                                env: BTreeSet::new(),
-                                files: BTreeSet::new(),
+                            map.outputs.push(Output::new(vec![n]));
+                            exprs.push(if single {
+                                av.value().map(|v| v.syntax().clone())
+                            } else {
+                                Some(av.syntax().clone())
                             });
                             listed = true;
                         }
                         ast::Entry::Inherit(inh) => {
                             for at in inh.attrs() {
                                 if let Some(n) = syn::attr_name(&at) {
-                                    map.outputs.push(Output {
-                                        attr: vec![n],
-                                        expr: Some(inh.syntax().clone()),
-                                        env: BTreeSet::new(),
-                                        files: BTreeSet::new(),
-                                    });
+                                    map.outputs.push(Output::new(vec![n]));
+                                    exprs.push(Some(inh.syntax().clone()));
                                     listed = true;
                                 }
                             }
@@ -244,15 +248,23 @@ pub fn find(a: &Analyzer<'_>, root: &Path) -> OutputMap {
                 }
             }
             if !listed {
-                map.outputs.push(Output {
-                    attr: vec![name.to_string()],
-                    expr: Some(root_node.clone()),
-                    env: BTreeSet::new(),
-                    files: BTreeSet::new(),
-                });
+                map.outputs.push(Output::new(vec![name.to_string()]));
+                exprs.push(Some(root_node.clone()));
             }
-            deps(a, &mut map, fi, &[]);
+            deps(a, &mut map, &exprs, fi, &[]);
             break;
+        }
+    }
+    for (o, e) in map.outputs.iter_mut().zip(&exprs) {
+        let Some(e) = e else { continue };
+        o.site = a.file_of(e).map(|file| super::Site {
+            file,
+            range: e.text_range(),
+        });
+        if let Some(id) = ast::Ident::cast(e.clone())
+            && let Some(def) = syn::resolve(&id).key()
+        {
+            o.alias = Some(format!("{:?}:{:?}", a.file_of(&def), def.text_range()));
         }
     }
     map
@@ -276,7 +288,7 @@ fn file_body_attrset(a: &Analyzer<'_>, e: &ast::Expr) -> Option<ast::AttrSet> {
 }
 
 /// The `outputs` function of a flake.nix tree.
-fn flake_outputs_fn(root: &SyntaxNode) -> Option<ast::Lambda> {
+pub(crate) fn flake_outputs_fn(root: &SyntaxNode) -> Option<ast::Lambda> {
     let e = root.children().find_map(ast::Expr::cast)?;
     let ast::Expr::AttrSet(set) = syn::unparen(e) else {
         return None;
@@ -793,25 +805,30 @@ impl Analyzer<'_> {
 }
 
 /// Compute each output's variables and files.
-fn deps(a: &Analyzer<'_>, map: &mut OutputMap, entry: usize, self_names: &[String]) {
-    let project = a.project;
+fn deps(
+    a: &Analyzer<'_>,
+    map: &mut OutputMap,
+    exprs: &[Option<SyntaxNode>],
+    entry: usize,
+    self_names: &[String],
+) {
     let reads = file_reads(a);
     let file_closure = file_graph(a);
     let outputs_attrs: Vec<Vec<String>> = map.outputs.iter().map(|o| o.attr.clone()).collect();
     // Expression closure inside the entry file.
     let mut results: Vec<(BTreeSet<String>, BTreeSet<usize>)> = Vec::new();
-    for o in &map.outputs {
+    for expr in exprs {
         let mut env = BTreeSet::new();
         let mut files = BTreeSet::new();
         files.insert(entry);
         let mut visited_outputs = HashSet::new();
-        if let Some(expr) = &o.expr {
+        if let Some(expr) = expr {
             expr_closure(
                 a,
                 expr,
                 entry,
                 self_names,
-                &map.outputs,
+                exprs,
                 &outputs_attrs,
                 &mut visited_outputs,
                 &mut env,
@@ -832,11 +849,6 @@ fn deps(a: &Analyzer<'_>, map: &mut OutputMap, entry: usize, self_names: &[Strin
             if *f != entry {
                 env.extend(reads.get(f).cloned().unwrap_or_default());
             }
-        }
-        if !map.is_flake {
-            // The root file is evaluated as a whole.
-            env.extend(reads.get(&entry).cloned().unwrap_or_default());
-            let _ = project;
         }
         results.push((env, all));
     }
@@ -909,7 +921,7 @@ fn expr_closure(
     expr: &SyntaxNode,
     entry: usize,
     self_names: &[String],
-    outputs: &[Output],
+    outputs: &[Option<SyntaxNode>],
     attrs: &[Vec<String>],
     visited_outputs: &mut HashSet<usize>,
     env: &mut BTreeSet<String>,
@@ -972,7 +984,7 @@ fn expr_closure(
                         let k = at.len().min(names.len());
                         if at[..k] == names[..k]
                             && visited_outputs.insert(i)
-                            && let Some(e) = &outputs[i].expr
+                            && let Some(e) = &outputs[i]
                         {
                             stack.push(e.clone());
                         }

@@ -308,6 +308,14 @@ impl Rule for InvalidHashRule {
                     let Some(ap) = node.first_child() else {
                         continue;
                     };
+                    // Cheap test first: most bindings are not hashes.
+                    let is_hash_attr = ap
+                        .last_child()
+                        .and_then(|a| static_attr_name(&a))
+                        .is_some_and(|n| HASH_ATTRS.contains(&&*n));
+                    if !is_hash_attr {
+                        continue;
+                    }
                     let Some(names) = attrpath_names(&ap) else {
                         continue;
                     };
@@ -323,6 +331,9 @@ impl Rule for InvalidHashRule {
                     let Some(ident) = node.first_child() else {
                         continue;
                     };
+                    if node.children().nth(1).is_none() {
+                        continue;
+                    }
                     let Some(value) = node.children().nth(1) else {
                         continue;
                     };
