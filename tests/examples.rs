@@ -475,3 +475,49 @@ fn project_flake_builds_nixfold_from_cargo_lock() {
         }
     }
 }
+
+#[test]
+fn check_reports_the_examples_environment_reads() {
+    let root = repo().join("examples/unified-nixos");
+    let project = nixfold::project::Project::load(&root, std::slice::from_ref(&root), &|_| false);
+    let config = nixfold::config::Config::load(&root).expect("config");
+    let diags = nixfold::lints::check(&project, &config);
+    let rel = |d: &nixfold::diagnostics::Diagnostic| {
+        d.path
+            .strip_prefix(&root)
+            .unwrap_or(&d.path)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+
+    let getenv: BTreeSet<(String, u32, &str)> = diags
+        .iter()
+        .filter(|d| d.name == "impure-getenv")
+        .map(|d| (rel(d), d.start.line, d.severity.as_str()))
+        .collect();
+    let expected: BTreeSet<(String, u32, &str)> = [
+        ("configuration-base.nix", 9),
+        ("configuration.nix", 9),
+        ("overlays/packages.nix", 14),
+    ]
+    .into_iter()
+    .map(|(f, l)| (f.to_string(), l, "error"))
+    .collect();
+    assert_eq!(getenv, expected);
+
+    // The example is otherwise clean: its hashes are valid, its paths and
+    // flake references resolve.
+    let other_errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.name != "impure-getenv" && d.severity.as_str() == "error")
+        .map(|d| format!("{}:{} [{}] {}", rel(d), d.start.line, d.name, d.message))
+        .collect();
+    assert!(other_errors.is_empty(), "{other_errors:#?}");
+
+    assert_cmd::Command::cargo_bin("nixfold")
+        .unwrap()
+        .args(["check", "examples/unified-nixos"])
+        .current_dir(repo())
+        .assert()
+        .code(1);
+}

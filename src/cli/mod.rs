@@ -2,7 +2,10 @@
 //! and output formats.
 
 mod check;
+pub mod eval;
+mod init;
 pub mod render;
+mod variants;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +29,13 @@ pub struct Cli {
 pub enum Command {
     /// Lint Nix files (default path: the current directory).
     Check(check::CheckArgs),
+    /// Evaluate a Nix expression or file, like `nix-instantiate --eval`.
+    Eval(eval::EvalArgs),
+    /// Show the environment variables a configuration reads, their domains,
+    /// the outputs that depend on them and the variant matrix.
+    Variants(variants::VariantsArgs),
+    /// Write a proposed nixfold.toml declaring the variants the tree builds.
+    Init(init::InitArgs),
     /// List every rule.
     Rules,
     /// Print a rule's documentation.
@@ -65,6 +75,9 @@ fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Variants(args) => variants::run(args),
+        Command::Init(args) => init::run(args),
         Command::Rules => {
             for r in crate::lints::rules::all() {
                 let m = r.meta();

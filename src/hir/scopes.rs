@@ -340,6 +340,14 @@ impl Scopes {
         self.scopes[id.index()].bindings.clone().map(BindingId)
     }
 
+    /// Every `with` of the file.
+    pub fn withs(&self) -> impl ExactSizeIterator<Item = (WithId, &WithScope)> + '_ {
+        self.withs
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (WithId(i as u32), w))
+    }
+
     pub fn with_scope(&self, id: WithId) -> &WithScope {
         &self.withs[id.index()]
     }

@@ -5,6 +5,8 @@
 //! One rule per file under `rules/`; the file's `//!` doc comment is the
 //! rule's user documentation (`nixfold explain NAME`).
 
+pub mod fixkit;
+pub mod index;
 pub mod rules;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +64,8 @@ pub struct FileCx<'a> {
     pub project: &'a ProjectCx<'a>,
     /// Index of the file in `project.project.files`.
     pub file_index: usize,
+    /// Nodes by kind, built on first use and shared by all rules.
+    nodes: std::cell::OnceCell<index::NodeIndex>,
     scopes: std::sync::OnceLock<crate::hir::Scopes>,
 }
 
@@ -71,8 +75,20 @@ impl<'a> FileCx<'a> {
             file,
             project,
             file_index,
+            nodes: std::cell::OnceCell::new(),
             scopes: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The shared node index of this file (one tree walk for all rules).
+    pub fn index(&self) -> &index::NodeIndex {
+        self.nodes
+            .get_or_init(|| index::NodeIndex::build(self.file.parsed.syntax()))
+    }
+
+    /// All nodes of `kind` in this file, in document order.
+    pub fn nodes(&self, kind: crate::syntax::SyntaxKind) -> &[crate::syntax::SyntaxNode] {
+        self.index().nodes(kind)
     }
 
     /// Scopes and name resolution of this file, computed on first use and
@@ -93,6 +109,17 @@ pub struct ProjectCx<'a> {
     pub project: &'a Project,
     pub config: &'a Config,
     pub reach: crate::analysis::reach::Reachability,
+    /// The variant analysis, computed on first use (see [`ProjectCx::variants`]).
+    pub variants: std::sync::OnceLock<crate::analysis::variants::VariantAnalysis>,
+}
+
+impl ProjectCx<'_> {
+    /// The variant analysis of the project (environment reads, domains,
+    /// outputs, declared variants), computed once and shared by rules.
+    pub fn variants(&self) -> &crate::analysis::variants::VariantAnalysis {
+        self.variants
+            .get_or_init(|| crate::analysis::variants::analyse(self.project, self.config))
+    }
 }
 
 /// A lint rule. Implement one or both of the check methods.
@@ -116,6 +143,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         project,
         config,
         reach,
+        variants: std::sync::OnceLock::new(),
     };
     let enabled: Vec<&'static dyn Rule> = rules::all()
         .iter()

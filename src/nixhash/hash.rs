@@ -432,9 +432,9 @@ fn decode_digest(
         let d = decode_base64(rest).map_err(invalid)?;
         if d.len() != algo.digest_len() {
             let b64 = algo.encoded_len(Encoding::Base64);
-            // Report a plain length problem when the length is off; the byte
-            // count only when the length looks right but the content is not.
-            return Err(if len != b64 && len + 1 != b64 && len + 2 != b64 {
+            // A plain length problem when the length is off; the byte count
+            // when the length is right but the padding is not.
+            return Err(if len != b64 {
                 HashError::WrongLength {
                     algo,
                     encoding: Encoding::Base64,

@@ -19,6 +19,25 @@
 //!   ([`flake_source_path`] for a single `narHash`).
 //!
 //! Everything here is checked against the real Nix in tests/nixhash_nix.rs.
+//!
+//! ```
+//! use nixfold::nixhash::{HashAlgo, flake_source_path, parse_hash};
+//! // `nix-hash --type sha256 --to-base32 <hex>` and friends:
+//! let h = parse_hash("sha256:1r3v22qkypccqifzbww5lrn6hf1chi23m6zzkyvb8bvg457nxslq", None)
+//!     .unwrap()
+//!     .hash;
+//! assert_eq!(h.algo(), HashAlgo::Sha256);
+//! assert_eq!(h.to_sri(), "sha256-mOpuTyFvL7S2n/+bOkSELDhobKaF8/VdxIxdP7EQe+Q=");
+//! // A precise complaint for a mistyped hash:
+//! let e = parse_hash("1r3v22qkypccqifzbww5lrn6hf1chi23m6zzkyvb8bvg457nxsl", Some(HashAlgo::Sha256));
+//! assert_eq!(
+//!     e.unwrap_err().to_string(),
+//!     "nix32 sha256 hash must be 52 characters, found 51"
+//! );
+//! // Where a locked flake input's source lives:
+//! let p = flake_source_path("sha256-VDhqg8yEJ44wv0sDYFOTiwXQk2rXttDNAnv4f6tZwzk=").unwrap();
+//! assert_eq!(p.to_string(), "/nix/store/65ccp7qqhia6ycqfzjn3vxmh1ivi7isp-source");
+//! ```
 
 pub mod encoding;
 pub mod flake_lock;

@@ -2,7 +2,7 @@
 # module system, the base module below and the stub package set.
 { lib }:
 
-{ modules, system ? null, specialArgs ? { }, ... }:
+{ modules, system ? null, specialArgs ? { }, pkgs ? null, ... }:
 
 let
   eval = lib.evalModules {
@@ -11,6 +11,7 @@ let
     modules =
       [ ./base.nix ]
       ++ lib.optional (system != null) { _file = "<nixosSystem>"; nixpkgs.system = lib.mkDefault system; }
+      ++ lib.optional (pkgs != null) { _file = "<nixosSystem>"; nixpkgs.pkgs = lib.mkDefault pkgs; nixpkgs.system = lib.mkDefault pkgs.system; }
       ++ modules;
   };
 in

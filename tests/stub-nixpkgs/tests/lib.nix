@@ -101,6 +101,12 @@ let
       modules = [ { nixpkgs.overlays = [ (final: prev: { hello = prev.git.overrideAttrs (_: { pname = "hello"; }); }) ]; } ];
     }).pkgs.hello.pname == "hello";
 
+    nixosSystemWithPkgs = let
+      pkgs = import ../. { system = "aarch64-linux"; overlays = [ (final: prev: { marker = prev.git; }) ]; };
+      sys = l.nixosSystem { inherit pkgs; modules = [ ({ pkgs, ... }: { environment.systemPackages = [ pkgs.marker ]; }) ]; };
+    in
+      map (p: p.pname) sys.config.environment.systemPackages == [ "git" ] && sys.config.nixpkgs.system == "aarch64-linux";
+
     unfreeRefused =
       let pkgs = import ../. { system = "x86_64-linux"; }; in
       !(builtins.tryEval pkgs.vscode.outPath).success
