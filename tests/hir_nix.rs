@@ -36,7 +36,14 @@ fn undefined_names(src: &str) -> Option<Vec<String>> {
         s.references()
             .iter()
             .filter(|r| r.resolution == Resolution::Undefined)
-            .map(|r| src[r.range].to_string())
+            // `inherit ${"x"};` / `inherit "x";` refer to `x`
+            .map(|r| {
+                src[r.range]
+                    .trim_start_matches("${")
+                    .trim_end_matches('}')
+                    .trim_matches('"')
+                    .to_string()
+            })
             .collect(),
     )
 }
@@ -131,10 +138,13 @@ impl Gen {
     fn binds(&mut self, depth: u32) -> String {
         let mut s = String::new();
         for n in self.distinct_names(3) {
-            match self.below(4) {
+            match self.below(7) {
                 0 => s.push_str(&format!("inherit {n}; ")),
                 1 => s.push_str(&format!("inherit ({}) {n}; ", self.expr(depth))),
                 2 => s.push_str(&format!("{n}.{} = {}; ", self.name(), self.expr(depth))),
+                3 => s.push_str(&format!("\"{n}\" = {}; ", self.expr(depth))),
+                4 => s.push_str(&format!("${{\"{n}\"}} = {}; ", self.expr(depth))),
+                5 => s.push_str(&format!("inherit ${{\"{n}\"}}; ")),
                 _ => s.push_str(&format!("{n} = {}; ", self.expr(depth))),
             }
         }

@@ -478,12 +478,19 @@ impl<'g> Builder<'g> {
     }
 
     /// The name a binder attribute stands for, if static.
+    ///
+    /// Like Nix: an identifier, a `"..."` string without interpolation, or
+    /// `${"..."}` around such a string (but not an indented `''...''` one).
     fn attr_name(&self, attr: G<'g>) -> Option<std::borrow::Cow<'g, str>> {
         match attr.kind() {
             NODE_IDENT => attr.first_token_text().map(std::borrow::Cow::Borrowed),
-            NODE_STRING => {
+            NODE_STRING if attr.first_token_text() == Some("\"") => {
                 let node = attr.ptr().try_to_node(&self.root)?;
                 literal_string(&node).map(std::borrow::Cow::Owned)
+            }
+            NODE_DYNAMIC => {
+                let inner = attr.first_child().filter(|c| c.kind() == NODE_STRING)?;
+                self.attr_name(inner)
             }
             _ => None,
         }
@@ -608,6 +615,7 @@ impl<'g> Builder<'g> {
                         NODE_IDENT if !from => {
                             self.reference(c, true);
                         }
+                        NODE_STRING | NODE_DYNAMIC if !from => self.inherit_string_reference(c),
                         NODE_IDENT => {}
                         _ => self.walk(c),
                     }
@@ -636,10 +644,25 @@ impl<'g> Builder<'g> {
 
     /// Record a reference; with `candidate`, also note it for the builtin
     /// scan when it might denote a builtin other than the `builtins` set.
+    /// `inherit "x";` / `inherit ${"x"};` refer to `x` like `inherit x;`.
+    fn inherit_string_reference(&mut self, g: G<'g>) {
+        match self.attr_name(g) {
+            Some(name) => {
+                let name = name.into_owned();
+                self.reference_named(g, &name, false);
+            }
+            None => self.walk(g),
+        }
+    }
+
     fn reference(&mut self, g: G<'g>, candidate: bool) -> Resolution {
         let Some(text) = g.first_token_text() else {
             return Resolution::Undefined;
         };
+        self.reference_named(g, text, candidate)
+    }
+
+    fn reference_named(&mut self, g: G<'g>, text: &str, candidate: bool) -> Resolution {
         let local = self
             .interner
             .get(text)
@@ -741,10 +764,12 @@ impl<'g> Builder<'g> {
             if entry.kind() == NODE_INHERIT && !entry.has_child(NODE_INHERIT_FROM) {
                 self.stack.push(entry);
                 for a in entry.children() {
-                    if a.kind() == NODE_IDENT {
-                        self.reference(a, true);
-                    } else {
-                        self.walk(a);
+                    match a.kind() {
+                        NODE_IDENT => {
+                            self.reference(a, true);
+                        }
+                        NODE_STRING | NODE_DYNAMIC => self.inherit_string_reference(a),
+                        _ => self.walk(a),
                     }
                 }
                 self.stack.pop();
@@ -785,7 +810,7 @@ impl<'g> Builder<'g> {
                         BindingKind::Inherit
                     };
                     for a in entry.children() {
-                        if !matches!(a.kind(), NODE_IDENT | NODE_STRING) {
+                        if !matches!(a.kind(), NODE_IDENT | NODE_STRING | NODE_DYNAMIC) {
                             continue;
                         }
                         if let Some(name) = self.attr_name(a) {
@@ -809,7 +834,7 @@ impl<'g> Builder<'g> {
                     for c in entry.children() {
                         match c.kind() {
                             NODE_INHERIT_FROM => self.walk(c),
-                            NODE_IDENT | NODE_STRING => {}
+                            NODE_IDENT | NODE_STRING | NODE_DYNAMIC => {}
                             // Plain inherits were resolved above.
                             _ if !from => {}
                             _ => self.walk(c),
