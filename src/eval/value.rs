@@ -207,7 +207,7 @@ fn drop_deep<T>(x: T) {
         c.set(d);
         d
     });
-    if d % 32 == 0 {
+    if d.is_multiple_of(32) {
         stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, move || drop(x));
     } else {
         drop(x);
