@@ -3,6 +3,7 @@
 
 mod check;
 pub mod eval;
+mod fix;
 mod init;
 pub mod render;
 mod variants;
