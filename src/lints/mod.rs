@@ -160,6 +160,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
             for rule in &enabled {
                 rule.check_file(&cx, &mut out);
             }
+            supersede::drop_superseded_syntax_errors(&mut out);
             out
         })
         .collect();
@@ -171,6 +172,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     diags
 }
 
+pub mod supersede;
 pub mod suppress;
 
 /// Order by path, position, then rule name.
