@@ -37,7 +37,11 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 go(base, &path, out);
             } else {
-                let rel = path.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+                let rel = path
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 out.insert(rel, std::fs::read(&path).unwrap());
             }
         }
@@ -91,7 +95,12 @@ fn migrating_the_example_reproduces_the_committed_pure_tree() {
     }
     // Files without reads are untouched, and modes are kept.
     let orig = repo().join("examples/unified-nixos");
-    for same in ["container-profile.nix", "packages/sesh.nix", "README.md", "flake.lock"] {
+    for same in [
+        "container-profile.nix",
+        "packages/sesh.nix",
+        "README.md",
+        "flake.lock",
+    ] {
         assert_eq!(
             std::fs::read(orig.join(same)).unwrap(),
             got[same],
@@ -115,8 +124,14 @@ fn diff_check_and_idempotence() {
     let before = tree(tmp.path());
     let (code, diff, err) = nixfold(&["migrate"], tmp.path());
     assert_eq!(code, 0, "{err}");
-    assert!(diff.contains("--- a/flake.nix\n+++ b/flake.nix\n"), "{diff}");
-    assert!(diff.contains("+      mkNixosWsl = variant: lib.nixosSystem {"), "{diff}");
+    assert!(
+        diff.contains("--- a/flake.nix\n+++ b/flake.nix\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+      mkNixosWsl = variant: lib.nixosSystem {"),
+        "{diff}"
+    );
     assert!(
         diff.contains("-  packageSelection = builtins.getEnv \"NIXOS_PACKAGES\";\n+  packageSelection = variant.NIXOS_PACKAGES;"),
         "{diff}"
@@ -145,7 +160,10 @@ fn without_declared_variants_only_the_default_is_generated() {
     let (code, diff, err) = nixfold(&["migrate"], tmp.path());
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("nixfold init"), "{err}");
-    assert!(diff.contains("+        container = containerImage variants.default;"), "{diff}");
+    assert!(
+        diff.contains("+        container = containerImage variants.default;"),
+        "{diff}"
+    );
     assert!(!diff.contains("container-full"), "{diff}");
 }
 
@@ -190,7 +208,8 @@ fn param_clash_is_reported() {
 
 // ---- real Nix ----
 
-const IMAGE: &str = "i: { names = map (p: p.pname) i.contents; env = i.config.Env; tag = i.imageTag; }";
+const IMAGE: &str =
+    "i: { names = map (p: p.pname) i.contents; env = i.config.Env; tag = i.imageTag; }";
 const SYSTEM: &str = "s: { container = s.config.boot.isContainer; host = s.config.networking.hostName; \
                       docs = s.config.documentation.enable; \
                       groups = s.config.environment.variables.NIXOS_PACKAGE_GROUPS; \
@@ -215,18 +234,33 @@ fn every_variant_evaluates_like_the_original_with_its_environment() {
     let pure = git_copy(&repo().join("examples/unified-nixos-pure"));
     let variants: &[(&str, &[(&str, &str)])] = &[
         ("container", &[]),
-        ("container-essential", &[("NIXOS_CONTAINER", "1"), ("NIXOS_PACKAGES", "essential")]),
+        (
+            "container-essential",
+            &[("NIXOS_CONTAINER", "1"), ("NIXOS_PACKAGES", "essential")],
+        ),
         (
             "container-kubernetes",
-            &[("NIXOS_CONTAINER", "1"), ("NIXOS_PACKAGES", "essential,kubernetes")],
+            &[
+                ("NIXOS_CONTAINER", "1"),
+                ("NIXOS_PACKAGES", "essential,kubernetes"),
+            ],
         ),
         (
             "container-development",
-            &[("NIXOS_CONTAINER", "1"), ("NIXOS_PACKAGES", "essential,development")],
+            &[
+                ("NIXOS_CONTAINER", "1"),
+                ("NIXOS_PACKAGES", "essential,development"),
+            ],
         ),
-        ("container-full", &[("NIXOS_CONTAINER", "1"), ("NIXOS_PACKAGES", "full")]),
+        (
+            "container-full",
+            &[("NIXOS_CONTAINER", "1"), ("NIXOS_PACKAGES", "full")],
+        ),
     ];
-    let noise = [("NIXOS_CONTAINER", "1"), ("NIXOS_PACKAGES", "essential,extras")];
+    let noise = [
+        ("NIXOS_CONTAINER", "1"),
+        ("NIXOS_PACKAGES", "essential,extras"),
+    ];
     let mut seen = Vec::new();
     for (name, env) in variants {
         let env = env_of(env);

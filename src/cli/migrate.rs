@@ -70,8 +70,11 @@ pub fn run(args: MigrateArgs) -> i32 {
         eprintln!("verified: {line}");
     }
     if args.write {
-        let files: Vec<(PathBuf, String)> =
-            m.changes.iter().map(|c| (c.path.clone(), c.new.clone())).collect();
+        let files: Vec<(PathBuf, String)> = m
+            .changes
+            .iter()
+            .map(|c| (c.path.clone(), c.new.clone()))
+            .collect();
         match write_all_or_nothing(&files) {
             Ok(written) => {
                 eprintln!(

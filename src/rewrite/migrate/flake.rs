@@ -60,7 +60,11 @@ impl Planner<'_> {
                 _ => None,
             })
         else {
-            return Err(self.err_at(f, 0.into(), "flake.nix has no `outputs = { ... }: ...` function"));
+            return Err(self.err_at(
+                f,
+                0.into(),
+                "flake.nix has no `outputs = { ... }: ...` function",
+            ));
         };
         let Some(body) = lambda.body() else {
             return Err(self.err_at(f, 0.into(), "`outputs` has no body"));
@@ -88,7 +92,11 @@ impl Planner<'_> {
             ));
         };
         let Some(b) = let_in.body() else {
-            return Err(self.err_at(f, let_in.syntax().text_range().start(), "`let` without body"));
+            return Err(self.err_at(
+                f,
+                let_in.syntax().text_range().start(),
+                "`let` without body",
+            ));
         };
         let scopes = Scopes::new(&root);
 
@@ -167,7 +175,11 @@ impl Planner<'_> {
         let mut body_refs: Vec<(TextRange, usize)> = Vec::new();
         for &i in &dep {
             let lb = &binds[i];
-            self.edits[f].insert(lb.value.syntax().text_range().start(), format!("{param}: "), false);
+            self.edits[f].insert(
+                lb.value.syntax().text_range().start(),
+                format!("{param}: "),
+                false,
+            );
             for r in scopes.uses(lb.id) {
                 let ident = node_at(&root, r.range);
                 if ident
@@ -262,7 +274,9 @@ impl Planner<'_> {
                         .collect();
                     let mut decls: Vec<usize> = Vec::new();
                     for (k, v) in self.declared.iter().enumerate() {
-                        if names.contains(&v.output) && !decls.iter().any(|d| self.declared[*d].name == v.name) {
+                        if names.contains(&v.output)
+                            && !decls.iter().any(|d| self.declared[*d].name == v.name)
+                        {
                             decls.push(k);
                             matched.insert(k);
                         }
@@ -296,7 +310,8 @@ impl Planner<'_> {
                             let moved = text::apply_in(&text, r, &eds).map_err(|bad| {
                                 self.err_at(f, bad.start(), "overlapping edits (internal error)")
                             })?;
-                            let entry_indent = text::line_indent(&text, entry.syntax().text_range().start());
+                            let entry_indent =
+                                text::line_indent(&text, entry.syntax().text_range().start());
                             let delta = let_indent.len() as isize - entry_indent.len() as isize;
                             let moved = if text::has_multiline_plain_string(value.syntax()) {
                                 moved
@@ -318,22 +333,32 @@ impl Planner<'_> {
                         .iter()
                         .any(|a| !matches!(a, ast::Attr::Ident(_)) && syn::attr_name(a).is_none());
                     let sibling = |vname: &str| {
-                        format!("{} = {base} {set_name}.{};", text::attr_name(vname), text::attr_name(vname))
+                        format!(
+                            "{} = {base} {set_name}.{};",
+                            text::attr_name(vname),
+                            text::attr_name(vname)
+                        )
                     };
                     if dynamic_prefix {
                         // `packages.${system}.x = ...;` → `packages.${system} = { x = ...; y = ...; };`
                         let last = attrs.last().unwrap();
-                        let prefix_text = text
-                            [usize::from(ap.syntax().text_range().start())..usize::from(attrs[attrs.len() - 2].syntax().text_range().end())]
+                        let prefix_text = text[usize::from(ap.syntax().text_range().start())
+                            ..usize::from(attrs[attrs.len() - 2].syntax().text_range().end())]
                             .to_string();
                         self.edits[f].push(
-                            TextRange::new(ap.syntax().text_range().start(), last.syntax().text_range().start()),
+                            TextRange::new(
+                                ap.syntax().text_range().start(),
+                                last.syntax().text_range().start(),
+                            ),
                             format!("{prefix_text} = {{\n{indent}{unit}"),
                             false,
                         );
                         let mut tail = String::new();
                         for d in &decls {
-                            tail.push_str(&format!("\n{indent}{unit}{}", sibling(&self.declared[*d].name)));
+                            tail.push_str(&format!(
+                                "\n{indent}{unit}{}",
+                                sibling(&self.declared[*d].name)
+                            ));
                         }
                         tail.push_str(&format!("\n{indent}}};"));
                         self.edits[f].insert(text::entry_end(entry.syntax()), tail, false);
@@ -375,11 +400,13 @@ impl Planner<'_> {
         let first = let_in
             .let_token()
             .and_then(|t| t.next_token())
-            .and_then(|mut t| loop {
-                if t.kind() != SyntaxKind::TOKEN_WHITESPACE {
-                    break Some(t);
+            .and_then(|mut t| {
+                loop {
+                    if t.kind() != SyntaxKind::TOKEN_WHITESPACE {
+                        break Some(t);
+                    }
+                    t = t.next_token()?;
                 }
-                t = t.next_token()?;
             });
         let Some(first) = first else {
             return Err(self.err_at(f, let_in.syntax().text_range().start(), "empty `let`"));

@@ -212,7 +212,9 @@ pub fn migrate(
     // A pure tree (already migrated) needs nothing.
     let reads_env = project.files.iter().any(|f| {
         let scopes = crate::hir::Scopes::from_parsed(&f.parsed);
-        crate::hir::find_builtin_uses(&scopes, "getEnv").next().is_some()
+        crate::hir::find_builtin_uses(&scopes, "getEnv")
+            .next()
+            .is_some()
     });
     if !reads_env {
         return Ok(Migration {
@@ -226,10 +228,10 @@ pub fn migrate(
         return Err(MigrateError::new(format!("nixfold.toml: {e}")));
     }
     let entry = variants::entry_dir(project);
-    let flake = project
-        .files
-        .iter()
-        .position(|f| f.path.parent() == Some(entry.as_path()) && f.path.file_name().is_some_and(|n| n == "flake.nix"));
+    let flake = project.files.iter().position(|f| {
+        f.path.parent() == Some(entry.as_path())
+            && f.path.file_name().is_some_and(|n| n == "flake.nix")
+    });
 
     let roots: Vec<SyntaxNode> = project.files.iter().map(|f| f.parsed.syntax()).collect();
     let mut p = Planner {
@@ -367,9 +369,8 @@ pub fn migrate(
         if p.edits[f].is_empty() {
             continue;
         }
-        let new = text::apply(&file.text, &p.edits[f].eds).map_err(|r| {
-            p.err_at(f, r.start(), "internal error: overlapping edits")
-        })?;
+        let new = text::apply(&file.text, &p.edits[f].eds)
+            .map_err(|r| p.err_at(f, r.start(), "internal error: overlapping edits"))?;
         if new == *file.text {
             continue;
         }
@@ -382,7 +383,10 @@ pub fn migrate(
             )));
         }
         let scopes = crate::hir::Scopes::from_parsed(&parsed);
-        if crate::hir::find_builtin_uses(&scopes, "getEnv").next().is_some() {
+        if crate::hir::find_builtin_uses(&scopes, "getEnv")
+            .next()
+            .is_some()
+        {
             return Err(MigrateError::new(format!(
                 "internal error: the migrated {} still reads the environment; nothing was changed",
                 p.rel(f)

@@ -242,7 +242,10 @@ pub fn has_multiline_plain_string(node: &SyntaxNode) -> bool {
 /// The `;` that ends an attribute entry.
 pub fn entry_end(entry: &SyntaxNode) -> TextSize {
     let last = entry.last_token();
-    if last.as_ref().is_some_and(|t| t.kind() == SyntaxKind::TOKEN_SEMICOLON) {
+    if last
+        .as_ref()
+        .is_some_and(|t| t.kind() == SyntaxKind::TOKEN_SEMICOLON)
+    {
         return entry.text_range().end();
     }
     let mut t = entry.last_token().and_then(|t| t.next_token());

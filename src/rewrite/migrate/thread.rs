@@ -53,9 +53,8 @@ impl Planner<'_> {
     pub(super) fn rewrite_reads(&mut self, file: usize) -> Result<bool, MigrateError> {
         let root = self.roots[file].clone();
         let scopes = Scopes::new(&root);
-        let uses: Vec<hir::BuiltinUse> = hir::find_builtin_uses(&scopes, "getEnv")
-            .copied()
-            .collect();
+        let uses: Vec<hir::BuiltinUse> =
+            hir::find_builtin_uses(&scopes, "getEnv").copied().collect();
         if uses.is_empty() {
             return Ok(false);
         }
@@ -129,10 +128,12 @@ impl Planner<'_> {
         loop {
             let mut changed = false;
             for (id, node) in &cands {
-                let def_range = match node
-                    .ancestors()
-                    .find(|n| matches!(n.kind(), SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT))
-                {
+                let def_range = match node.ancestors().find(|n| {
+                    matches!(
+                        n.kind(),
+                        SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT
+                    )
+                }) {
                     Some(d) => d.text_range(),
                     None => continue,
                 };
@@ -140,7 +141,10 @@ impl Planner<'_> {
                     continue;
                 }
                 let all_rewritten = scopes.uses(*id).all(|r| {
-                    rewritten.iter().chain(removed.iter()).any(|w| w.contains_range(r.range))
+                    rewritten
+                        .iter()
+                        .chain(removed.iter())
+                        .any(|w| w.contains_range(r.range))
                 });
                 if all_rewritten && !removed.iter().any(|r| r.contains_range(node.text_range())) {
                     let r = self.remove_binding(file, &text, node)?;
@@ -168,7 +172,9 @@ impl Planner<'_> {
             if attrs.len() > 1 {
                 // Only this name: delete it with the space before it.
                 let r = node.text_range();
-                let start = text[..usize::from(r.start())].trim_end_matches([' ', '\t']).len();
+                let start = text[..usize::from(r.start())]
+                    .trim_end_matches([' ', '\t'])
+                    .len();
                 let range = TextRange::new(TextSize::from(start as u32), r.end());
                 self.edits[file].push(range, "", false);
                 return Ok(range);
@@ -276,7 +282,10 @@ impl Planner<'_> {
                             return;
                         }
                         if is_call_package {
-                            out.push(Ctx::Unknown { file: g, node: parent });
+                            out.push(Ctx::Unknown {
+                                file: g,
+                                node: parent,
+                            });
                             return;
                         }
                         imported = true;
@@ -288,10 +297,7 @@ impl Planner<'_> {
                 }
                 NODE_ATTRPATH_VALUE => {
                     let entry = ast::AttrpathValue::cast(parent.clone()).unwrap();
-                    let names = entry
-                        .attrpath()
-                        .map(|p| path_names(&p))
-                        .unwrap_or_default();
+                    let names = entry.attrpath().map(|p| path_names(&p)).unwrap_or_default();
                     let in_let = parent
                         .parent()
                         .is_some_and(|p| matches!(p.kind(), NODE_LET_IN | NODE_LEGACY_LET));
@@ -330,10 +336,7 @@ impl Planner<'_> {
                 }
                 _ => {
                     if imported && parent.kind() != NODE_LAMBDA {
-                        out.push(Ctx::ImportValue {
-                            file: g,
-                            node: cur,
-                        });
+                        out.push(Ctx::ImportValue { file: g, node: cur });
                         return;
                     }
                     out.push(Ctx::Unknown { file: g, node: cur });
@@ -362,8 +365,14 @@ impl Planner<'_> {
                 continue;
             };
             let Some(ident) = tok.parent() else { continue };
-            if ident.parent().is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT) {
-                out.push(Ctx::Unknown { file: g, node: ident });
+            if ident
+                .parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
+            {
+                out.push(Ctx::Unknown {
+                    file: g,
+                    node: ident,
+                });
                 continue;
             }
             self.classify(g, ident, depth + 1, out);
@@ -400,7 +409,10 @@ impl Planner<'_> {
                     self.need(*file);
                 }
                 Ctx::ImportValue { file, node } => {
-                    if self.done.insert((*file, node.text_range().start(), String::new())) {
+                    if self
+                        .done
+                        .insert((*file, node.text_range().start(), String::new()))
+                    {
                         self.edits[*file].insert(
                             node.text_range().end(),
                             format!(" {{ inherit {param}; }}"),
@@ -490,9 +502,19 @@ impl Planner<'_> {
                                 text[usize::from(a)..usize::from(b)].to_string()
                             } else {
                                 let after = &text[usize::from(last.syntax().text_range().end())..];
-                                let comma_nl = after.trim_start_matches([' ', '\t']).starts_with(",\n");
-                                if comma_nl || p.ellipsis_token().is_none() && after.trim_start().starts_with('\n') {
-                                    format!(",\n{}", text::line_indent(&text, last.syntax().text_range().start()))
+                                let comma_nl =
+                                    after.trim_start_matches([' ', '\t']).starts_with(",\n");
+                                if comma_nl
+                                    || p.ellipsis_token().is_none()
+                                        && after.trim_start().starts_with('\n')
+                                {
+                                    format!(
+                                        ",\n{}",
+                                        text::line_indent(
+                                            &text,
+                                            last.syntax().text_range().start()
+                                        )
+                                    )
                                 } else {
                                     ", ".to_string()
                                 }
@@ -519,7 +541,11 @@ impl Planner<'_> {
                                     .find(|t| t.kind() == SyntaxKind::TOKEN_R_BRACE)
                                     .map(|t| t.text_range());
                                 let (Some(o), Some(c)) = (open, close) else {
-                                    return Err(self.err_at(f, p.syntax().text_range().start(), "odd pattern"));
+                                    return Err(self.err_at(
+                                        f,
+                                        p.syntax().text_range().start(),
+                                        "odd pattern",
+                                    ));
                                 };
                                 self.edits[f].push(
                                     TextRange::new(o.end(), c.start()),
@@ -577,7 +603,11 @@ impl Planner<'_> {
     /// Add `inherit <param>;` to an argument set (or `// { inherit <param>; }`).
     pub(super) fn add_inherit(&mut self, file: usize, args: &ast::Expr) {
         let param = self.param.clone();
-        let key = (file, args.syntax().text_range().start(), "inherit".to_string());
+        let key = (
+            file,
+            args.syntax().text_range().start(),
+            "inherit".to_string(),
+        );
         if !self.done.insert(key) {
             return;
         }
@@ -588,21 +618,23 @@ impl Planner<'_> {
                 for e in set.entries() {
                     match e {
                         ast::Entry::Inherit(inh) if inh.from().is_none() => {
-                            if inh.attrs().any(|a| syn::attr_name(&a).as_deref() == Some(&param)) {
+                            if inh
+                                .attrs()
+                                .any(|a| syn::attr_name(&a).as_deref() == Some(&param))
+                            {
                                 return;
                             }
                             if first_inherit.is_none() {
                                 first_inherit = Some(inh);
                             }
                         }
-                        ast::Entry::AttrpathValue(av) => {
+                        ast::Entry::AttrpathValue(av)
                             if av
                                 .attrpath()
                                 .map(|p| path_names(&p))
-                                .is_some_and(|n| n == [param.clone()])
-                            {
-                                return;
-                            }
+                                .is_some_and(|n| n == [param.clone()]) =>
+                        {
+                            return;
                         }
                         _ => {}
                     }
@@ -641,11 +673,7 @@ impl Planner<'_> {
 
     /// Make `path` (relative to `set`) an argument set that inherits the parameter.
     fn ensure_arg(&mut self, file: usize, set: &ast::AttrSet, path: &[String]) {
-        let key = (
-            file,
-            set.syntax().text_range().start(),
-            path.join("."),
-        );
+        let key = (file, set.syntax().text_range().start(), path.join("."));
         if !self.done.insert(key) {
             return;
         }
@@ -756,7 +784,11 @@ fn call_of_set(set: &ast::AttrSet) -> Option<String> {
     }
     match syn::unparen(app.lambda()?) {
         ast::Expr::Ident(id) => syn::ident_name(&id),
-        ast::Expr::Select(s) => s.attrpath()?.attrs().last().and_then(|a| syn::attr_name(&a)),
+        ast::Expr::Select(s) => s
+            .attrpath()?
+            .attrs()
+            .last()
+            .and_then(|a| syn::attr_name(&a)),
         _ => None,
     }
 }
@@ -822,7 +854,10 @@ fn whole_lines(text: &str, node: &SyntaxNode) -> TextRange {
     let after_blank = tail.trim().is_empty() || tail.trim().starts_with('#');
     if before_blank && after_blank {
         let stop = e + nl.map(|i| i + 1).unwrap_or(rest.len());
-        TextRange::new(TextSize::from(line_start as u32), TextSize::from(stop as u32))
+        TextRange::new(
+            TextSize::from(line_start as u32),
+            TextSize::from(stop as u32),
+        )
     } else {
         let stop = e + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
         TextRange::new(r.start(), TextSize::from(stop as u32))
