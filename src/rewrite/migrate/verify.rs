@@ -250,7 +250,9 @@ impl Cmp<'_> {
             (Ok(a), Ok(b)) => Ok(Some((a, b))),
             (Err(x), Err(y)) => {
                 let (x, y) = (x.to_string(), y.to_string());
-                if x.replace(&self.ro, "<root>") == y.replace(&self.rm, "<root>") {
+                // Positions differ between the trees; compare the messages.
+                let cut = |m: &str| m.split(" at ").next().unwrap_or(m).to_string();
+                if cut(&x.replace(&self.ro, "<root>")) == cut(&y.replace(&self.rm, "<root>")) {
                     Ok(None)
                 } else {
                     Err(self.diff(format!("evaluation fails differently: `{x}` vs `{y}`")))
@@ -414,16 +416,29 @@ impl Cmp<'_> {
 
     fn cmp_attrs(&mut self, x: &Attrs, y: &Attrs, depth: u32) -> Result<(), Diff> {
         let param = self.param.clone();
-        let args_set = matches!(
-            self.stack.last().map(String::as_str),
-            Some(".specialArgs" | ".extraSpecialArgs")
-        );
+        // The migrated tree may pass the parameter where the original passed
+        // nothing: `inherit variant;` in arguments, `specialArgs = { inherit
+        // variant; }`. What it passes is compared where it is used (modules,
+        // called files).
+        let only_param = |v: &Value, ev: &mut Evaluator| match ev.force(v) {
+            Ok(Value::Attrs(a)) => a.iter().all(|(k, _)| k.as_str() == param),
+            _ => false,
+        };
+        let mut ky: Vec<&str> = Vec::new();
+        for (k, v) in y.iter() {
+            let k = k.as_str();
+            if k == param && x.get_str(k).is_none() {
+                continue;
+            }
+            if matches!(k, "specialArgs" | "extraSpecialArgs")
+                && x.get_str(k).is_none()
+                && only_param(v, self.em)
+            {
+                continue;
+            }
+            ky.push(k);
+        }
         let kx: Vec<&str> = x.iter().map(|(k, _)| k.as_str()).collect();
-        let ky: Vec<&str> = y
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .filter(|k| !(args_set && *k == param))
-            .collect();
         if kx != ky {
             let only_o: Vec<&str> = kx.iter().filter(|k| !ky.contains(k)).copied().collect();
             let only_m: Vec<&str> = ky.iter().filter(|k| !kx.contains(k)).copied().collect();
@@ -523,12 +538,58 @@ impl Cmp<'_> {
         }
     }
 
+    /// `callPackage path args` in both trees: the paths must name the same
+    /// file; the file's functions are called with unknown formals plus the
+    /// arguments and compared.
+    fn cmp_called_file(
+        &mut self,
+        pa: &Value,
+        a: &Value,
+        pb: &Value,
+        b: &Value,
+        depth: u32,
+    ) -> Result<(), Diff> {
+        let Some((pa, pb)) = self.force_pair(pa, pb)? else {
+            return Ok(());
+        };
+        let (Value::Path(x), Value::Path(y)) = (&pa, &pb) else {
+            self.cmp(&pa, &pb, depth + 1)?;
+            return self.cmp(a, b, depth + 1);
+        };
+        let rx = x.strip_prefix(&self.ro).unwrap_or(x).to_string();
+        let ry = y.strip_prefix(&self.rm).unwrap_or(y).to_string();
+        if rx != ry {
+            return Err(self.diff(format!("callPackage of {rx} vs {ry}")));
+        }
+        let fa = self.eo.eval_file(&PathBuf::from(x.as_str()));
+        let fb = self.em.eval_file(&PathBuf::from(y.as_str()));
+        let (Ok(fa), Ok(fb)) = (fa, fb) else {
+            return Err(self.diff(format!("cannot evaluate {rx}")));
+        };
+        let saved = self.ctx.clone();
+        self.ctx = Some((a.clone(), b.clone()));
+        self.stack
+            .push(format!(" (callPackage {})", rx.trim_start_matches('/')));
+        let r = self.cmp(&fa, &fb, depth + 1);
+        self.stack.pop();
+        self.ctx = saved;
+        r
+    }
+
     fn cmp_unknown(&mut self, x: &Unknown, y: &Unknown, depth: u32) -> Result<(), Diff> {
         use UnknownKind::*;
         match (&x.kind, &y.kind) {
             (Root(a), Root(b)) if a == b => Ok(()),
             (Select(u, a), Select(v, b)) if a == b => self.cmp_unknown(u, v, depth + 1),
             (Apply(u, a), Apply(v, b)) => {
+                // `callPackage ./file.nix args`: compare what the file builds.
+                if let (Apply(cu, pa), Apply(cv, pb)) = (&u.kind, &v.kind)
+                    && matches!(&cu.kind, Select(_, n) if n == "callPackage")
+                    && matches!(&cv.kind, Select(_, n) if n == "callPackage")
+                {
+                    self.cmp_unknown(cu, cv, depth + 1)?;
+                    return self.cmp_called_file(pa, a, pb, b, depth);
+                }
                 self.cmp_unknown(u, v, depth + 1)?;
                 self.stack.push(" (argument)".into());
                 let r = self.cmp(a, b, depth + 1);
