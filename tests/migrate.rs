@@ -325,7 +325,7 @@ fn plan(dir: &Path, verify: bool) -> nixfold::rewrite::migrate::Migration {
 fn prove_tampered(file: &str, from: &str, to: &str) -> Result<Vec<String>, String> {
     let dir = repo().join("examples/unified-nixos");
     let config = nixfold::config::Config::load(&dir).unwrap();
-    let project = nixfold::project::Project::load(&dir, &[dir.clone()], &|_| false);
+    let project = nixfold::project::Project::load(&dir, std::slice::from_ref(&dir), &|_| false);
     let mut m = plan(&dir, false);
     let c = m.changes.iter_mut().find(|c| c.rel == file).unwrap();
     assert!(c.new.contains(from), "{from} not in {file}");
