@@ -7,6 +7,7 @@
 
 pub mod rules;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -71,11 +72,59 @@ impl FileCx<'_> {
     }
 }
 
+impl FileCx<'_> {
+    /// The suppression comments of this file (`invalid-suppression` reads
+    /// their problems).
+    pub fn suppressions(&self) -> &suppress::FileSuppressions {
+        &self.project.suppressions[self.file_index]
+    }
+}
+
 /// Whole-project context handed to rules.
 pub struct ProjectCx<'a> {
     pub project: &'a Project,
     pub config: &'a Config,
     pub reach: crate::analysis::reach::Reachability,
+    /// Suppression comments of `project.files`, by index.
+    pub suppressions: Vec<suppress::FileSuppressions>,
+    /// Suppression comments of `project.texts`, by index.
+    pub text_suppressions: Vec<suppress::FileSuppressions>,
+}
+
+impl<'a> ProjectCx<'a> {
+    /// Compute the project-wide facts rules share (reachability,
+    /// suppression comments; per-file work runs in parallel).
+    pub fn new(project: &'a Project, config: &'a Config) -> Self {
+        let reach = crate::analysis::reach::Reachability::compute(project);
+        let suppressions = project
+            .files
+            .par_iter()
+            .map(suppress::FileSuppressions::for_nix)
+            .collect();
+        let text_suppressions = project
+            .texts
+            .iter()
+            .map(|t| suppress::FileSuppressions::for_text(&t.path, &t.text, &t.line_index))
+            .collect();
+        ProjectCx {
+            project,
+            config,
+            reach,
+            suppressions,
+            text_suppressions,
+        }
+    }
+
+    /// Whether a suppression comment in the finding's file covers it.
+    pub fn is_suppressed(&self, diag: &Diagnostic) -> bool {
+        if let Some(i) = self.project.file_index(&diag.path) {
+            return self.suppressions[i].covers(diag);
+        }
+        if let Some(i) = self.project.texts.iter().position(|t| t.path == diag.path) {
+            return self.text_suppressions[i].covers(diag);
+        }
+        false
+    }
 }
 
 /// A lint rule. Implement one or both of the check methods.
@@ -92,14 +141,40 @@ pub fn rule_by_name(name: &str) -> Option<&'static dyn Rule> {
     rules::all().iter().copied().find(|r| r.meta().name == name)
 }
 
+/// Find a rule by code (`NF0001`).
+pub fn rule_by_code(code: &str) -> Option<&'static dyn Rule> {
+    rules::all().iter().copied().find(|r| r.meta().code == code)
+}
+
+/// The rule name closest to a misspelt one, if any is close enough.
+pub fn closest_rule_name(name: &str) -> Option<&'static str> {
+    let limit = (name.chars().count() / 3).max(2);
+    rules::all()
+        .iter()
+        .map(|r| (edit_distance(name, r.meta().name), r.meta().name))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance in Unicode scalar values.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let subst = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = subst.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Run the enabled rules over a loaded project.
 pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
-    let reach = crate::analysis::reach::Reachability::compute(project);
-    let pcx = ProjectCx {
-        project,
-        config,
-        reach,
-    };
+    let pcx = ProjectCx::new(project, config);
     let enabled: Vec<&'static dyn Rule> = rules::all()
         .iter()
         .copied()
@@ -125,12 +200,28 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     for rule in &enabled {
         rule.check_project(&pcx, &mut diags);
     }
-    diags.retain(|d| !crate::lints::suppress::is_suppressed(project, d));
+    remove_suppressed(&pcx, &mut diags);
     sort_diagnostics(&mut diags);
     diags
 }
 
 pub mod suppress;
+
+/// Drop the findings that suppression comments cover.
+fn remove_suppressed(pcx: &ProjectCx<'_>, diags: &mut Vec<Diagnostic>) {
+    let any = |s: &[suppress::FileSuppressions]| s.iter().any(|f| !f.is_empty());
+    if diags.is_empty() || !(any(&pcx.suppressions) || any(&pcx.text_suppressions)) {
+        return;
+    }
+    let mut by_path: HashMap<&Path, &suppress::FileSuppressions> = HashMap::new();
+    for (f, s) in pcx.project.files.iter().zip(&pcx.suppressions) {
+        by_path.insert(&f.path, s);
+    }
+    for (t, s) in pcx.project.texts.iter().zip(&pcx.text_suppressions) {
+        by_path.insert(&t.path, s);
+    }
+    diags.retain(|d| !by_path.get(d.path.as_path()).is_some_and(|s| s.covers(d)));
+}
 
 /// Order by path, position, then rule name.
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {

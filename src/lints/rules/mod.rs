@@ -5,6 +5,7 @@ use super::Rule;
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
+mod invalid_suppression;
 mod syntax_error;
 
 /// Every rule nixfold knows, in code order.
@@ -12,4 +13,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
     ALL
 }
 
-static ALL: &[&dyn Rule] = &[&syntax_error::RULE];
+static ALL: &[&dyn Rule] = &[
+    &syntax_error::RULE,
+    &invalid_suppression::RULE,
+];
