@@ -4,6 +4,7 @@
 //! README). Unknown tables and keys are rejected, and so are unknown rule
 //! names, so that a typo never silently turns a rule off.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,27 @@ pub const CONFIG_FILE: &str = "nixfold.toml";
 pub struct Config {
     #[serde(default)]
     pub check: CheckConfig,
+    /// Name of the parameter that carries the variant after migration
+    /// (default `variant`).
+    #[serde(default)]
+    pub param: Option<String>,
+    /// The declared variant matrix (`[[variants]]`); the default variant
+    /// (every variable unset) always exists and is not listed.
+    #[serde(default)]
+    pub variants: Vec<VariantDecl>,
+}
+
+/// One `[[variants]]` entry of nixfold.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantDecl {
+    /// The output the variant is made from, e.g. `packages.x86_64-linux.container`.
+    pub output: String,
+    /// The generated output's name (same category as `output`).
+    pub name: String,
+    /// Environment of the variant; variables not listed are "".
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -34,12 +56,16 @@ pub struct CheckConfig {
     /// Glob patterns (relative to the project root) of paths not to check.
     #[serde(default)]
     pub exclude: Vec<String>,
-    /// When set (command line `--select`, tests), only these rules run.
+    /// When set (command line `--select`, tests), only these rules run
+    /// (minus those in `disable`).
     #[serde(skip)]
     pub select: Option<Vec<String>>,
     /// `exclude`, compiled (see [`Config::compile_excludes`]).
     #[serde(skip)]
     pub exclude_set: globset::GlobSet,
+    /// Options of the `unused-formal` rule (`[check.unused-formal]`).
+    #[serde(default, rename = "unused-formal")]
+    pub unused_formal: UnusedFormalConfig,
 }
 
 /// A problem with `nixfold.toml`: where it is and what is wrong.
@@ -82,6 +108,12 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl From<ConfigError> for String {
+    fn from(e: ConfigError) -> String {
+        e.to_string()
+    }
+}
+
 /// Where each rule name and glob sits in the file (read leniently, only to
 /// point errors at the right place).
 #[derive(Deserialize, Default)]
@@ -100,13 +132,36 @@ struct SpanCheck {
     exclude: Vec<toml::Spanned<String>>,
 }
 
+/// `[check.unused-formal]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnusedFormalConfig {
+    /// Unused formals whose removal would change which arguments the function
+    /// accepts or receives (closed patterns `{ a, b }:`, whose callers may pass
+    /// `b`; patterns whose `@` name is used, where `callPackage` would stop
+    /// passing `b`).
+    #[serde(default, rename = "changes-arguments")]
+    pub changes_arguments: ChangesArguments,
+}
+
+/// What `unused-formal` does with formals whose removal changes the arguments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangesArguments {
+    /// Report them, with a fix applied only by `--unsafe-fixes`.
+    #[default]
+    UnsafeFix,
+    /// Do not report them.
+    Ignore,
+}
+
 impl Config {
     pub fn is_enabled(&self, meta: &RuleMeta) -> bool {
-        if let Some(select) = &self.check.select {
-            return select.iter().any(|n| n == meta.name);
-        }
         if self.check.disable.iter().any(|n| n == meta.name) {
             return false;
+        }
+        if let Some(select) = &self.check.select {
+            return select.iter().any(|n| n == meta.name);
         }
         meta.default_enabled || self.check.enable.iter().any(|n| n == meta.name)
     }
@@ -149,27 +204,24 @@ impl Config {
 
     /// Parse and validate the text of a config file (`path` is for messages).
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        let error = |span: Option<Range<usize>>, message: String, help: Option<String>| {
-            ConfigError {
+        let error =
+            |span: Option<Range<usize>>, message: String, help: Option<String>| ConfigError {
                 path: path.to_path_buf(),
                 text: text.to_string(),
                 span,
                 message,
                 help,
-            }
-        };
+            };
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let message = e.message().trim_end().to_string();
-            let help = message
-                .starts_with("unknown field")
-                .then(|| "see the Configuration section of the README for the accepted keys".into());
+            let help = message.starts_with("unknown field").then(|| {
+                "see the Configuration section of the README for the accepted keys".into()
+            });
             error(e.span(), message, help)
         })?;
         let spans: SpanView = toml::from_str(text).unwrap_or_default();
         let span_of = |list: &[toml::Spanned<String>], value: &str| {
-            list.iter()
-                .find(|s| s.get_ref() == value)
-                .map(|s| s.span())
+            list.iter().find(|s| s.get_ref() == value).map(|s| s.span())
         };
         for (key, names, spanned) in [
             ("disable", &config.check.disable, &spans.check.disable),
@@ -204,15 +256,13 @@ impl Config {
                 None,
             ));
         }
-        config
-            .compile_excludes()
-            .map_err(|(pattern, message)| {
-                error(
-                    span_of(&spans.check.exclude, &pattern),
-                    format!("invalid glob `{pattern}` in `check.exclude`: {message}"),
-                    None,
-                )
-            })?;
+        config.compile_excludes().map_err(|(pattern, message)| {
+            error(
+                span_of(&spans.check.exclude, &pattern),
+                format!("invalid glob `{pattern}` in `check.exclude`: {message}"),
+                None,
+            )
+        })?;
         Ok(config)
     }
 
@@ -296,5 +346,41 @@ mod tests {
         assert_eq!(e.line_col(), Some((2, 12)));
         let e = parse("[check]\nexclude = 3\n").unwrap_err();
         assert_eq!(e.line_col(), Some((2, 11)));
+    }
+
+    #[test]
+    fn variants_table_and_param() {
+        let c: Config = toml::from_str(
+            r#"
+param = "flavour"
+[[variants]]
+output = "packages.x86_64-linux.container"
+name = "container-full"
+env = { NIXOS_CONTAINER = "1", NIXOS_PACKAGES = "full" }
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.param.as_deref(), Some("flavour"));
+        assert_eq!(c.variants.len(), 1);
+        assert_eq!(c.variants[0].env["NIXOS_PACKAGES"], "full");
+        assert!(
+            toml::from_str::<Config>("[[variants]]\noutput = \"a\"\nname = \"b\"\nextra = 1\n")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn unused_formal_options() {
+        let c: Config =
+            toml::from_str("[check.unused-formal]\nchanges-arguments = \"ignore\"\n").unwrap();
+        assert_eq!(
+            c.check.unused_formal.changes_arguments,
+            ChangesArguments::Ignore
+        );
+        assert_eq!(
+            Config::default().check.unused_formal.changes_arguments,
+            ChangesArguments::UnsafeFix
+        );
+        assert!(toml::from_str::<Config>("[check.unused-formal]\nother = 1\n").is_err());
     }
 }

@@ -13,6 +13,7 @@ pub mod emit;
 pub mod eval;
 pub mod hir;
 pub mod lints;
+pub mod nixhash;
 pub mod project;
 pub mod rewrite;
 pub mod syntax;

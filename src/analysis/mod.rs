@@ -2,3 +2,4 @@
 //! (later) variant analysis on top of the evaluator.
 
 pub mod reach;
+pub mod variants;

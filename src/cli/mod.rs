@@ -2,12 +2,15 @@
 //! and output formats.
 
 mod check;
+pub mod eval;
 mod github;
 mod human;
+mod init;
 mod json;
 pub mod render;
 mod rules;
 mod sarif;
+mod variants;
 
 use std::io::{IsTerminal, Write};
 
@@ -35,6 +38,13 @@ pub struct Cli {
 pub enum Command {
     /// Lint Nix files (default path: the current directory).
     Check(check::CheckArgs),
+    /// Evaluate a Nix expression or file, like `nix-instantiate --eval`.
+    Eval(eval::EvalArgs),
+    /// Show the environment variables a configuration reads, their domains,
+    /// the outputs that depend on them and the variant matrix.
+    Variants(variants::VariantsArgs),
+    /// Write a proposed nixfold.toml declaring the variants the tree builds.
+    Init(init::InitArgs),
     /// List every rule.
     Rules(rules::RulesArgs),
     /// Print a rule's documentation.
@@ -118,6 +128,9 @@ fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Variants(args) => variants::run(args),
+        Command::Init(args) => init::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
     }

@@ -149,8 +149,14 @@ mod tests {
     fn relative_paths() {
         let cwd = Path::new("/home/u/repo");
         assert_eq!(relative_path(cwd, Path::new("./a/./b.nix")), "a/b.nix");
-        assert_eq!(relative_path(cwd, Path::new("/home/u/repo/x/y.nix")), "x/y.nix");
-        assert_eq!(relative_path(cwd, Path::new("/home/u/other/y.nix")), "../other/y.nix");
+        assert_eq!(
+            relative_path(cwd, Path::new("/home/u/repo/x/y.nix")),
+            "x/y.nix"
+        );
+        assert_eq!(
+            relative_path(cwd, Path::new("/home/u/other/y.nix")),
+            "../other/y.nix"
+        );
         assert_eq!(relative_path(cwd, Path::new("../z.nix")), "../z.nix");
         assert_eq!(relative_path(cwd, Path::new("/home/u/repo")), ".");
         assert_eq!(relative_path(cwd, Path::new("/etc/x.nix")), "/etc/x.nix");

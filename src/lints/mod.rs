@@ -5,6 +5,8 @@
 //! One rule per file under `rules/`; the file's `//!` doc comment is the
 //! rule's user documentation (`nixfold explain NAME`).
 
+pub mod fixkit;
+pub mod index;
 pub mod rules;
 
 use std::collections::HashMap;
@@ -63,9 +65,40 @@ pub struct FileCx<'a> {
     pub project: &'a ProjectCx<'a>,
     /// Index of the file in `project.project.files`.
     pub file_index: usize,
+    /// Nodes by kind, built on first use and shared by all rules.
+    nodes: std::cell::OnceCell<index::NodeIndex>,
+    scopes: std::sync::OnceLock<crate::hir::Scopes>,
 }
 
-impl FileCx<'_> {
+impl<'a> FileCx<'a> {
+    pub fn new(file: &'a SourceFile, project: &'a ProjectCx<'a>, file_index: usize) -> Self {
+        FileCx {
+            file,
+            project,
+            file_index,
+            nodes: std::cell::OnceCell::new(),
+            scopes: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The shared node index of this file (one tree walk for all rules).
+    pub fn index(&self) -> &index::NodeIndex {
+        self.nodes
+            .get_or_init(|| index::NodeIndex::build(self.file.parsed.syntax()))
+    }
+
+    /// All nodes of `kind` in this file, in document order.
+    pub fn nodes(&self, kind: crate::syntax::SyntaxKind) -> &[crate::syntax::SyntaxNode] {
+        self.index().nodes(kind)
+    }
+
+    /// Scopes and name resolution of this file, computed on first use and
+    /// shared by every rule that asks.
+    pub fn scopes(&self) -> &crate::hir::Scopes {
+        self.scopes
+            .get_or_init(|| crate::hir::Scopes::from_parsed(&self.file.parsed))
+    }
+
     /// Whether this file is reachable from a flake output.
     pub fn reachable_from_flake(&self) -> bool {
         self.project.reach.is_reachable(self.file_index)
@@ -89,11 +122,14 @@ pub struct ProjectCx<'a> {
     pub suppressions: Vec<suppress::FileSuppressions>,
     /// Suppression comments of `project.texts`, by index.
     pub text_suppressions: Vec<suppress::FileSuppressions>,
+    /// The variant analysis, computed on first use (see [`ProjectCx::variants`]).
+    pub variants: std::sync::OnceLock<crate::analysis::variants::VariantAnalysis>,
 }
 
 impl<'a> ProjectCx<'a> {
     /// Compute the project-wide facts rules share (reachability,
-    /// suppression comments; per-file work runs in parallel).
+    /// suppression comments; per-file work runs in parallel). The variant
+    /// analysis is computed on first use.
     pub fn new(project: &'a Project, config: &'a Config) -> Self {
         let reach = crate::analysis::reach::Reachability::compute(project);
         let suppressions = project
@@ -112,7 +148,15 @@ impl<'a> ProjectCx<'a> {
             reach,
             suppressions,
             text_suppressions,
+            variants: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The variant analysis of the project (environment reads, domains,
+    /// outputs, declared variants), computed once and shared by rules.
+    pub fn variants(&self) -> &crate::analysis::variants::VariantAnalysis {
+        self.variants
+            .get_or_init(|| crate::analysis::variants::analyse(self.project, self.config))
     }
 
     /// Whether a suppression comment in the finding's file covers it.
@@ -185,11 +229,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, file)| {
-            let cx = FileCx {
-                file,
-                project: &pcx,
-                file_index: i,
-            };
+            let cx = FileCx::new(file, &pcx, i);
             let mut out = Vec::new();
             for rule in &enabled {
                 rule.check_file(&cx, &mut out);

@@ -285,11 +285,17 @@ impl FileSuppressions {
     /// file); `target_line` is the 1-based line an `ignore` covers.
     fn add(&mut self, comment: &str, start: TextSize, target_line: u32) {
         let at = |offset: usize, len: usize| {
-            TextRange::at(start + TextSize::from(offset as u32), TextSize::from(len as u32))
+            TextRange::at(
+                start + TextSize::from(offset as u32),
+                TextSize::from(len as u32),
+            )
         };
         match parse_comment(comment) {
             Parsed::NotADirective => {}
-            Parsed::Malformed { at: offset, message } => {
+            Parsed::Malformed {
+                at: offset,
+                message,
+            } => {
                 let len = comment[offset..]
                     .find([' ', '\t', ',', ']'])
                     .unwrap_or(comment.len() - offset)
@@ -378,7 +384,10 @@ mod tests {
         let msgs: Vec<_> = s.problems.iter().map(|p| p.message.as_str()).collect();
         assert_eq!(msgs.len(), 3, "{msgs:?}");
         assert!(msgs[1].contains("unknown directive `ignroe`"), "{msgs:?}");
-        assert!(msgs[2].contains("suppressions take rule names (`syntax-error`)"), "{msgs:?}");
+        assert!(
+            msgs[2].contains("suppressions take rule names (`syntax-error`)"),
+            "{msgs:?}"
+        );
         assert_eq!(s.lines[&4], ["syntax-error"]);
         assert_eq!(
             s.problems[0].help.as_deref(),

@@ -153,9 +153,8 @@ pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
             .follow_links(false)
             .sort_by_file_name(|a, b| a.cmp(b));
         let prune = Arc::clone(excluded);
-        builder.filter_entry(move |e| {
-            e.file_name() != ".git" && (e.depth() == 0 || !prune(e.path()))
-        });
+        builder
+            .filter_entry(move |e| e.file_name() != ".git" && (e.depth() == 0 || !prune(e.path())));
         for entry in builder.build() {
             match entry {
                 Ok(e) => {

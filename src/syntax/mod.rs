@@ -4,8 +4,12 @@
 //! Invariant: parsing never fails. `parse` always returns a tree whose text is
 //! byte-identical to the input, plus zero or more errors.
 
+mod depth;
 mod line_index;
+mod repair;
+mod runs;
 mod source;
+mod validate;
 
 pub use line_index::{LineCol, LineIndex};
 pub use rnix::ast;
@@ -18,6 +22,11 @@ use rowan::GreenNode;
 /// Maximum syntactic nesting that the parser follows; deeper input becomes a
 /// syntax error instead of a stack overflow.
 pub const MAX_NESTING: u32 = 512;
+
+/// Maximum estimated depth of a tree (nesting plus operator and application
+/// chains, see depth.rs); deeper input becomes one syntax error and a flat
+/// tree, because rnix's parser and rowan's drop both recurse.
+pub const MAX_TREE_DEPTH: usize = 1024;
 
 /// One syntax error with the byte range it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,15 +61,55 @@ impl Parsed {
 
 /// Parse Nix source. Never fails; see [`Parsed::errors`].
 pub fn parse(text: &str) -> Parsed {
-    let parse = rnix::Root::parse(text);
+    if let Some(run) = runs::find_long_run(text) {
+        return runs::untokenized(text, run);
+    }
+    let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(text).collect();
+    if let Some(at) = depth::estimate(&tokens, MAX_TREE_DEPTH) {
+        return too_deep(&tokens, at);
+    }
+    // rnix recurses once per nesting level: give it room.
+    let (green, rnix_errors) = stacker::maybe_grow(4 << 20, 16 << 20, || {
+        // rnix rejects a few programs that Nix accepts; see repair.rs.
+        repair::reparse(text, &tokens).unwrap_or_else(|| {
+            let parse = rnix::Root::parse(text);
+            (parse.syntax().green().to_owned(), parse.errors().to_vec())
+        })
+    });
     let end = TextSize::of(text);
-    let errors = parse
-        .errors()
-        .iter()
-        .map(|e| convert_error(e, end))
-        .collect();
-    let green = parse.syntax().green().to_owned();
+    let mut errors: Vec<SyntaxError> = rnix_errors.iter().map(|e| convert_error(e, end)).collect();
+    // rnix accepts some programs that Nix rejects; see validate.rs.
+    let clean = errors.is_empty();
+    errors.extend(validate::validate(
+        &SyntaxNode::new_root(green.clone()),
+        clean,
+    ));
+    errors.sort_by_key(|e| e.range.start());
     Parsed { green, errors }
+}
+
+/// A root holding every token in one error node.
+fn too_deep(tokens: &[(SyntaxKind, &str)], at: usize) -> Parsed {
+    use rowan::Language as _;
+    let raw = rnix::NixLanguage::kind_to_raw;
+    let mut b = rowan::GreenNodeBuilder::new();
+    b.start_node(raw(SyntaxKind::NODE_ROOT));
+    b.start_node(raw(SyntaxKind::NODE_ERROR));
+    for (kind, text) in tokens {
+        b.token(raw(*kind), text);
+    }
+    b.finish_node();
+    b.finish_node();
+    let at = TextSize::try_from(at).unwrap_or_default();
+    Parsed {
+        green: b.finish(),
+        errors: vec![SyntaxError {
+            range: TextRange::empty(at),
+            message: format!(
+                "expression nested more than {MAX_TREE_DEPTH} levels deep (counting brackets and chains of operators or arguments); nixfold does not follow deeper nesting"
+            ),
+        }],
+    }
 }
 
 fn kinds(k: &[SyntaxKind]) -> String {
@@ -156,5 +205,43 @@ mod tests {
         let p = parse(&src);
         assert!(!p.errors.is_empty());
         assert_eq!(p.syntax().to_string(), src);
+    }
+
+    /// Lists, prefix operators and chains recurse in rnix and rowan without
+    /// rnix's own limit; on a small stack they must still give an error,
+    /// not a crash, and chains of moderate length must still parse.
+    #[test]
+    fn deep_chains_are_an_error_not_a_crash() {
+        let n = 100_000;
+        let cases = [
+            (format!("{}1{}", "[ ".repeat(n), " ]".repeat(n)), false),
+            (format!("{}true", "!".repeat(n)), false),
+            (format!("{}1", "- ".repeat(n)), false),
+            (format!("1{}", " + 1".repeat(n)), false),
+            (format!("[]{}", " ++ []".repeat(n)), false),
+            (format!("f{}", " 1".repeat(n)), false),
+            (format!("x{}", " // x".repeat(n)), false),
+            (format!("{}1{}", "\"${".repeat(n), "}\"".repeat(n)), false),
+            (format!("[ {} ]", "1 ".repeat(n)), true),
+            (
+                format!("{{ {} }}", "a = 1; ".repeat(1000).replace("a =", "a.b =")),
+                false,
+            ),
+            (format!("1{}", " + 1".repeat(400)), true),
+            (format!("f{}", " 1".repeat(400)), true),
+        ];
+        for (src, ok) in cases {
+            let r = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    let p = parse(&src);
+                    (p.errors.is_empty(), p.syntax().to_string() == src)
+                })
+                .unwrap()
+                .join()
+                .expect("no crash");
+            assert!(r.1, "round trip");
+            assert_eq!(r.0, ok);
+        }
     }
 }

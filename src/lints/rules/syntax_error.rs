@@ -57,7 +57,9 @@ impl Rule for SyntaxErrorRule {
         let mut d = Diagnostic::new(&META, sev, cx.file, first.range, first.message.clone());
         match errors.len() - 1 {
             0 => {}
-            1 => d = d.with_note("the parser found 1 more error after this one; fix this one first"),
+            1 => {
+                d = d.with_note("the parser found 1 more error after this one; fix this one first")
+            }
             n => {
                 d = d.with_note(format!(
                     "the parser found {n} more errors after this one; fix this one first"

@@ -1,0 +1,127 @@
+//! ## impure-current-system (NF0102)
+//!
+//! Finds reads of `builtins.currentSystem` (also `__currentSystem`,
+//! `with builtins; currentSystem`, `inherit (builtins) currentSystem;` and
+//! `b.currentSystem` where `b` is `builtins`). A `let` alias is reported
+//! where it reads the builtin, not at each use of the alias.
+//!
+//! ### Why it matters
+//!
+//! `currentSystem` is the platform of the machine that *evaluates* the
+//! expression, not of the one it is built for. Under pure evaluation (flakes)
+//! it does not exist at all: `nix build .#...` fails with
+//! `attribute 'currentSystem' missing`.
+//!
+//! Severity: `error` when the file is evaluated by a flake, `warning`
+//! elsewhere.
+//!
+//! Not reported: the pure-safe idioms `builtins.currentSystem or "x86_64-linux"`
+//! and `if builtins ? currentSystem then builtins.currentSystem else ...`
+//! (also `builtins ? currentSystem && ...`), which fall back when the
+//! attribute is missing.
+//!
+//! ### Example
+//!
+//! ```nix
+//! let pkgs = import nixpkgs { system = builtins.currentSystem; };
+//! in pkgs.hello
+//! ```
+//!
+//! ### How to fix
+//!
+//! Take the system as a parameter: in a flake, produce one output per system
+//! (`packages.x86_64-linux.hello`, e.g. with a `forAllSystems` helper) and
+//! pass `system` down; in a module use `pkgs.stdenv.hostPlatform.system`.
+
+use crate::diagnostics::Diagnostic;
+use crate::hir::is_presence_guarded;
+use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+
+pub struct ImpureCurrentSystem;
+pub static RULE: ImpureCurrentSystem = ImpureCurrentSystem;
+
+pub static META: RuleMeta = RuleMeta {
+    name: "impure-current-system",
+    code: "NF0102",
+    module: "impure_current_system",
+    category: Category::Purity,
+    default_severity: Severity::Error,
+    default_enabled: true,
+    summary: "builtins.currentSystem: missing under pure (flake) evaluation",
+};
+
+impl Rule for ImpureCurrentSystem {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        check_constant(
+            cx,
+            &META,
+            "currentSystem",
+            "the platform of the machine that evaluates this",
+            "take the system as a parameter (one flake output per system) instead",
+            out,
+        );
+    }
+}
+
+/// Shared by `impure-current-system` and `impure-current-time`: report
+/// every direct read of `builtins.NAME` that no presence guard protects.
+pub(super) fn check_constant(
+    cx: &FileCx<'_>,
+    meta: &'static RuleMeta,
+    name: &str,
+    what: &str,
+    help: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let scopes = cx.scopes();
+    let mut uses = scopes
+        .builtin_uses()
+        .iter()
+        .filter(|u| u.name == name && !u.aliased)
+        .peekable();
+    if uses.peek().is_none() {
+        return;
+    }
+    let root = cx.file.parsed.syntax();
+    let reachable = cx.reachable_from_flake();
+    let sev = cx
+        .project
+        .reach
+        .purity_severity(cx.file_index, cx.project.config.severity(meta));
+    let chain = cx.project.reach.describe(cx.project.project, cx.file_index);
+    for u in uses {
+        let Some(expr) = u.expr.try_to_node(&root) else {
+            continue;
+        };
+        if is_presence_guarded(scopes, &expr, name) {
+            continue;
+        }
+        let spelled = if expr.kind() == crate::syntax::SyntaxKind::NODE_IDENT
+            && expr
+                .parent()
+                .is_some_and(|p| p.kind() == crate::syntax::SyntaxKind::NODE_INHERIT)
+        {
+            format!("builtins.{name}")
+        } else {
+            expr.text().to_string()
+        };
+        let message = if reachable {
+            format!(
+                "`{spelled}` ({what}) does not exist under pure evaluation (flakes): evaluating it fails with \"attribute '{name}' missing\""
+            )
+        } else {
+            format!(
+                "`{spelled}` is {what}, which makes the result impure; under pure evaluation (flakes) it does not exist"
+            )
+        };
+        let mut d = Diagnostic::new(meta, sev, cx.file, expr.text_range(), message);
+        if let Some(c) = &chain {
+            d = d.with_note(c.clone());
+        }
+        out.push(d.with_note(help.to_string()));
+    }
+}

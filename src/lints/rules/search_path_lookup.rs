@@ -1,0 +1,121 @@
+//! ## search-path-lookup (NF0104)
+//!
+//! Finds lookups in Nix's search path: `<nixpkgs>`, `<nixpkgs/nixos>`,
+//! `<home-manager/nixos>` and any other `<...>` path, plus direct reads of
+//! `builtins.nixPath` (the search path itself, as used with
+//! `builtins.findFile`). `<nix/...>` paths are not reported: they name files
+//! built into Nix (corepkgs such as `<nix/fetchurl.nix>`) and work everywhere.
+//!
+//! ### Why it matters
+//!
+//! A `<...>` path means whatever `NIX_PATH` (or `-I`) says on the machine
+//! that evaluates the expression, so two machines build different things
+//! from the same source. Pure evaluation (flakes) forbids the lookup:
+//! `nix build .#...` fails with "cannot look up '<nixpkgs>' in pure
+//! evaluation mode", and `builtins.nixPath` is silently empty.
+//!
+//! Severity: `error` when the file is evaluated by a flake, `warning`
+//! elsewhere.
+//!
+//! ### Example
+//!
+//! ```nix
+//! { pkgs ? import <nixpkgs> { } }: pkgs.hello
+//! ```
+//!
+//! ### How to fix
+//!
+//! Take the dependency from a flake input (`inputs.nixpkgs`) and pass it
+//! down (`specialArgs`, function arguments), or pin it with a fetch that has
+//! a hash (`builtins.fetchTarball { url = ...; sha256 = ...; }`).
+
+use crate::diagnostics::Diagnostic;
+use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::syntax::SyntaxKind;
+
+pub struct SearchPathLookup;
+pub static RULE: SearchPathLookup = SearchPathLookup;
+
+pub static META: RuleMeta = RuleMeta {
+    name: "search-path-lookup",
+    code: "NF0104",
+    module: "search_path_lookup",
+    category: Category::Purity,
+    default_severity: Severity::Error,
+    default_enabled: true,
+    summary: "<nixpkgs> and other NIX_PATH lookups: forbidden under pure (flake) evaluation",
+};
+
+/// Whether a `<...>` path names one of Nix's built-in files.
+fn is_corepkgs(inner: &str) -> bool {
+    inner == "nix" || inner.starts_with("nix/")
+}
+
+impl Rule for SearchPathLookup {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        let root = cx.file.parsed.syntax();
+        let reachable = cx.reachable_from_flake();
+        let sev = cx
+            .project
+            .reach
+            .purity_severity(cx.file_index, cx.project.config.severity(&META));
+        let chain = cx.project.reach.describe(cx.project.project, cx.file_index);
+        let mut found = Vec::new();
+        for tok in root
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == SyntaxKind::TOKEN_PATH_SEARCH)
+        {
+            let text = tok.text();
+            let inner = text.trim_start_matches('<').trim_end_matches('>');
+            if is_corepkgs(inner) {
+                continue;
+            }
+            let message = if reachable {
+                format!(
+                    "`{text}` looks up NIX_PATH, which pure evaluation (flakes) forbids: evaluation fails with \"cannot look up '{text}' in pure evaluation mode\""
+                )
+            } else {
+                format!(
+                    "`{text}` is whatever NIX_PATH says on the machine that evaluates this; pure evaluation (flakes) forbids the lookup"
+                )
+            };
+            found.push((tok.text_range(), message));
+        }
+        // Every direct spelling of the builtin contains its name.
+        let uses = if cx.file.text.contains("nixPath") {
+            cx.scopes().builtin_uses()
+        } else {
+            &[]
+        };
+        for u in uses {
+            if u.name != "nixPath" || u.aliased {
+                continue;
+            }
+            let spelled = &cx.file.text[u.expr.text_range()];
+            let message = if reachable {
+                format!(
+                    "`{spelled}` is the search path NIX_PATH: under pure evaluation (flakes) it is silently empty"
+                )
+            } else {
+                format!(
+                    "`{spelled}` is the search path NIX_PATH of the machine that evaluates this; under pure evaluation (flakes) it is empty"
+                )
+            };
+            found.push((u.expr.text_range(), message));
+        }
+        for (range, message) in found {
+            let mut d = Diagnostic::new(&META, sev, cx.file, range, message);
+            if let Some(c) = &chain {
+                d = d.with_note(c.clone());
+            }
+            out.push(d.with_note(
+                "take the dependency from a flake input (inputs.nixpkgs) or a fetch pinned by hash",
+            ));
+        }
+    }
+}
