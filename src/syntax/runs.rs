@@ -14,10 +14,19 @@ use rowan::Language as _;
 
 use super::{Parsed, SyntaxError, TextRange, TextSize};
 
-/// Longest run of identifier, number and path characters (outside strings
-/// and comments) that nixfold tokenizes: the tokenizer rescans such a run
-/// from every token inside it, which is quadratic in its length.
+/// Runs shorter than this are never a problem.
 pub const MAX_RUN: usize = 4096;
+
+/// Largest accepted (run length × operator characters in the run), a bound
+/// on the characters the tokenizer rescans. A long identifier (no operator
+/// characters) is one token and is fine; `1+1+...` 4,096 characters long is
+/// at the limit.
+pub const MAX_RUN_COST: usize = MAX_RUN * MAX_RUN / 2;
+
+/// Operator characters that end a token inside a run.
+fn is_run_operator(b: u8) -> bool {
+    matches!(b, b'.' | b'+' | b'-' | b'/' | b'<')
+}
 
 fn is_run_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-' | b'/' | b'<')
@@ -31,8 +40,8 @@ enum Context {
     IndentedString,
 }
 
-/// A run longer than [`MAX_RUN`] in code (strings and comments are skipped
-/// by a light lexer that follows interpolations).
+/// A run in code that costs more than [`MAX_RUN_COST`] to tokenize (strings
+/// and comments are skipped by a light lexer that follows interpolations).
 pub(super) fn find_long_run(text: &str) -> Option<TextRange> {
     if text.len() <= MAX_RUN {
         return None;
@@ -41,6 +50,7 @@ pub(super) fn find_long_run(text: &str) -> Option<TextRange> {
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
     let mut stack = vec![Context::Code(0)];
     let mut run_start: Option<usize> = None;
+    let mut operators = 0usize;
     let mut i = 0;
     while i < b.len() {
         let top = stack.len() - 1;
@@ -53,11 +63,20 @@ pub(super) fn find_long_run(text: &str) -> Option<TextRange> {
                     continue;
                 }
                 if is_run_byte(c) {
-                    let start = *run_start.get_or_insert(i);
-                    if i + 1 - start > MAX_RUN {
+                    let start = *run_start.get_or_insert_with(|| {
+                        operators = 0;
+                        i
+                    });
+                    operators += usize::from(is_run_operator(c));
+                    let len = i + 1 - start;
+                    if len > MAX_RUN && len * operators > MAX_RUN_COST {
+                        let end = b[i..]
+                            .iter()
+                            .position(|c| !is_run_byte(*c))
+                            .map_or(b.len(), |p| i + p);
                         return Some(TextRange::new(
                             TextSize::from(start as u32),
-                            TextSize::from(i as u32 + 1),
+                            TextSize::from(end as u32),
                         ));
                     }
                     i += 1;
@@ -151,7 +170,8 @@ pub(super) fn untokenized(text: &str, run: TextRange) -> Parsed {
         errors: vec![SyntaxError {
             range: run,
             message: format!(
-                "more than {MAX_RUN} identifier, number or operator characters without a space or delimiter; nixfold does not read such input"
+                "{} characters without a space, full of operators; nixfold does not read such input (add spaces between operators)",
+                u32::from(run.len())
             ),
         }],
     }
@@ -172,13 +192,20 @@ mod tests {
         let n = 100_000;
         for src in [
             vec!["1"; n].join("+"),
-            "a".repeat(n),
             format!("{}1", "-".repeat(n)),
             vec!["a"; n].join("<"),
-            format!("x: {{\n  a = {};\n}}\n", "b".repeat(n)),
+            format!("x: {{\n  a = {};\n}}\n", "b-1.".repeat(n)),
         ] {
             let e = first_error(&src).expect("an error");
             assert!(e.contains("without a space"), "{e}");
+        }
+    }
+
+    #[test]
+    fn long_identifiers_are_fine() {
+        // One token, however long: the tokenizer reads it once.
+        for src in ["a".repeat(100_000), format!("x: x.{}", "b".repeat(100_000))] {
+            assert_eq!(first_error(&src), None);
         }
     }
 
