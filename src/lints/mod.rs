@@ -234,6 +234,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
             for rule in &enabled {
                 rule.check_file(&cx, &mut out);
             }
+            supersede::drop_superseded_syntax_errors(&mut out);
             out
         })
         .collect();
@@ -245,6 +246,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     diags
 }
 
+pub mod supersede;
 pub mod suppress;
 
 /// Drop the findings that suppression comments cover.

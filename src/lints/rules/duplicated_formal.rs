@@ -13,6 +13,9 @@
 //! { pkgs, lib, pkgs, ... }: { }
 //! ```
 //!
+//! Nix's parser rejects this too; when this rule is enabled it reports the
+//! problem instead of `syntax-error` (one finding, not two).
+//!
 //! ### How to fix
 //! Remove the repeated name, or rename the `@` binding.
 
@@ -66,13 +69,6 @@ impl Rule for DuplicatedFormal {
                     seen.insert(name, range);
                     continue;
                 };
-                // the parser may already report this as a syntax error
-                let already = cx.file.parsed.errors.iter().any(|e| {
-                    e.range.intersect(range).is_some() && e.message.contains("duplicate formal")
-                });
-                if already {
-                    continue;
-                }
                 out.push(
                     Diagnostic::new(
                         &META,

@@ -23,6 +23,9 @@
 //! written as `${...}` with a computed name are only known at evaluation
 //! time and are not compared.
 //!
+//! Nix's parser rejects this too; when this rule is enabled it reports the
+//! problem instead of `syntax-error` (one finding, not two).
+//!
 //! ### How to fix
 //! Remove one of the definitions, or merge them.
 

@@ -15,6 +15,9 @@
 //! let ${name} = 1; in 2
 //! ```
 //!
+//! Nix's parser rejects this too; when this rule is enabled it reports the
+//! problem instead of `syntax-error` (one finding, not two).
+//!
 //! ### How to fix
 //! Build a set instead: `let vars = { ${name} = 1; }; in vars.${name}`.
 
