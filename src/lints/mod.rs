@@ -235,6 +235,11 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
                 rule.check_file(&cx, &mut out);
             }
             supersede::drop_superseded_syntax_errors(&mut out);
+            let suppressions = &pcx.suppressions[i];
+            if !suppressions.is_empty() {
+                out.retain(|d| !suppressions.covers(d));
+            }
+            rules::syntax_error::keep_first(&mut out);
             out
         })
         .collect();

@@ -32,7 +32,7 @@ mod manual_inherit_from;
 mod redundant_pattern_bind;
 mod repeated_keys;
 mod search_path_lookup;
-mod syntax_error;
+pub(crate) mod syntax_error;
 mod undefined_name;
 mod unknown_variant_value;
 mod unpinned_fetch;

@@ -45,28 +45,45 @@ pub static META: RuleMeta = RuleMeta {
     summary: "the file does not parse as Nix (or cannot be read)",
 };
 
+/// Keep only the first `syntax-error` finding among one file's findings; a
+/// note on it counts the others (they usually follow from the first).
+pub fn keep_first(file_diags: &mut Vec<Diagnostic>) {
+    let errors = || file_diags.iter().filter(|d| d.name == META.name);
+    let more = errors().count().saturating_sub(1);
+    if more == 0 {
+        return;
+    }
+    let first = errors()
+        .min_by_key(|d| d.range.start())
+        .cloned()
+        .expect("at least two errors");
+    file_diags.retain(|d| d.name != META.name);
+    let note = if more == 1 {
+        "the parser found 1 more error after this one; fix this one first".to_string()
+    } else {
+        format!("the parser found {more} more errors after this one; fix this one first")
+    };
+    file_diags.push(first.with_note(note));
+}
+
 impl Rule for SyntaxErrorRule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
-        let errors = &cx.file.parsed.errors;
-        let Some(first) = errors.first() else { return };
+        // Every error is reported here; `keep_first` then keeps the first
+        // one that no more specific rule reports (see lints/supersede.rs).
         let sev = cx.project.config.severity(&META);
-        let mut d = Diagnostic::new(&META, sev, cx.file, first.range, first.message.clone());
-        match errors.len() - 1 {
-            0 => {}
-            1 => {
-                d = d.with_note("the parser found 1 more error after this one; fix this one first")
-            }
-            n => {
-                d = d.with_note(format!(
-                    "the parser found {n} more errors after this one; fix this one first"
-                ))
-            }
+        for e in &cx.file.parsed.errors {
+            out.push(Diagnostic::new(
+                &META,
+                sev,
+                cx.file,
+                e.range,
+                e.message.clone(),
+            ));
         }
-        out.push(d);
     }
 
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
