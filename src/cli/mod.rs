@@ -7,6 +7,7 @@ mod github;
 mod human;
 mod init;
 mod json;
+mod migrate;
 pub mod render;
 mod rules;
 mod sarif;
@@ -45,6 +46,8 @@ pub enum Command {
     Variants(variants::VariantsArgs),
     /// Write a proposed nixfold.toml declaring the variants the tree builds.
     Init(init::InitArgs),
+    /// Rewrite environment reads into a pure flake with one output per variant.
+    Migrate(migrate::MigrateArgs),
     /// List every rule.
     Rules(rules::RulesArgs),
     /// Print a rule's documentation.
@@ -133,5 +136,6 @@ fn run() -> i32 {
         Command::Init(args) => init::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
+        Command::Migrate(args) => migrate::run(args),
     }
 }
