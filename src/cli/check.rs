@@ -52,6 +52,8 @@ pub struct CheckArgs {
     /// Human output: print the findings only, no summary line.
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub fix: super::fix::FixArgs,
 }
 
 /// The project root for a run whose first path is `first`: the nearest
@@ -76,10 +78,20 @@ pub fn find_root(cwd: &Path, first: &Path) -> PathBuf {
     start
 }
 
+/// Why the configuration for a run could not be built.
+pub enum ConfigProblem {
+    /// nixfold.toml is invalid.
+    File(ConfigError),
+    /// A command-line option is (e.g. an unknown rule in `--select`).
+    Argument(String),
+}
+
 /// The configuration for a run: nixfold.toml at the root, then the
-/// command-line options that change rule selection.
-pub fn config_from_args(_args: &CheckArgs, root: &Path) -> Result<Config, ConfigError> {
-    Config::load(root)
+/// command-line options that change rule selection (`--select`, `--ignore`).
+pub fn config_from_args(args: &CheckArgs, root: &Path) -> Result<Config, ConfigProblem> {
+    let mut config = Config::load(root).map_err(ConfigProblem::File)?;
+    super::fix::apply_selection(&args.fix, &mut config).map_err(ConfigProblem::Argument)?;
+    Ok(config)
 }
 
 /// Walk and read the files, pruning `exclude` globs (relative to `root`).
@@ -177,8 +189,12 @@ pub fn run(args: CheckArgs) -> i32 {
     );
     let config = match config_from_args(&args, &root) {
         Ok(c) => c,
-        Err(e) => {
+        Err(ConfigProblem::File(e)) => {
             report_config_error(&e, args.color.stderr());
+            return EXIT_FAILURE;
+        }
+        Err(ConfigProblem::Argument(e)) => {
+            write_stderr(format!("nixfold: {e}\n").as_bytes());
             return EXIT_FAILURE;
         }
     };
@@ -194,10 +210,25 @@ pub fn run(args: CheckArgs) -> i32 {
         );
     }
     let diags = crate::lints::check(&project, &config);
-    let report = Report::new(&project, &diags);
-    write_stdout(&emit(&args, &report));
-    if path_errors.is_empty() {
+    let (project, diags) = match super::fix::after_check(&args.fix, project, &config, diags) {
+        Ok(v) => v,
+        Err(code) => {
+            return code.max(if path_errors.is_empty() {
+                0
+            } else {
+                EXIT_FAILURE
+            });
+        }
+    };
+    let status = if args.fix.statistics {
+        super::fix::statistics(&diags)
+    } else {
+        let report = Report::new(&project, &diags);
+        write_stdout(&emit(&args, &report));
         exit_status(&diags)
+    };
+    if path_errors.is_empty() {
+        status
     } else {
         EXIT_FAILURE
     }

@@ -3,6 +3,7 @@
 
 mod check;
 pub mod eval;
+mod fix;
 mod github;
 mod human;
 mod init;
