@@ -48,18 +48,45 @@ pub struct CheckConfig {
     /// Glob patterns of paths not to check.
     #[serde(default)]
     pub exclude: Vec<String>,
-    /// When set (command line `--select`, tests), only these rules run.
+    /// When set (command line `--select`, tests), only these rules run
+    /// (minus those in `disable`).
     #[serde(skip)]
     pub select: Option<Vec<String>>,
+    /// Options of the `unused-formal` rule (`[check.unused-formal]`).
+    #[serde(default, rename = "unused-formal")]
+    pub unused_formal: UnusedFormalConfig,
+}
+
+/// `[check.unused-formal]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnusedFormalConfig {
+    /// Unused formals whose removal would change which arguments the function
+    /// accepts or receives (closed patterns `{ a, b }:`, whose callers may pass
+    /// `b`; patterns whose `@` name is used, where `callPackage` would stop
+    /// passing `b`).
+    #[serde(default, rename = "changes-arguments")]
+    pub changes_arguments: ChangesArguments,
+}
+
+/// What `unused-formal` does with formals whose removal changes the arguments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangesArguments {
+    /// Report them, with a fix applied only by `--unsafe-fixes`.
+    #[default]
+    UnsafeFix,
+    /// Do not report them.
+    Ignore,
 }
 
 impl Config {
     pub fn is_enabled(&self, meta: &RuleMeta) -> bool {
-        if let Some(select) = &self.check.select {
-            return select.iter().any(|n| n == meta.name);
-        }
         if self.check.disable.iter().any(|n| n == meta.name) {
             return false;
+        }
+        if let Some(select) = &self.check.select {
+            return select.iter().any(|n| n == meta.name);
         }
         meta.default_enabled || self.check.enable.iter().any(|n| n == meta.name)
     }
@@ -109,5 +136,20 @@ env = { NIXOS_CONTAINER = "1", NIXOS_PACKAGES = "full" }
             toml::from_str::<Config>("[[variants]]\noutput = \"a\"\nname = \"b\"\nextra = 1\n")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn unused_formal_options() {
+        let c: Config =
+            toml::from_str("[check.unused-formal]\nchanges-arguments = \"ignore\"\n").unwrap();
+        assert_eq!(
+            c.check.unused_formal.changes_arguments,
+            ChangesArguments::Ignore
+        );
+        assert_eq!(
+            Config::default().check.unused_formal.changes_arguments,
+            ChangesArguments::UnsafeFix
+        );
+        assert!(toml::from_str::<Config>("[check.unused-formal]\nother = 1\n").is_err());
     }
 }

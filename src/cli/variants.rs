@@ -91,6 +91,15 @@ fn table(an: &variants::VariantAnalysis, rep: &report::Report) -> String {
                 let _ = writeln!(s, "  {:<width$}    {k:?} means: {}", "", l.join(", "));
             }
         }
+        let source = match an.evaluated.get(&e.name) {
+            Some(n) => format!(
+                "evaluation ({n} comparison{} observed) and syntax",
+                if *n == 1 { "" } else { "s" }
+            ),
+            None if e.kinds.iter().any(|k| k == "dynamic") => "syntax".to_string(),
+            None => "syntax (the evaluator reached no comparison)".to_string(),
+        };
+        let _ = writeln!(s, "  {:<width$}    learnt from: {source}", "");
         let reads: Vec<String> = e
             .reads
             .iter()

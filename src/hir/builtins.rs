@@ -13,7 +13,10 @@
 use crate::syntax::{SyntaxKind, SyntaxNode};
 
 use super::names::{builtin_attr, static_attr_name, strip_parens};
-use super::scopes::{BindingKind, NodePtr, Resolution, Scopes};
+use std::collections::HashMap;
+
+use super::green::G;
+use super::scopes::{BindingId, BindingKind, NodePtr, Resolution, Scopes, WithId};
 
 use SyntaxKind::*;
 
@@ -150,62 +153,95 @@ impl Scopes {
     }
 }
 
+/// A possible builtin use found while building the scopes, to be resolved
+/// on demand (see [`Scopes::builtin_uses`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Candidate {
+    /// An identifier, a select or an `inherit (e) ...;` entry.
+    pub ptr: NodePtr,
+    /// How the expression is used (for identifiers and selects).
+    pub kind: UseKind,
+    pub call: Option<NodePtr>,
+    /// For a select with an identifier base: that identifier.
+    pub base: Option<NodePtr>,
+}
+
 fn compute_uses(scopes: &Scopes) -> Vec<BuiltinUse> {
-    let root = scopes.root();
-    let mut out = Vec::new();
+    let mut out = scopes.direct_uses.clone();
+    if scopes.candidates.is_empty() {
+        return out;
+    }
     let mut r = Resolver::new(scopes);
-    for node in root.descendants() {
-        match node.kind() {
+    for c in &scopes.candidates {
+        r.budget = BUDGET;
+        match c.ptr.kind() {
             NODE_IDENT => {
-                let Some(res) = scopes.resolve(&node) else {
+                let Some(res) = scopes
+                    .reference_at(c.ptr.text_range().start())
+                    .map(|r| r.resolution)
+                else {
                     continue;
                 };
-                let promising = match res {
-                    Resolution::Builtin(n) => n != "builtins",
-                    Resolution::With(_) => true,
-                    Resolution::Local(b) => matches!(
-                        scopes.binding(b).kind,
-                        BindingKind::Let
-                            | BindingKind::RecAttr
-                            | BindingKind::Inherit
-                            | BindingKind::InheritFrom
-                    ),
-                    Resolution::Undefined => false,
+                let name = match res {
+                    Resolution::Local(b) => scopes.name(b),
+                    Resolution::With(_) => {
+                        match scopes.green_at(c.ptr).and_then(|g| g.first_token_text()) {
+                            Some(t) => t,
+                            None => continue,
+                        }
+                    }
+                    _ => continue,
                 };
-                if !promising || is_select_base(&node) {
-                    continue;
+                if let Val::Builtin(b) = r.value_of_resolution(res, name)
+                    && b != "builtins"
+                {
+                    let aliased = match res {
+                        Resolution::With(w) => r.with_aliased(w, name),
+                        _ => true,
+                    };
+                    out.push(c.to_use(b, aliased));
                 }
             }
             NODE_SELECT => {
-                if is_select_base(&node) {
+                // Most selects on a binding end here, on its cached value.
+                if let Some(base) = c.base
+                    && matches!(r.value_of_ptr(base), Val::Unknown)
+                {
                     continue;
+                }
+                let Some(node) = c.ptr.try_to_node(&r.root) else {
+                    continue;
+                };
+                r.budget = BUDGET;
+                if let Val::Builtin(b) = r.value_of(&node)
+                    && b != "builtins"
+                {
+                    let aliased = r.is_aliased(&node);
+                    out.push(c.to_use(b, aliased));
                 }
             }
             NODE_INHERIT => {
-                inherit_from_uses(&mut r, &node, &mut out);
-                continue;
+                if let Some(node) = c.ptr.try_to_node(&r.root) {
+                    inherit_from_uses(&mut r, &node, &mut out);
+                }
             }
-            _ => continue,
+            _ => {}
         }
-        r.budget = BUDGET;
-        let Val::Builtin(name) = r.value_of(&node) else {
-            continue;
-        };
-        if name == "builtins" {
-            continue;
-        }
-        let (kind, call) = classify(&node);
-        let aliased = r.is_aliased(&node);
-        out.push(BuiltinUse {
-            name,
-            kind,
-            expr: NodePtr::new(&node),
-            aliased,
-            call,
-        });
     }
     out.sort_by_key(|u| u.expr.text_range().start());
     out
+}
+
+impl Candidate {
+    fn to_use(self, name: &'static str, aliased: bool) -> BuiltinUse {
+        BuiltinUse {
+            name,
+            kind: self.kind,
+            expr: self.ptr,
+            aliased,
+            call: self.call,
+        }
+    }
 }
 
 /// `inherit (e) a b;` where `e` denotes `builtins` (or a set holding builtins).
@@ -251,47 +287,39 @@ fn inherit_from_uses(r: &mut Resolver<'_>, node: &SyntaxNode, out: &mut Vec<Buil
     }
 }
 
-/// `node` is the `e` of `e.a.b` (then the select is the interesting node).
-fn is_select_base(node: &SyntaxNode) -> bool {
-    node.parent()
-        .is_some_and(|p| p.kind() == NODE_SELECT && p.first_child().as_ref() == Some(node))
-}
-
-fn classify(expr: &SyntaxNode) -> (UseKind, Option<NodePtr>) {
-    let mut top = expr.clone();
-    let mut parent = top.parent();
-    while let Some(p) = parent.clone().filter(|p| p.kind() == NODE_PAREN) {
-        top = p;
-        parent = top.parent();
+/// How the expression `g` (with ancestors `path`) uses its value.
+pub(super) fn classify(g: G<'_>, path: &[G<'_>]) -> (UseKind, Option<NodePtr>) {
+    let mut top = g;
+    let mut i = path.len();
+    while i > 0 && path[i - 1].kind() == NODE_PAREN {
+        top = path[i - 1];
+        i -= 1;
     }
-    let Some(parent) = parent else {
+    if i == 0 {
         return (UseKind::Reference, None);
-    };
+    }
+    let parent = path[i - 1];
+    let in_let = i >= 2 && matches!(path[i - 2].kind(), NODE_LET_IN | NODE_LEGACY_LET);
     match parent.kind() {
-        NODE_APPLY if parent.first_child().as_ref() == Some(&top) => {
-            (UseKind::Call, Some(NodePtr::new(&parent)))
+        NODE_APPLY
+            if parent
+                .first_child()
+                .is_some_and(|c| c.range() == top.range()) =>
+        {
+            (UseKind::Call, Some(parent.ptr()))
         }
         NODE_ATTRPATH_VALUE => {
             let single = parent
                 .first_child()
                 .filter(|p| p.kind() == NODE_ATTRPATH)
                 .is_some_and(|p| p.children().count() == 1);
-            let in_let = parent
-                .parent()
-                .is_some_and(|g| matches!(g.kind(), NODE_LET_IN | NODE_LEGACY_LET));
             if single && in_let {
                 (UseKind::Alias, None)
             } else {
                 (UseKind::Reference, None)
             }
         }
-        NODE_INHERIT
-            if parent
-                .parent()
-                .is_some_and(|g| matches!(g.kind(), NODE_LET_IN | NODE_LEGACY_LET)) =>
-        {
-            (UseKind::Alias, None)
-        }
+        NODE_INHERIT if in_let => (UseKind::Alias, None),
         _ => (UseKind::Reference, None),
     }
 }
@@ -314,6 +342,10 @@ struct Resolver<'a> {
     scopes: &'a Scopes,
     root: SyntaxNode,
     budget: u32,
+    /// Values of bindings and `with` namespaces already resolved (an entry
+    /// is `Unknown` while it is being computed, which also breaks cycles).
+    bindings: HashMap<BindingId, Val>,
+    namespaces: HashMap<WithId, Val>,
 }
 
 impl<'a> Resolver<'a> {
@@ -322,11 +354,81 @@ impl<'a> Resolver<'a> {
             scopes,
             root: scopes.root(),
             budget: BUDGET,
+            bindings: HashMap::new(),
+            namespaces: HashMap::new(),
         }
+    }
+
+    fn binding_value(&mut self, id: BindingId, name: &str) -> Val {
+        if let Some(v) = self.bindings.get(&id) {
+            return v.clone();
+        }
+        self.bindings.insert(id, Val::Unknown);
+        let v = self.compute_binding_value(id, name);
+        if self.budget == 0 {
+            // Ran out of steps: the answer may be incomplete, do not keep it.
+            self.bindings.remove(&id);
+        } else {
+            self.bindings.insert(id, v.clone());
+        }
+        v
+    }
+
+    fn namespace_value(&mut self, id: WithId) -> Option<Val> {
+        if let Some(v) = self.namespaces.get(&id) {
+            return Some(v.clone());
+        }
+        let ns = self.scopes.with_scope(id).namespace?;
+        self.namespaces.insert(id, Val::Unknown);
+        let v = self.value_of_ptr(ns);
+        if self.budget == 0 {
+            self.namespaces.remove(&id);
+        } else {
+            self.namespaces.insert(id, v.clone());
+        }
+        Some(v)
     }
 
     fn node(&self, p: &NodePtr) -> Option<SyntaxNode> {
         p.try_to_node(&self.root)
+    }
+
+    /// [`Self::value_of`] for a pointer, building a node only for the few
+    /// kinds that need one (most bound values are applications, lambdas,
+    /// literals... which denote no builtin).
+    fn value_of_ptr(&mut self, p: NodePtr) -> Val {
+        match p.kind() {
+            NODE_IDENT => {
+                if self.budget == 0 {
+                    return Val::Unknown;
+                }
+                self.budget -= 1;
+                let scopes = self.scopes;
+                let Some(res) = scopes
+                    .reference_at(p.text_range().start())
+                    .filter(|r| r.range == p.text_range())
+                    .map(|r| r.resolution)
+                else {
+                    return Val::Unknown;
+                };
+                let name = match res {
+                    Resolution::Local(b) => scopes.name(b),
+                    Resolution::With(_) => {
+                        match scopes.green_at(p).and_then(|g| g.first_token_text()) {
+                            Some(t) => t,
+                            None => return Val::Unknown,
+                        }
+                    }
+                    _ => "",
+                };
+                self.value_of_resolution(res, name)
+            }
+            NODE_SELECT | NODE_ATTR_SET | NODE_LET_IN | NODE_PAREN => match self.node(&p) {
+                Some(n) => self.value_of(&n),
+                None => Val::Unknown,
+            },
+            _ => Val::Unknown,
+        }
     }
 
     fn value_of(&mut self, expr: &SyntaxNode) -> Val {
@@ -377,55 +479,46 @@ impl<'a> Resolver<'a> {
         match res {
             Resolution::Builtin(b) => Val::Builtin(b),
             Resolution::Undefined => Val::Unknown,
-            Resolution::Local(id) => {
-                let b = self.scopes.binding(id);
-                match b.kind {
-                    BindingKind::Let | BindingKind::RecAttr => {
-                        match b.expr.as_ref().and_then(|p| self.node(p)) {
-                            Some(e) => self.value_of(&e),
-                            None => Val::Unknown,
-                        }
-                    }
-                    BindingKind::InheritFrom => {
-                        let Some(from) = b.expr.as_ref().and_then(|p| self.node(p)) else {
-                            return Val::Unknown;
-                        };
-                        let base = self.value_of(&from);
-                        let name = self.scopes.name(id).to_string();
-                        self.select(base, &name).unwrap_or(Val::Unknown)
-                    }
-                    BindingKind::Inherit => match self.scopes.reference_at(b.range.start()) {
-                        Some(r) if r.range == b.range && self.budget > 0 => {
-                            self.budget -= 1;
-                            let res = r.resolution;
-                            self.value_of_resolution(res, name)
-                        }
-                        _ => Val::Unknown,
-                    },
-                    BindingKind::Formal | BindingKind::LambdaArg | BindingKind::PatBind => {
-                        Val::Unknown
-                    }
-                }
-            }
+            Resolution::Local(id) => self.binding_value(id, name),
             Resolution::With(w) => {
                 let chain: Vec<_> = self.scopes.with_chain(w).collect();
                 for wid in chain {
-                    let Some(ns) = self
-                        .scopes
-                        .with_scope(wid)
-                        .namespace
-                        .as_ref()
-                        .and_then(|p| self.node(p))
-                    else {
+                    let Some(v) = self.namespace_value(wid) else {
                         return Val::Unknown;
                     };
-                    let v = self.value_of(&ns);
                     if let Some(found) = self.select(v, name) {
                         return found;
                     }
                 }
                 Val::Unknown
             }
+        }
+    }
+
+    fn compute_binding_value(&mut self, id: BindingId, name: &str) -> Val {
+        let b = self.scopes.binding(id);
+        match b.kind {
+            BindingKind::Let | BindingKind::RecAttr => match b.expr {
+                Some(e) => self.value_of_ptr(e),
+                None => Val::Unknown,
+            },
+            BindingKind::InheritFrom => {
+                let Some(from) = b.expr else {
+                    return Val::Unknown;
+                };
+                let base = self.value_of_ptr(from);
+                let name = self.scopes.name(id).to_string();
+                self.select(base, &name).unwrap_or(Val::Unknown)
+            }
+            BindingKind::Inherit => match self.scopes.reference_at(b.range.start()) {
+                Some(r) if r.range == b.range && self.budget > 0 => {
+                    self.budget -= 1;
+                    let res = r.resolution;
+                    self.value_of_resolution(res, name)
+                }
+                _ => Val::Unknown,
+            },
+            BindingKind::Formal | BindingKind::LambdaArg | BindingKind::PatBind => Val::Unknown,
         }
     }
 
@@ -496,6 +589,23 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Whether `name`, provided by the `with` chain starting at `w`, comes
+    /// out of a namespace other than the `builtins` set itself.
+    fn with_aliased(&mut self, w: WithId, name: &str) -> bool {
+        let chain: Vec<_> = self.scopes.with_chain(w).collect();
+        for wid in chain {
+            self.budget = BUDGET;
+            let Some(v) = self.namespace_value(wid) else {
+                return true;
+            };
+            let is_set = matches!(v, Val::Builtin("builtins"));
+            if self.select(v, name).is_some() {
+                return !is_set;
+            }
+        }
+        true
+    }
+
     /// Whether the builtin `expr` denotes was copied out of a binding or a
     /// literal set rather than named at `expr` (see [`BuiltinUse::aliased`]).
     fn is_aliased(&mut self, expr: &SyntaxNode) -> bool {
@@ -503,29 +613,10 @@ impl<'a> Resolver<'a> {
         match expr.kind() {
             NODE_IDENT => match self.scopes.resolve(&expr) {
                 Some(Resolution::Local(_)) => true,
-                Some(Resolution::With(w)) => {
-                    // Named here if the `with` that provides it is the builtins set.
-                    let name = expr.text().to_string();
-                    let chain: Vec<_> = self.scopes.with_chain(w).collect();
-                    for wid in chain {
-                        let Some(ns) = self
-                            .scopes
-                            .with_scope(wid)
-                            .namespace
-                            .as_ref()
-                            .and_then(|p| self.node(p))
-                        else {
-                            return true;
-                        };
-                        self.budget = BUDGET;
-                        let v = self.value_of(&ns);
-                        let is_set = matches!(v, Val::Builtin("builtins"));
-                        if self.select(v, &name).is_some() {
-                            return !is_set;
-                        }
-                    }
-                    true
-                }
+                Some(Resolution::With(w)) => match expr.first_token() {
+                    Some(tok) => self.with_aliased(w, tok.text()),
+                    None => true,
+                },
                 _ => false,
             },
             NODE_SELECT => {

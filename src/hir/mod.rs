@@ -37,6 +37,7 @@
 //! ```
 
 mod builtins;
+mod green;
 mod names;
 mod scopes;
 #[cfg(test)]

@@ -8,17 +8,14 @@ use std::sync::OnceLock;
 
 use rowan::GreenNode;
 
-use super::names::{global_builtin, static_attr_name};
+use super::builtins::{BuiltinUse, Candidate, classify};
+use super::names::{builtin_attr, global_builtin, literal_string};
 use crate::syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 use SyntaxKind::*;
 
-/// A position-independent pointer to a node of a file's tree (kind + range).
-///
-/// Turn it back into a node with `ptr.to_node(&root)` / `try_to_node`, where
-/// `root` is any root of the same file (e.g. [`Scopes::root`] or
-/// `file.parsed.syntax()`).
-pub type NodePtr = rowan::ast::SyntaxNodePtr<rnix::NixLanguage>;
+use super::green::G;
+pub use super::green::NodePtr;
 
 macro_rules! id_type {
     ($(#[$m:meta])* $name:ident) => {
@@ -159,7 +156,7 @@ pub struct Reference {
 /// Build with [`Scopes::new`]; in lint rules use `cx.scopes()`, which
 /// computes it on first use and shares it between rules.
 pub struct Scopes {
-    green: GreenNode,
+    pub(super) green: GreenNode,
     names: Vec<Box<str>>,
     bindings: Vec<Binding>,
     extra_defs: Vec<(BindingId, NodePtr)>,
@@ -172,6 +169,14 @@ pub struct Scopes {
     uses: Vec<u32>,
     /// (binder start, binding), sorted.
     binders: Vec<(TextSize, BindingId)>,
+    /// Expressions that might denote a builtin (see `builtins::compute_uses`):
+    /// identifiers resolving to a builtin, a `with` or an alias-like binding
+    /// (not as the base of a select), selects on such bases or on literal
+    /// sets, and `inherit (e) ...;` entries.
+    pub(super) candidates: Vec<Candidate>,
+    /// Uses of builtins found while building (`builtins.NAME`, `map`,
+    /// `__getEnv`, ...), which need no further resolution.
+    pub(super) direct_uses: Vec<BuiltinUse>,
     pub(super) builtin_uses: OnceLock<Vec<super::builtins::BuiltinUse>>,
 }
 
@@ -189,14 +194,35 @@ impl Scopes {
     /// Resolve every name of the tree under `root` (normally the file's
     /// root; for a subtree, names bound outside it count as unbound).
     pub fn new(root: &SyntaxNode) -> Scopes {
-        let mut b = Builder::default();
-        b.walk(root);
-        b.finish(root)
+        let full_root = root.ancestors().last().unwrap_or_else(|| root.clone());
+        let green = full_root.green().to_owned();
+        let sub = root.green().to_owned();
+        let mut b = Builder::new(&full_root);
+        b.walk(G {
+            node: &sub,
+            start: root.text_range().start(),
+        });
+        b.finish(green)
     }
 
     /// Scopes of a parsed file.
     pub fn from_parsed(parsed: &crate::syntax::Parsed) -> Scopes {
         Scopes::new(&parsed.syntax())
+    }
+
+    /// The green node `ptr` points to (no allocation).
+    pub(super) fn green_at(&self, ptr: NodePtr) -> Option<G<'_>> {
+        let range = ptr.text_range();
+        let mut cur = G {
+            node: &self.green,
+            start: 0.into(),
+        };
+        loop {
+            if cur.range() == range && cur.kind() == ptr.kind() {
+                return Some(cur);
+            }
+            cur = cur.children().find(|c| c.range().contains_range(range))?;
+        }
     }
 
     /// A root node of the tree these scopes describe (for `NodePtr::to_node`).
@@ -314,6 +340,14 @@ impl Scopes {
         self.scopes[id.index()].bindings.clone().map(BindingId)
     }
 
+    /// Every `with` of the file.
+    pub fn withs(&self) -> impl ExactSizeIterator<Item = (WithId, &WithScope)> + '_ {
+        self.withs
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (WithId(i as u32), w))
+    }
+
     pub fn with_scope(&self, id: WithId) -> &WithScope {
         &self.withs[id.index()]
     }
@@ -352,8 +386,9 @@ impl Hasher for NameHasher {
 
 const NONE: u32 = u32::MAX;
 
-#[derive(Default)]
-struct Builder {
+struct Builder<'g> {
+    /// Root of the tree, for the rare names that need a real node (string keys).
+    root: SyntaxNode,
     interner: HashMap<Box<str>, u32, BuildHasherDefault<NameHasher>>,
     names: Vec<Box<str>>,
     /// Innermost visible binding per name (or `NONE`).
@@ -367,10 +402,34 @@ struct Builder {
     scopes: Vec<Scope>,
     withs: Vec<WithScope>,
     refs: Vec<Reference>,
+    candidates: Vec<Candidate>,
+    direct_uses: Vec<BuiltinUse>,
+    /// Ancestors of the node being walked (and the node itself).
+    stack: Vec<G<'g>>,
 }
 
-impl Builder {
-    fn finish(self, root: &SyntaxNode) -> Scopes {
+impl<'g> Builder<'g> {
+    fn new(root: &SyntaxNode) -> Self {
+        Builder {
+            root: root.clone(),
+            interner: HashMap::default(),
+            names: Vec::new(),
+            current: Vec::new(),
+            undo: Vec::new(),
+            cur_scope: None,
+            cur_with: None,
+            bindings: Vec::new(),
+            extra_defs: Vec::new(),
+            scopes: Vec::new(),
+            withs: Vec::new(),
+            refs: Vec::new(),
+            candidates: Vec::new(),
+            direct_uses: Vec::new(),
+            stack: Vec::new(),
+        }
+    }
+
+    fn finish(self, green: GreenNode) -> Scopes {
         let mut refs = self.refs;
         if !refs.is_sorted_by_key(|r| r.range.start()) {
             refs.sort_by_key(|r| r.range.start());
@@ -386,17 +445,14 @@ impl Builder {
             use_offsets[i + 1] += use_offsets[i];
         }
         let mut fill = use_offsets.clone();
-        let mut uses = vec![0u32; refs.len()];
-        let mut used = 0;
+        let mut uses = vec![0u32; use_offsets[n] as usize];
         for (ri, r) in refs.iter().enumerate() {
             if let Resolution::Local(b) = r.resolution {
                 let slot = &mut fill[b.index()];
                 uses[*slot as usize] = ri as u32;
                 *slot += 1;
-                used += 1;
             }
         }
-        uses.truncate(used);
         let mut binders: Vec<(TextSize, BindingId)> = self
             .bindings
             .iter()
@@ -405,12 +461,7 @@ impl Builder {
             .collect();
         binders.sort_unstable();
         Scopes {
-            green: root
-                .ancestors()
-                .last()
-                .unwrap_or_else(|| root.clone())
-                .green()
-                .to_owned(),
+            green,
             names: self.names,
             bindings: self.bindings,
             extra_defs: self.extra_defs,
@@ -420,59 +471,198 @@ impl Builder {
             use_offsets,
             uses,
             binders,
+            candidates: self.candidates,
+            direct_uses: self.direct_uses,
             builtin_uses: OnceLock::new(),
         }
     }
 
-    fn walk(&mut self, node: &SyntaxNode) {
-        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.walk_inner(node));
-    }
-
-    fn walk_children(&mut self, node: &SyntaxNode) {
-        for c in node.children() {
-            self.walk(&c);
+    /// The name a binder attribute stands for, if static.
+    ///
+    /// Like Nix: an identifier, a `"..."` string without interpolation, or
+    /// `${"..."}` around such a string (but not an indented `''...''` one).
+    fn attr_name(&self, attr: G<'g>) -> Option<std::borrow::Cow<'g, str>> {
+        match attr.kind() {
+            NODE_IDENT => attr.first_token_text().map(std::borrow::Cow::Borrowed),
+            NODE_STRING if attr.first_token_text() == Some("\"") => {
+                let node = attr.ptr().try_to_node(&self.root)?;
+                literal_string(&node).map(std::borrow::Cow::Owned)
+            }
+            NODE_DYNAMIC => {
+                let inner = attr.first_child().filter(|c| c.kind() == NODE_STRING)?;
+                self.attr_name(inner)
+            }
+            _ => None,
         }
     }
 
-    fn walk_inner(&mut self, node: &SyntaxNode) {
-        match node.kind() {
-            NODE_IDENT => self.reference(node),
+    fn walk(&mut self, g: G<'g>) {
+        self.stack.push(g);
+        // Checking the stack has a cost; every few levels is enough.
+        if self.stack.len().is_multiple_of(8) {
+            stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.walk_inner(g));
+        } else {
+            self.walk_inner(g);
+        }
+        self.stack.pop();
+    }
+
+    /// Ancestors of `g`: the walk stack, without `g` if it is on top.
+    fn ancestors(&self, g: G<'g>) -> &[G<'g>] {
+        match self.stack.split_last() {
+            Some((top, rest)) if top.range() == g.range() && top.kind() == g.kind() => rest,
+            _ => &self.stack,
+        }
+    }
+
+    fn candidate(&mut self, g: G<'g>, base: Option<NodePtr>) {
+        let (kind, call) = classify(g, self.ancestors(g));
+        self.candidates.push(Candidate {
+            ptr: g.ptr(),
+            kind,
+            call,
+            base,
+        });
+    }
+
+    fn direct_use(&mut self, g: G<'g>, name: &'static str) {
+        let (kind, call) = classify(g, self.ancestors(g));
+        self.direct_uses.push(BuiltinUse {
+            name,
+            kind,
+            expr: g.ptr(),
+            aliased: false,
+            call,
+        });
+    }
+
+    fn walk_children(&mut self, g: G<'g>) {
+        for c in g.children() {
+            self.walk(c);
+        }
+    }
+
+    fn walk_inner(&mut self, g: G<'g>) {
+        match g.kind() {
+            NODE_IDENT => {
+                self.reference(g, true);
+            }
+            NODE_SELECT => {
+                let mut children = g.children();
+                let Some(base) = children.next() else { return };
+                let path = children.next();
+                match base.kind() {
+                    NODE_IDENT => {
+                        let res = self.reference(base, false);
+                        let single_ident = path.and_then(|p| {
+                            let mut attrs = p.children();
+                            match (attrs.next(), attrs.next()) {
+                                (Some(a), None) if a.kind() == NODE_IDENT => a.first_token_text(),
+                                _ => None,
+                            }
+                        });
+                        if res == Resolution::Builtin("builtins") {
+                            match single_ident {
+                                // `builtins.NAME`: resolved right here.
+                                Some(name) => {
+                                    if let Some(b) = builtin_attr(name).filter(|b| *b != "builtins")
+                                    {
+                                        self.direct_use(g, b);
+                                    }
+                                }
+                                None => self.candidate(g, None),
+                            }
+                        } else if self.promising(res) {
+                            self.candidate(g, Some(base.ptr()));
+                        }
+                    }
+                    NODE_PAREN | NODE_ATTR_SET | NODE_LET_IN => {
+                        self.walk(base);
+                        self.candidate(g, None);
+                    }
+                    _ => self.walk(base),
+                }
+                if let Some(p) = path {
+                    self.walk(p);
+                }
+                for c in children {
+                    self.walk(c);
+                }
+            }
             // Attribute names are not references; dynamic parts and string
             // interpolations inside them are walked.
             NODE_ATTRPATH => {
-                for c in node.children() {
+                for c in g.children() {
                     if c.kind() != NODE_IDENT {
-                        self.walk(&c);
+                        self.walk(c);
                     }
                 }
             }
-            NODE_LET_IN => self.recursive(node, ScopeKind::LetIn, BindingKind::Let),
-            NODE_LEGACY_LET => self.recursive(node, ScopeKind::LegacyLet, BindingKind::Let),
-            NODE_ATTR_SET if has_token(node, TOKEN_REC) => {
-                self.recursive(node, ScopeKind::RecAttrSet, BindingKind::RecAttr)
+            NODE_LET_IN => self.recursive(g, ScopeKind::LetIn, BindingKind::Let),
+            NODE_LEGACY_LET => self.recursive(g, ScopeKind::LegacyLet, BindingKind::Let),
+            NODE_ATTR_SET if g.has_token(TOKEN_REC) => {
+                self.recursive(g, ScopeKind::RecAttrSet, BindingKind::RecAttr)
             }
             // In a plain attribute set, `inherit x;` refers to `x` here.
             NODE_INHERIT => {
-                for c in node.children() {
+                let from = g.has_child(NODE_INHERIT_FROM);
+                if from {
+                    self.candidate(g, None);
+                }
+                for c in g.children() {
                     match c.kind() {
-                        NODE_INHERIT_FROM => self.walk_children(&c),
-                        NODE_IDENT if !has_child(node, NODE_INHERIT_FROM) => self.reference(&c),
+                        NODE_INHERIT_FROM => self.walk(c),
+                        NODE_IDENT if !from => {
+                            self.reference(c, true);
+                        }
+                        NODE_STRING | NODE_DYNAMIC if !from => self.inherit_string_reference(c),
                         NODE_IDENT => {}
-                        _ => self.walk(&c),
+                        _ => self.walk(c),
                     }
                 }
             }
-            NODE_LAMBDA => self.lambda(node),
-            NODE_WITH => self.with(node),
-            _ => self.walk_children(node),
+            NODE_LAMBDA => self.lambda(g),
+            NODE_WITH => self.with(g),
+            _ => self.walk_children(g),
         }
     }
 
-    fn reference(&mut self, node: &SyntaxNode) {
-        let Some(tok) = node.first_token() else {
-            return;
+    /// Whether a reference resolved like this can lead to a builtin.
+    fn promising(&self, res: Resolution) -> bool {
+        match res {
+            Resolution::Builtin(_) | Resolution::With(_) => true,
+            Resolution::Local(b) => matches!(
+                self.bindings[b.index()].kind,
+                BindingKind::Let
+                    | BindingKind::RecAttr
+                    | BindingKind::Inherit
+                    | BindingKind::InheritFrom
+            ),
+            Resolution::Undefined => false,
+        }
+    }
+
+    /// Record a reference; with `candidate`, also note it for the builtin
+    /// scan when it might denote a builtin other than the `builtins` set.
+    /// `inherit "x";` / `inherit ${"x"};` refer to `x` like `inherit x;`.
+    fn inherit_string_reference(&mut self, g: G<'g>) {
+        match self.attr_name(g) {
+            Some(name) => {
+                let name = name.into_owned();
+                self.reference_named(g, &name, false);
+            }
+            None => self.walk(g),
+        }
+    }
+
+    fn reference(&mut self, g: G<'g>, candidate: bool) -> Resolution {
+        let Some(text) = g.first_token_text() else {
+            return Resolution::Undefined;
         };
-        let text = tok.text();
+        self.reference_named(g, text, candidate)
+    }
+
+    fn reference_named(&mut self, g: G<'g>, text: &str, candidate: bool) -> Resolution {
         let local = self
             .interner
             .get(text)
@@ -480,17 +670,26 @@ impl Builder {
             .filter(|&b| b != NONE);
         let resolution = if let Some(b) = local {
             Resolution::Local(BindingId(b))
-        } else if let Some(g) = global_builtin(text) {
-            Resolution::Builtin(g)
+        } else if let Some(b) = global_builtin(text) {
+            Resolution::Builtin(b)
         } else if let Some(w) = self.cur_with {
             Resolution::With(w)
         } else {
             Resolution::Undefined
         };
         self.refs.push(Reference {
-            range: node.text_range(),
+            range: g.range(),
             resolution,
         });
+        if candidate {
+            match resolution {
+                Resolution::Builtin("builtins") => {}
+                Resolution::Builtin(b) => self.direct_use(g, b),
+                r if self.promising(r) => self.candidate(g, None),
+                _ => {}
+            }
+        }
+        resolution
     }
 
     fn intern(&mut self, name: &str) -> u32 {
@@ -504,12 +703,12 @@ impl Builder {
         n
     }
 
-    fn open_scope(&mut self, kind: ScopeKind, node: &SyntaxNode) -> ScopeId {
+    fn open_scope(&mut self, kind: ScopeKind, g: G<'g>) -> ScopeId {
         let id = ScopeId(self.scopes.len() as u32);
         let start = self.bindings.len() as u32;
         self.scopes.push(Scope {
             kind,
-            node: NodePtr::new(node),
+            node: g.ptr(),
             parent: self.cur_scope,
             bindings: start..start,
         });
@@ -523,8 +722,8 @@ impl Builder {
         name: &str,
         kind: BindingKind,
         range: TextRange,
-        def: &SyntaxNode,
-        expr: Option<&SyntaxNode>,
+        def: NodePtr,
+        expr: Option<NodePtr>,
     ) {
         let n = self.intern(name);
         let prev = self.current[n as usize];
@@ -532,8 +731,7 @@ impl Builder {
         if prev != NONE && prev >= first_of_scope {
             // Defined again in the same scope: `a.b = 1; a.c = 2;` merges
             // into one attribute set (anything else is an error in Nix).
-            let id = BindingId(prev);
-            self.extra_defs.push((id, NodePtr::new(def)));
+            self.extra_defs.push((BindingId(prev), def));
             self.bindings[prev as usize].expr = None;
             return;
         }
@@ -542,8 +740,8 @@ impl Builder {
             name: n,
             kind,
             range,
-            def: NodePtr::new(def),
-            expr: expr.map(NodePtr::new),
+            def,
+            expr,
             scope,
         });
         self.scopes[scope.index()].bindings.end = id + 1;
@@ -560,65 +758,63 @@ impl Builder {
     }
 
     /// `let`, `let { }` and `rec { }`: every entry sees every binding.
-    fn recursive(&mut self, node: &SyntaxNode, skind: ScopeKind, bkind: BindingKind) {
+    fn recursive(&mut self, g: G<'g>, skind: ScopeKind, bkind: BindingKind) {
         // `inherit x;` takes `x` from the enclosing scope, so resolve it first.
-        for entry in node.children() {
-            if entry.kind() == NODE_INHERIT && !has_child(&entry, NODE_INHERIT_FROM) {
+        for entry in g.children() {
+            if entry.kind() == NODE_INHERIT && !entry.has_child(NODE_INHERIT_FROM) {
+                self.stack.push(entry);
                 for a in entry.children() {
-                    if a.kind() == NODE_IDENT {
-                        self.reference(&a);
-                    } else {
-                        self.walk(&a);
+                    match a.kind() {
+                        NODE_IDENT => {
+                            self.reference(a, true);
+                        }
+                        NODE_STRING | NODE_DYNAMIC => self.inherit_string_reference(a),
+                        _ => self.walk(a),
                     }
                 }
+                self.stack.pop();
             }
         }
-        let scope = self.open_scope(skind, node);
+        let scope = self.open_scope(skind, g);
         let mark = self.undo.len();
-        for entry in node.children() {
+        for entry in g.children() {
             match entry.kind() {
                 NODE_ATTRPATH_VALUE => {
-                    let Some(path) = entry.children().find(|c| c.kind() == NODE_ATTRPATH) else {
+                    let Some(path) = entry.child_of_kind(NODE_ATTRPATH) else {
                         continue;
                     };
                     let mut attrs = path.children();
                     let Some(first) = attrs.next() else { continue };
-                    if first.kind() == NODE_DYNAMIC {
-                        continue;
-                    }
-                    let Some(name) = static_attr_name(&first) else {
+                    let Some(name) = self.attr_name(first) else {
                         continue;
                     };
                     let value = if attrs.next().is_none() {
-                        entry.children().find(|c| c.kind() != NODE_ATTRPATH)
+                        entry
+                            .children()
+                            .find(|c| c.kind() != NODE_ATTRPATH)
+                            .map(G::ptr)
                     } else {
                         None
                     };
-                    self.declare(
-                        scope,
-                        &name,
-                        bkind,
-                        first.text_range(),
-                        &entry,
-                        value.as_ref(),
-                    );
+                    let (range, def) = (first.range(), entry.ptr());
+                    self.declare(scope, &name, bkind, range, def, value);
                 }
                 NODE_INHERIT => {
                     let from = entry
-                        .children()
-                        .find(|c| c.kind() == NODE_INHERIT_FROM)
-                        .and_then(|f| f.children().next());
-                    let kind = if has_child(&entry, NODE_INHERIT_FROM) {
+                        .child_of_kind(NODE_INHERIT_FROM)
+                        .and_then(|f| f.first_child())
+                        .map(G::ptr);
+                    let kind = if entry.has_child(NODE_INHERIT_FROM) {
                         BindingKind::InheritFrom
                     } else {
                         BindingKind::Inherit
                     };
                     for a in entry.children() {
-                        if !matches!(a.kind(), NODE_IDENT | NODE_STRING) {
+                        if !matches!(a.kind(), NODE_IDENT | NODE_STRING | NODE_DYNAMIC) {
                             continue;
                         }
-                        if let Some(name) = static_attr_name(&a) {
-                            self.declare(scope, &name, kind, a.text_range(), &entry, from.as_ref());
+                        if let Some(name) = self.attr_name(a) {
+                            self.declare(scope, &name, kind, a.range(), entry.ptr(), from);
                         }
                     }
                 }
@@ -626,39 +822,45 @@ impl Builder {
             }
         }
         let saved = self.cur_scope.replace(scope);
-        for entry in node.children() {
+        for entry in g.children() {
             match entry.kind() {
-                NODE_ATTRPATH_VALUE => self.walk_children(&entry),
+                NODE_ATTRPATH_VALUE => self.walk(entry),
                 NODE_INHERIT => {
+                    let from = entry.has_child(NODE_INHERIT_FROM);
+                    if from {
+                        self.candidate(entry, None);
+                    }
+                    self.stack.push(entry);
                     for c in entry.children() {
                         match c.kind() {
-                            NODE_INHERIT_FROM => self.walk_children(&c),
-                            NODE_IDENT | NODE_STRING => {}
+                            NODE_INHERIT_FROM => self.walk(c),
+                            NODE_IDENT | NODE_STRING | NODE_DYNAMIC => {}
                             // Plain inherits were resolved above.
-                            _ if !has_child(&entry, NODE_INHERIT_FROM) => {}
-                            _ => self.walk(&c),
+                            _ if !from => {}
+                            _ => self.walk(c),
                         }
                     }
+                    self.stack.pop();
                 }
-                _ => self.walk(&entry),
+                _ => self.walk(entry),
             }
         }
         self.close_scope(mark, saved);
     }
 
-    fn lambda(&mut self, node: &SyntaxNode) {
-        let scope = self.open_scope(ScopeKind::Lambda, node);
+    fn lambda(&mut self, g: G<'g>) {
+        let scope = self.open_scope(ScopeKind::Lambda, g);
         let mark = self.undo.len();
-        let mut children = node.children();
+        let mut children = g.children();
         let param = children.next();
-        if let Some(param) = &param {
+        if let Some(param) = param {
             match param.kind() {
                 NODE_IDENT_PARAM => {
-                    if let Some(id) = param.children().find(|c| c.kind() == NODE_IDENT)
-                        && let Some(name) = static_attr_name(&id)
+                    if let Some(id) = param.child_of_kind(NODE_IDENT)
+                        && let Some(name) = id.first_token_text()
                     {
-                        let r = id.text_range();
-                        self.declare(scope, &name, BindingKind::LambdaArg, r, param, None);
+                        let kind = BindingKind::LambdaArg;
+                        self.declare(scope, name, kind, id.range(), param.ptr(), None);
                     }
                 }
                 NODE_PATTERN => {
@@ -668,18 +870,16 @@ impl Builder {
                                 let mut it = c.children();
                                 (BindingKind::Formal, it.next(), it.next())
                             }
-                            NODE_PAT_BIND => (
-                                BindingKind::PatBind,
-                                c.children().find(|i| i.kind() == NODE_IDENT),
-                                None,
-                            ),
+                            NODE_PAT_BIND => {
+                                (BindingKind::PatBind, c.child_of_kind(NODE_IDENT), None)
+                            }
                             _ => continue,
                         };
                         if let Some(id) = ident.filter(|i| i.kind() == NODE_IDENT)
-                            && let Some(name) = static_attr_name(&id)
+                            && let Some(name) = id.first_token_text()
                         {
-                            let r = id.text_range();
-                            self.declare(scope, &name, kind, r, &c, default.as_ref());
+                            let default = default.map(G::ptr);
+                            self.declare(scope, name, kind, id.range(), c.ptr(), default);
                         }
                     }
                 }
@@ -687,57 +887,52 @@ impl Builder {
             }
         }
         let saved = self.cur_scope.replace(scope);
-        if let Some(param) = &param {
+        if let Some(param) = param {
             match param.kind() {
                 NODE_IDENT_PARAM => {}
                 NODE_PATTERN => {
                     // Defaults see every formal and the `@` name.
+                    self.stack.push(param);
                     for c in param.children() {
                         match c.kind() {
                             NODE_PAT_ENTRY => {
+                                self.stack.push(c);
                                 for d in c.children().skip(1) {
-                                    self.walk(&d);
+                                    self.walk(d);
                                 }
+                                self.stack.pop();
                             }
                             NODE_PAT_BIND => {}
-                            _ => self.walk(&c),
+                            _ => self.walk(c),
                         }
                     }
+                    self.stack.pop();
                 }
                 _ => self.walk(param),
             }
         }
         for c in children {
-            self.walk(&c);
+            self.walk(c);
         }
         self.close_scope(mark, saved);
     }
 
-    fn with(&mut self, node: &SyntaxNode) {
-        let mut children = node.children();
+    fn with(&mut self, g: G<'g>) {
+        let mut children = g.children();
         let namespace = children.next();
-        if let Some(ns) = &namespace {
+        if let Some(ns) = namespace {
             self.walk(ns);
         }
         let id = WithId(self.withs.len() as u32);
         self.withs.push(WithScope {
-            node: NodePtr::new(node),
-            namespace: namespace.as_ref().map(NodePtr::new),
+            node: g.ptr(),
+            namespace: namespace.map(G::ptr),
             parent: self.cur_with,
         });
         let saved = self.cur_with.replace(id);
         for c in children {
-            self.walk(&c);
+            self.walk(c);
         }
         self.cur_with = saved;
     }
-}
-
-fn has_token(node: &SyntaxNode, kind: SyntaxKind) -> bool {
-    node.children_with_tokens()
-        .any(|c| c.as_token().is_some_and(|t| t.kind() == kind))
-}
-
-fn has_child(node: &SyntaxNode, kind: SyntaxKind) -> bool {
-    node.children().any(|c| c.kind() == kind)
 }

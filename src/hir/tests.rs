@@ -549,3 +549,26 @@ fn presence_guards() {
         [true]
     );
 }
+
+#[test]
+fn string_and_literal_dynamic_keys_bind() {
+    // Nix treats `${"a"}` and `"a"` as static names, `''a''` inside `${}` not.
+    assert_eq!(local("let ${\"a\"} = 1; in a", "a", 0).1, BindingKind::Let);
+    assert_eq!(local("let \"a\" = 1; in a", "a", 0).1, BindingKind::Let);
+    assert_eq!(
+        local("rec { ${\"a\"} = 1; b = a; }", "a", 0).1,
+        BindingKind::RecAttr
+    );
+    assert_eq!(
+        res("rec { ${''a''} = 1; b = a; }", "a", 0),
+        Resolution::Undefined
+    );
+    // `inherit ${"a"};` refers to `a`
+    let src = "let a = 1; in { inherit ${\"a\"}; }";
+    let (_, s) = build(src);
+    assert!(matches!(s.references()[0].resolution, Resolution::Local(_)));
+    assert_eq!(
+        res("{ inherit ${\"zz\"}; }", "${\"zz\"}", 0),
+        Resolution::Undefined
+    );
+}

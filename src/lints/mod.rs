@@ -5,6 +5,8 @@
 //! One rule per file under `rules/`; the file's `//!` doc comment is the
 //! rule's user documentation (`nixfold explain NAME`).
 
+pub mod fixkit;
+pub mod index;
 pub mod rules;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +64,8 @@ pub struct FileCx<'a> {
     pub project: &'a ProjectCx<'a>,
     /// Index of the file in `project.project.files`.
     pub file_index: usize,
+    /// Nodes by kind, built on first use and shared by all rules.
+    nodes: std::cell::OnceCell<index::NodeIndex>,
     scopes: std::sync::OnceLock<crate::hir::Scopes>,
 }
 
@@ -71,8 +75,20 @@ impl<'a> FileCx<'a> {
             file,
             project,
             file_index,
+            nodes: std::cell::OnceCell::new(),
             scopes: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The shared node index of this file (one tree walk for all rules).
+    pub fn index(&self) -> &index::NodeIndex {
+        self.nodes
+            .get_or_init(|| index::NodeIndex::build(self.file.parsed.syntax()))
+    }
+
+    /// All nodes of `kind` in this file, in document order.
+    pub fn nodes(&self, kind: crate::syntax::SyntaxKind) -> &[crate::syntax::SyntaxNode] {
+        self.index().nodes(kind)
     }
 
     /// Scopes and name resolution of this file, computed on first use and
@@ -144,6 +160,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
             for rule in &enabled {
                 rule.check_file(&cx, &mut out);
             }
+            supersede::drop_superseded_syntax_errors(&mut out);
             out
         })
         .collect();
@@ -155,6 +172,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     diags
 }
 
+pub mod supersede;
 pub mod suppress;
 
 /// Order by path, position, then rule name.

@@ -14,8 +14,10 @@
 //!   tests, attribute selections and paths that use it.
 
 pub mod domain;
+pub mod evalout;
 pub mod flow;
 pub mod matrix;
+pub mod observe;
 pub mod outputs;
 pub mod report;
 pub mod shell;
@@ -57,6 +59,10 @@ pub struct VariantAnalysis {
     pub variants: Vec<Variant>,
     /// Problems with the declared matrix (unknown output, duplicate name).
     pub matrix_errors: Vec<String>,
+    /// Per variable, how many tests the evaluator observed (confirming the
+    /// syntactic analysis or adding to it); absent when evaluation did not
+    /// reach any comparison of it.
+    pub evaluated: std::collections::HashMap<String, usize>,
 }
 
 impl VariantAnalysis {
@@ -92,8 +98,17 @@ impl VariantAnalysis {
 pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
     let a = flow::Analyzer::new(project);
     let all: Vec<usize> = (0..project.files.len()).collect();
-    let facts = a.collect(&all);
-    let outputs = outputs::find(&a, &entry_dir(project));
+    let mut facts = a.collect(&all);
+    let entry = entry_dir(project);
+    // The evaluator's observations are the primary source of tests.
+    let reading: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| !a.reads_in(i).is_empty())
+        .collect();
+    let observed = observe::observe(project, &entry, &reading);
+    let evaluated = observe::merge(&mut facts.facts, observed);
+    let outputs = outputs::find(&a, &entry);
     let scripts = usage::scan(project);
 
     // Variables: reads with literal names, in order of first appearance.
@@ -141,6 +156,7 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
         scripts,
         variants,
         matrix_errors,
+        evaluated,
     }
 }
 

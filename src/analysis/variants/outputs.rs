@@ -288,7 +288,7 @@ fn file_body_attrset(a: &Analyzer<'_>, e: &ast::Expr) -> Option<ast::AttrSet> {
 }
 
 /// The `outputs` function of a flake.nix tree.
-fn flake_outputs_fn(root: &SyntaxNode) -> Option<ast::Lambda> {
+pub(crate) fn flake_outputs_fn(root: &SyntaxNode) -> Option<ast::Lambda> {
     let e = root.children().find_map(ast::Expr::cast)?;
     let ast::Expr::AttrSet(set) = syn::unparen(e) else {
         return None;

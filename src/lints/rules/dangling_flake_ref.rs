@@ -15,9 +15,12 @@
 //! `rec`, `inherit`, nested names (`packages.${system}.container = ...`), `//`
 //! merges, `import ./file.nix`, flake-utils' `eachDefaultSystem`/`eachSystem`,
 //! `genAttrs`, `mapAttrs` and helper functions such as `forAllSystems`.
-//! Where a set's names cannot be known (names computed from function
-//! arguments, `//` with an unknown value, flake-parts), references into it are
-//! never reported.
+//! Where that reading cannot know a set's names, nixfold's evaluator computes
+//! them (`outputs` called with the inputs unknown and flake-utils emulated),
+//! so names built by `listToAttrs`, folds or other functions of the tree
+//! count too. Where neither can know them (names from nixpkgs functions, `//`
+//! with an unknown value, flake-parts), references into the set are never
+//! reported.
 //!
 //! A reference is looked up the way the command it belongs to does:
 //! `nix build .#x` (and `shell`, `eval`, `profile`, ...) tries
@@ -50,6 +53,7 @@ mod refs;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::analysis::variants::evalout::{EvaluatedOutputs, evaluated_outputs};
 use crate::diagnostics::Diagnostic;
 use crate::lints::{Category, ProjectCx, Rule, RuleMeta, Severity};
 use crate::syntax::{SyntaxKind, TextRange, TextSize};
@@ -239,13 +243,84 @@ struct Dangling {
     notes: Vec<String>,
 }
 
-fn judge(outputs: &V, r: &FlakeRef, flake_name: &str) -> Option<Dangling> {
+/// Whether evaluation shows that no concrete path of `segs` exists
+/// (`<system>` stands for each system the evaluated outputs have there).
+fn evaluated_missing(e: &EvaluatedOutputs, segs: &[Seg]) -> bool {
+    let mut paths: Vec<Vec<String>> = vec![Vec::new()];
+    for s in segs {
+        match s {
+            Seg::Name(n) => paths.iter_mut().for_each(|p| p.push(n.clone())),
+            Seg::System => {
+                let mut next = Vec::new();
+                for p in &paths {
+                    let systems = e.children(p);
+                    if systems.is_empty() {
+                        // The category itself decides.
+                        next.push(p.clone());
+                    }
+                    for sys in systems {
+                        let mut q = p.clone();
+                        q.push(sys);
+                        next.push(q);
+                    }
+                }
+                paths = next;
+            }
+        }
+    }
+    paths.iter().all(|p| e.lookup(p) == Some(false))
+}
+
+/// The names evaluation knows right below `segs` (any system for `<system>`).
+fn evaluated_names(e: &EvaluatedOutputs, segs: &[Seg]) -> BTreeSet<String> {
+    let mut prefixes: Vec<Vec<String>> = vec![Vec::new()];
+    for s in segs {
+        prefixes = match s {
+            Seg::Name(n) => prefixes
+                .into_iter()
+                .map(|mut p| {
+                    p.push(n.clone());
+                    p
+                })
+                .collect(),
+            Seg::System => prefixes
+                .iter()
+                .flat_map(|p| {
+                    e.children(p).into_iter().map(move |sys| {
+                        let mut q = p.clone();
+                        q.push(sys);
+                        q
+                    })
+                })
+                .collect(),
+        };
+    }
+    prefixes.iter().flat_map(|p| e.children(p)).collect()
+}
+
+fn judge(
+    outputs: &V,
+    evaluated: Option<&EvaluatedOutputs>,
+    r: &FlakeRef,
+    flake_name: &str,
+) -> Option<Dangling> {
     let cands = candidates(r.context, &r.fragment);
     // Deepest failure inside the fragment: (relative depth, the names known
     // there by the first candidate that got that far, the names of all of them).
     let mut best: Option<(usize, BTreeSet<String>, BTreeSet<String>)> = None;
     for c in &cands {
-        match walk(outputs, &c.segs, 0) {
+        let w = match walk(outputs, &c.segs, 0) {
+            // The syntactic reading cannot tell; nixfold's evaluator may.
+            Walk::Unsure => match evaluated {
+                Some(e) if evaluated_missing(e, &c.segs) => Walk::Missing {
+                    depth: c.frag_start,
+                    known: evaluated_names(e, &c.segs[..c.frag_start]),
+                },
+                _ => Walk::Unsure,
+            },
+            w => w,
+        };
+        match w {
             Walk::Found | Walk::Unsure => return None,
             Walk::Missing { depth, known } if depth >= c.frag_start => {
                 let rel = depth - c.frag_start;
@@ -389,13 +464,17 @@ impl Rule for DanglingFlakeRefRule {
                 .map(|(_, i)| *i)
         };
         let mut cache: HashMap<usize, V> = HashMap::new();
+        let mut evaluated_cache: HashMap<usize, Option<EvaluatedOutputs>> = HashMap::new();
         let mut resolve = |flake: usize, r: &FlakeRef| -> Option<Dangling> {
             let outputs = cache
                 .entry(flake)
                 .or_insert_with(|| flake_outputs(project, flake));
+            let evaluated = evaluated_cache
+                .entry(flake)
+                .or_insert_with(|| evaluated_outputs(project, flake));
             let fpath = &project.files[flake].path;
             let name = fpath.strip_prefix(&project.root).unwrap_or(fpath);
-            judge(outputs, r, &name.display().to_string())
+            judge(outputs, evaluated.as_ref(), r, &name.display().to_string())
         };
         let range = |r: &FlakeRef| {
             TextRange::new(TextSize::from(r.start as u32), TextSize::from(r.end as u32))

@@ -131,11 +131,22 @@ impl Rule for ImpureStorePath {
             return;
         }
         let root = cx.file.parsed.syntax();
-        for tok in root
-            .descendants_with_tokens()
-            .filter_map(|e| e.into_token())
-            .filter(|t| t.kind() == SyntaxKind::TOKEN_STRING_CONTENT)
-        {
+        let mut seen: Vec<TextRange> = Vec::new();
+        let tokens = cx
+            .file
+            .text
+            .match_indices(STORE)
+            .filter_map(|(i, _)| {
+                root.token_at_offset(TextSize::from(i as u32))
+                    .right_biased()
+            })
+            .filter(|t| t.kind() == SyntaxKind::TOKEN_STRING_CONTENT);
+        for tok in tokens {
+            // One string may name several store paths; scan each token once.
+            if seen.contains(&tok.text_range()) {
+                continue;
+            }
+            seen.push(tok.text_range());
             let text = tok.text();
             let base = tok.text_range().start();
             for (s, e) in store_paths_in(text) {

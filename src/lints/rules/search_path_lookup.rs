@@ -31,7 +31,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
-use crate::syntax::SyntaxKind;
+use crate::syntax::{SyntaxKind, TextSize};
 
 pub struct SearchPathLookup;
 pub static RULE: SearchPathLookup = SearchPathLookup;
@@ -65,11 +65,17 @@ impl Rule for SearchPathLookup {
             .purity_severity(cx.file_index, cx.project.config.severity(&META));
         let chain = cx.project.reach.describe(cx.project.project, cx.file_index);
         let mut found = Vec::new();
-        for tok in root
-            .descendants_with_tokens()
-            .filter_map(|e| e.into_token())
-            .filter(|t| t.kind() == SyntaxKind::TOKEN_PATH_SEARCH)
-        {
+        // A search path token starts with `<`; look only there instead of
+        // walking every token of the file.
+        let text = &*cx.file.text;
+        let tokens = text
+            .match_indices('<')
+            .filter_map(|(i, _)| {
+                root.token_at_offset(TextSize::from(i as u32))
+                    .right_biased()
+            })
+            .filter(|t| t.kind() == SyntaxKind::TOKEN_PATH_SEARCH);
+        for tok in tokens {
             let text = tok.text();
             let inner = text.trim_start_matches('<').trim_end_matches('>');
             if is_corepkgs(inner) {

@@ -1,0 +1,93 @@
+//! ## empty-list-concat (NF0408)
+//!
+//! Finds concatenation with an empty list: `[] ++ xs` and `xs ++ []`.
+//!
+//! ### Why
+//! Concatenating `[]` does nothing; it is usually left over from removing
+//! the last element of a list.
+//!
+//! ### Example
+//!
+//! ```nix
+//! environment.systemPackages = [ ] ++ extraPackages;
+//! ```
+//!
+//! becomes
+//!
+//! ```nix
+//! environment.systemPackages = extraPackages;
+//! ```
+//!
+//! ### Fix
+//! Safe: the other operand replaces the concatenation. (For a non-list
+//! operand `[] ++ x` fails while `x` does not; working code is unaffected.)
+
+use crate::diagnostics::{Applicability, Diagnostic};
+use crate::lints::fixkit;
+use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::syntax::ast::{self, BinOpKind};
+use crate::syntax::{AstNode, SyntaxKind, SyntaxNode};
+
+pub struct EmptyListConcat;
+pub static RULE: EmptyListConcat = EmptyListConcat;
+
+pub static META: RuleMeta = RuleMeta {
+    name: "empty-list-concat",
+    code: "NF0408",
+    module: "empty_list_concat",
+    category: Category::DeadCode,
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    summary: "concatenation with an empty list (`[] ++ xs`)",
+};
+
+fn is_empty_list(n: &SyntaxNode) -> bool {
+    let n = fixkit::strip_parens(n);
+    ast::List::cast(n).is_some_and(|l| l.items().next().is_none())
+}
+
+impl Rule for EmptyListConcat {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        let root = cx.index().root();
+        for node in cx.nodes(SyntaxKind::NODE_BIN_OP) {
+            let Some(bin) = ast::BinOp::cast(node.clone()) else {
+                continue;
+            };
+            if bin.operator() != Some(BinOpKind::Concat) {
+                continue;
+            }
+            let (Some(lhs), Some(rhs)) = (bin.lhs(), bin.rhs()) else {
+                continue;
+            };
+            let keep = if is_empty_list(lhs.syntax()) {
+                rhs.syntax().clone()
+            } else if is_empty_list(rhs.syntax()) {
+                lhs.syntax().clone()
+            } else {
+                continue;
+            };
+            let mut d = Diagnostic::new(
+                &META,
+                cx.project.config.severity(&META),
+                cx.file,
+                node.text_range(),
+                "concatenating `[]` does nothing",
+            );
+            let replacement = fixkit::padded(&cx.file.text, node.text_range(), &keep.to_string());
+            if let Some(f) = fixkit::replace_node(
+                root,
+                node,
+                replacement,
+                "remove `[] ++`",
+                Applicability::Safe,
+            ) {
+                d = d.with_fix(f);
+            }
+            out.push(d);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! ## manual-inherit (NF0502)
+//!
+//! Finds bindings `a = a;` in an attribute set that copy a variable of the
+//! same name from the enclosing scope.
+//!
+//! ### Why
+//! `inherit a;` says exactly that, and several names fit in one statement.
+//!
+//! ### Example
+//!
+//! ```nix
+//! { pkgs, lib, ... }:
+//! {
+//!   _module.args = { pkgs = pkgs; lib = lib; };
+//! }
+//! ```
+//!
+//! becomes
+//!
+//! ```nix
+//! { pkgs, lib, ... }:
+//! {
+//!   _module.args = { inherit pkgs lib; };
+//! }
+//! ```
+//!
+//! ### Fix
+//! Safe. Consecutive such bindings become one `inherit a b;`. Not reported
+//! in `let` and `rec { }`: there `a = a;` refers to itself (an infinite
+//! recursion), while `inherit a;` would take `a` from outside; that is a
+//! different program, not a style question.
+
+use crate::diagnostics::{Applicability, Diagnostic, Edit};
+use crate::lints::fixkit;
+use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::syntax::ast;
+use crate::syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange};
+
+pub struct ManualInherit;
+pub static RULE: ManualInherit = ManualInherit;
+
+pub static META: RuleMeta = RuleMeta {
+    name: "manual-inherit",
+    code: "NF0502",
+    module: "manual_inherit",
+    category: Category::Style,
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    summary: "`a = a;` where `inherit a;` says the same",
+};
+
+/// `a = a;` → `Some("a")`.
+fn manual_inherit_name(entry: &SyntaxNode) -> Option<String> {
+    let kv = ast::AttrpathValue::cast(entry.clone())?;
+    let mut attrs = kv.attrpath()?.attrs();
+    let first = attrs.next()?;
+    if attrs.next().is_some() {
+        return None;
+    }
+    let ast::Attr::Ident(key) = first else {
+        return None;
+    };
+    let name = fixkit::ident_text(key.syntax())?;
+    let value = kv.value()?;
+    if value.syntax().kind() != SyntaxKind::NODE_IDENT {
+        return None;
+    }
+    (fixkit::ident_text(value.syntax())? == name && name != "or").then_some(name)
+}
+
+/// An existing plain `inherit a b;`: its names as written.
+fn existing_inherit(entry: &SyntaxNode) -> Option<Vec<String>> {
+    let inherit = ast::Inherit::cast(entry.clone())?;
+    if inherit.from().is_some() || fixkit::has_comments(entry, entry.text_range()) {
+        return None;
+    }
+    let names: Vec<String> = inherit.attrs().map(|a| a.syntax().to_string()).collect();
+    (!names.is_empty()).then_some(names)
+}
+
+impl Rule for ManualInherit {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        let root = cx.index().root();
+        for set in cx.nodes(SyntaxKind::NODE_ATTR_SET) {
+            if ast::AttrSet::cast(set.clone()).is_none_or(|s| s.rec_token().is_some()) {
+                continue;
+            }
+            // every binding in a run gets the fix for the whole run; a plain
+            // `inherit` next to the bindings joins the merged statement
+            let runs = fixkit::binding_runs(set, |e| {
+                (manual_inherit_name(e).is_some() || existing_inherit(e).is_some()).then_some(())
+            });
+            for run in runs {
+                if run.iter().all(|(n, _)| manual_inherit_name(n).is_none()) {
+                    continue;
+                }
+                let names: Vec<String> = run
+                    .iter()
+                    .flat_map(|(n, _)| match manual_inherit_name(n) {
+                        Some(name) => vec![name],
+                        None => existing_inherit(n).unwrap_or_default(),
+                    })
+                    .collect();
+                let range = TextRange::new(
+                    run[0].0.text_range().start(),
+                    run[run.len() - 1].0.text_range().end(),
+                );
+                let replacement = format!("inherit {};", names.join(" "));
+                let fix = fixkit::fix(
+                    root,
+                    format!("replace with `{replacement}`"),
+                    Applicability::Safe,
+                    vec![Edit::replace(range, replacement.clone())],
+                );
+                for (node, _) in &run {
+                    let Some(name) = manual_inherit_name(node) else {
+                        continue;
+                    };
+                    let mut d = Diagnostic::new(
+                        &META,
+                        cx.project.config.severity(&META),
+                        cx.file,
+                        node.text_range(),
+                        format!("`{name} = {name};` is `inherit {name};`"),
+                    );
+                    if let Some(f) = &fix {
+                        d = d.with_fix(f.clone());
+                    }
+                    out.push(d);
+                }
+            }
+        }
+    }
+}

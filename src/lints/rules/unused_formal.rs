@@ -1,0 +1,167 @@
+//! ## unused-formal (NF0402)
+//!
+//! Finds names in a function's argument pattern that the body never uses:
+//! `{ pkgs, lib, ... }: pkgs.hello` does not use `lib`.
+//!
+//! ### Why
+//! Unused formals make a function look like it depends on more than it
+//! does, and keep callers passing values for nothing.
+//!
+//! ### NixOS modules
+//! In a NixOS/home-manager module (a function of an open pattern that is a
+//! whole file, an element of `imports`/`modules`, or whose body has module
+//! keys) the usual module arguments `config`, `lib`, `pkgs`, `options`,
+//! `modulesPath`, `specialArgs`, ... are reported with severity `info`, not
+//! `warning`: listing them is common and harmless. A use inside an
+//! attribute name, such as `${config.x} = ...`, counts as a use. Their fix
+//! is only applied by `--unsafe-fixes`: whether to list them is a
+//! convention, not a defect.
+//!
+//! The same holds for `self` in the `outputs` function of a `flake.nix`.
+//!
+//! Names starting with `_` are never reported.
+//!
+//! ### Fix
+//! Removing a formal is safe when the pattern is open (`...`) and its `@`
+//! name, if any, is unused: callers may still pass the argument, and the
+//! function never looked at it.
+//!
+//! Otherwise the fix is unsafe, because removing the formal changes which
+//! arguments the function accepts or receives:
+//! - in a closed pattern `{ a, b }:`, a caller that passes `b` (for example
+//!   `callPackage ./x.nix { b = ...; }`) fails after the removal;
+//! - with a used `@` name, `callPackage` passes only the formals it sees,
+//!   so `args.b` would disappear.
+//!
+//! Set `changes-arguments = "ignore"` under `[check.unused-formal]` in
+//! `nixfold.toml` to not report these at all (the default,
+//! `"unsafe-fix"`, reports them with a fix applied only by
+//! `--unsafe-fixes`).
+
+use crate::config::ChangesArguments;
+use crate::diagnostics::{Applicability, Diagnostic, Edit, Severity};
+use crate::hir::BindingKind;
+use crate::lints::fixkit;
+use crate::lints::{Category, FileCx, Rule, RuleMeta};
+use crate::syntax::ast;
+use crate::syntax::{AstNode, SyntaxKind};
+
+pub struct UnusedFormal;
+pub static RULE: UnusedFormal = UnusedFormal;
+
+pub static META: RuleMeta = RuleMeta {
+    name: "unused-formal",
+    code: "NF0402",
+    module: "unused_formal",
+    category: Category::DeadCode,
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    summary: "name in a function's argument pattern that the body never uses",
+};
+
+/// Whether the lambda is the `outputs` function of a `flake.nix`.
+fn is_flake_outputs(cx: &FileCx<'_>, lambda: &ast::Lambda) -> bool {
+    if cx.file.path.file_name().is_none_or(|n| n != "flake.nix") {
+        return false;
+    }
+    let Some(kv) = lambda.syntax().parent().and_then(ast::AttrpathValue::cast) else {
+        return false;
+    };
+    let top_level = kv
+        .syntax()
+        .parent()
+        .and_then(|set| set.parent())
+        .is_some_and(|p| p.kind() == SyntaxKind::NODE_ROOT);
+    top_level
+        && kv
+            .attrpath()
+            .map(|p| {
+                p.attrs()
+                    .filter_map(|a| fixkit::static_attr_name(&a))
+                    .collect::<Vec<_>>()
+            })
+            .is_some_and(|p| p == ["outputs"])
+}
+
+impl Rule for UnusedFormal {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        let scopes = cx.scopes();
+        let root = cx.index().root();
+        let mode = cx.project.config.check.unused_formal.changes_arguments;
+        for (id, b) in scopes.bindings() {
+            if b.kind != BindingKind::Formal {
+                continue;
+            }
+            let name = scopes.name(id);
+            if name.starts_with('_') || scopes.is_used(id) {
+                continue;
+            }
+            let Some(entry) = b.def.try_to_node(root) else {
+                continue;
+            };
+            let Some(pattern) = entry.parent().and_then(ast::Pattern::cast) else {
+                continue;
+            };
+            let Some(lambda) = pattern.syntax().parent().and_then(ast::Lambda::cast) else {
+                continue;
+            };
+            let open = pattern.ellipsis_token().is_some();
+            let bind_used = scopes.scope_bindings(b.scope).any(|other| {
+                scopes.binding(other).kind == BindingKind::PatBind && scopes.is_used(other)
+            });
+            let changes_arguments = !open || bind_used;
+            if changes_arguments && mode == ChangesArguments::Ignore {
+                continue;
+            }
+            let module_arg =
+                (fixkit::MODULE_ARGS.contains(&name) && open && fixkit::is_module_lambda(&lambda))
+                    || (name == "self" && is_flake_outputs(cx, &lambda));
+            let severity = if module_arg {
+                Severity::Info
+            } else {
+                cx.project.config.severity(&META)
+            };
+            let mut d = Diagnostic::new(
+                &META,
+                severity,
+                cx.file,
+                b.range,
+                format!("formal `{name}` is never used"),
+            );
+            if module_arg {
+                d = d.with_note(
+                    "a conventional argument (module argument or flake `self`): only `--unsafe-fixes` removes it",
+                );
+            }
+            if changes_arguments {
+                d = d.with_note(if !open {
+                    "the pattern has no `...`: callers that pass this argument would fail after removing it"
+                } else {
+                    "the `@` name is used: callers such as `callPackage` would stop passing this argument"
+                });
+            }
+            if pattern
+                .syntax()
+                .children()
+                .all(|c| c.kind() != SyntaxKind::NODE_ERROR)
+                && let Some(f) = fixkit::fix(
+                    root,
+                    format!("remove `{name}`"),
+                    if changes_arguments || module_arg {
+                        Applicability::Unsafe
+                    } else {
+                        Applicability::Safe
+                    },
+                    vec![Edit::delete(fixkit::pattern_entry_removal(&entry))],
+                )
+            {
+                d = d.with_fix(f);
+            }
+            out.push(d);
+        }
+    }
+}

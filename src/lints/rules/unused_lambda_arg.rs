@@ -1,0 +1,139 @@
+//! ## unused-lambda-arg (NF0403)
+//!
+//! Finds function arguments that the body never uses: `x: 1`, and `@`
+//! names of patterns (`args @ { a, ... }: a`) that nothing uses.
+//!
+//! ### Why
+//! An unused argument is usually a mistake (a typo, or a value that should
+//! be passed on), and otherwise it is clearer to say so: by convention a
+//! name starting with `_` (`_: 1`, `_name: value: ...`) marks an argument
+//! that is ignored on purpose, and such names are never reported.
+//!
+//! ### Example
+//!
+//! ```nix
+//! lib.mapAttrs (name: value: value.enable) cfg
+//! ```
+//!
+//! becomes
+//!
+//! ```nix
+//! lib.mapAttrs (_name: value: value.enable) cfg
+//! ```
+//!
+//! ### Fix
+//! Safe. A plain argument is renamed with a `_` prefix (its position in the
+//! call stays); an unused `@` name is removed (`args @ { a, ... }:` →
+//! `{ a, ... }:`), which changes nothing for callers. No fix when the new
+//! name is already used in the body.
+
+use crate::diagnostics::{Applicability, Diagnostic, Edit};
+use crate::hir::BindingKind;
+use crate::lints::fixkit;
+use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::syntax::{SyntaxKind, SyntaxNode, TextRange};
+
+pub struct UnusedLambdaArg;
+pub static RULE: UnusedLambdaArg = UnusedLambdaArg;
+
+pub static META: RuleMeta = RuleMeta {
+    name: "unused-lambda-arg",
+    code: "NF0403",
+    module: "unused_lambda_arg",
+    category: Category::DeadCode,
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    summary: "function argument that the body never uses",
+};
+
+/// Remove `name @` or `@ name` from a pattern, with the whitespace around the `@`.
+fn pat_bind_removal(bind: &SyntaxNode) -> TextRange {
+    // NODE_PAT_BIND holds `@` and the name; its position says which side
+    let pattern_start = bind
+        .parent()
+        .map(|p| p.text_range().start())
+        .unwrap_or_default();
+    let r = bind.text_range();
+    if r.start() == pattern_start {
+        // `args @ {`: also the whitespace after
+        let mut end = r.end();
+        let mut t = bind.last_token().and_then(|t| t.next_token());
+        while let Some(tok) = t {
+            if tok.kind() == SyntaxKind::TOKEN_WHITESPACE {
+                end = tok.text_range().end();
+                t = tok.next_token();
+            } else {
+                break;
+            }
+        }
+        TextRange::new(r.start(), end)
+    } else {
+        fixkit::with_leading_whitespace(bind)
+    }
+}
+
+impl Rule for UnusedLambdaArg {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        let scopes = cx.scopes();
+        let root = cx.index().root();
+        for (id, b) in scopes.bindings() {
+            if !matches!(b.kind, BindingKind::LambdaArg | BindingKind::PatBind) {
+                continue;
+            }
+            let name = scopes.name(id);
+            if name.starts_with('_') || scopes.is_used(id) {
+                continue;
+            }
+            let Some(def) = b.def.try_to_node(root) else {
+                continue;
+            };
+            let lambda = def
+                .ancestors()
+                .find(|a| a.kind() == SyntaxKind::NODE_LAMBDA);
+            let mut d = Diagnostic::new(
+                &META,
+                cx.project.config.severity(&META),
+                cx.file,
+                b.range,
+                format!("argument `{name}` is never used"),
+            );
+            let fix = match b.kind {
+                BindingKind::LambdaArg => {
+                    let new = format!("_{name}");
+                    let body_mentions = lambda
+                        .as_ref()
+                        .and_then(|l| l.children().nth(1))
+                        .is_some_and(|body| fixkit::mentions_name(&body, &new));
+                    (!body_mentions)
+                        .then(|| {
+                            fixkit::fix(
+                                root,
+                                format!("rename to `{new}`"),
+                                Applicability::Safe,
+                                vec![Edit::replace(b.range, new.clone())],
+                            )
+                        })
+                        .flatten()
+                }
+                _ => {
+                    // a pattern with a used `@` name is an unused-formal concern; here the
+                    // `@` name itself is unused
+                    fixkit::fix(
+                        root,
+                        format!("remove `{name} @`"),
+                        Applicability::Safe,
+                        vec![Edit::delete(pat_bind_removal(&def))],
+                    )
+                }
+            };
+            if let Some(f) = fix {
+                d = d.with_fix(f);
+            }
+            out.push(d);
+        }
+    }
+}
