@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::eval::value::Thunk;
 use crate::eval::{Attrs, EvalError, EvalOptions, Evaluator, Span, Symbol, Value, print_value};
 
 #[derive(Args, Debug)]
@@ -124,7 +125,9 @@ pub fn run(args: EvalArgs) -> i32 {
     let result = (|| -> Result<String, EvalError> {
         let mut auto: Vec<(Symbol, Value)> = Vec::new();
         for pair in args.arg.chunks(2) {
-            let v = ev.eval_expr_str(&pair[1], &cwd)?;
+            // Lazy, as in nix-instantiate.
+            let (src, dir) = (pair[1].clone(), cwd.clone());
+            let v = Thunk::new_native(move |ev: &mut Evaluator| ev.eval_expr_str(&src, &dir));
             auto.push((Symbol::new(&pair[0]), v));
         }
         for pair in args.argstr.chunks(2) {
@@ -198,13 +201,17 @@ pub fn render_error(ev: &Evaluator, e: &EvalError) -> String {
         let first = line_idx.saturating_sub(1);
         let last = (line_idx + 1).min(lines.len().saturating_sub(1));
         let width = (last + 1).to_string().len();
+        let col = (lc.col as usize).saturating_sub(1);
+        // Long lines are cut to a window around the column.
+        let skip = col.saturating_sub(60);
         for (i, line) in lines.iter().enumerate().take(last + 1).skip(first) {
-            out.push_str(&format!("       {:>width$}| {}\n", i + 1, line));
+            let shown: String = line.chars().skip(skip).take(120).collect();
+            out.push_str(&format!("       {:>width$}| {}\n", i + 1, shown));
             if i == line_idx {
                 out.push_str(&format!(
                     "       {:>width$}| {}^\n",
                     "",
-                    " ".repeat((lc.col as usize).saturating_sub(1))
+                    " ".repeat(col - skip)
                 ));
             }
         }

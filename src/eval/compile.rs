@@ -30,6 +30,9 @@ pub struct Compiler<'a> {
     home: &'a str,
     base: &'a FxHashMap<Symbol, Value>,
     scopes: Vec<Scope>,
+    depth: usize,
+    /// Deepest expression nesting seen (for dropping the syntax tree safely).
+    pub max_depth: usize,
 }
 
 enum Scope {
@@ -54,6 +57,8 @@ impl<'a> Compiler<'a> {
             home,
             base,
             scopes: Vec::new(),
+            depth: 0,
+            max_depth: 0,
         }
     }
 
@@ -78,7 +83,11 @@ impl<'a> Compiler<'a> {
     }
 
     fn expr(&mut self, e: &ast::Expr) -> EvalResult<ExprRef> {
-        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.expr_inner(e))
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+        let r = stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.expr_inner(e));
+        self.depth -= 1;
+        r
     }
 
     fn opt_expr(&mut self, e: Option<ast::Expr>, parent: &impl AstNode) -> EvalResult<ExprRef> {
@@ -93,7 +102,7 @@ impl<'a> Compiler<'a> {
 
     fn expr_inner(&mut self, e: &ast::Expr) -> EvalResult<ExprRef> {
         let span = self.span_of(e);
-        Ok(Rc::new(match e {
+        Ok(ExprRef::new(match e {
             ast::Expr::Paren(p) => return self.opt_expr(p.expr(), p),
             ast::Expr::Root(r) => return self.opt_expr(r.expr(), r),
             ast::Expr::Error(_) => return Err(err("syntax error", span)),
@@ -117,14 +126,14 @@ impl<'a> Compiler<'a> {
                     .to_string();
                 let find = self.resolve(Symbol::new("__findFile"), span)?;
                 let np = self.resolve(Symbol::new("__nixPath"), span)?;
-                let a1 = Rc::new(Expr::Apply {
+                let a1 = ExprRef::new(Expr::Apply {
                     f: find,
                     arg: np,
                     span,
                 });
                 Expr::Apply {
                     f: a1,
-                    arg: Rc::new(Expr::Const(Value::string(inner))),
+                    arg: ExprRef::new(Expr::Const(Value::string(inner))),
                     span,
                 }
             }
@@ -185,7 +194,7 @@ impl<'a> Compiler<'a> {
                     Some(ast::UnaryOpKind::Invert) => Expr::Not(inner, span),
                     Some(ast::UnaryOpKind::Negate) => Expr::Bin {
                         op: BinOp::Sub,
-                        l: Rc::new(Expr::Const(Value::Int(0))),
+                        l: ExprRef::new(Expr::Const(Value::Int(0))),
                         r: inner,
                         span,
                     },
@@ -239,7 +248,7 @@ impl<'a> Compiler<'a> {
                 // `let { …; body = e; }` is `(rec { …; body = e; }).body`.
                 let mut p = PendingAttrs::new(true);
                 self.collect_entries(&mut p, l.entries())?;
-                let attrs = Rc::new(Expr::Attrs(Rc::new(self.compile_attrs(p)?)));
+                let attrs = ExprRef::new(Expr::Attrs(Rc::new(self.compile_attrs(p)?)));
                 Expr::Select {
                     e: attrs,
                     path: vec![AttrName::Static(Symbol::new("body"))].into_boxed_slice(),
@@ -279,7 +288,7 @@ impl<'a> Compiler<'a> {
             match scope {
                 Scope::Frame(m) => {
                     if let Some(&idx) = m.get(&name) {
-                        return Ok(Rc::new(Expr::Var {
+                        return Ok(ExprRef::new(Expr::Var {
                             depth: depth as u32,
                             idx,
                         }));
@@ -289,7 +298,7 @@ impl<'a> Compiler<'a> {
             }
         }
         if let Some(v) = self.base.get(&name) {
-            return Ok(Rc::new(Expr::Const(v.clone())));
+            return Ok(ExprRef::new(Expr::Const(v.clone())));
         }
         if withs.is_empty() {
             return Err(EvalError::new(
@@ -298,7 +307,7 @@ impl<'a> Compiler<'a> {
                 span,
             ));
         }
-        Ok(Rc::new(Expr::WithVar {
+        Ok(ExprRef::new(Expr::WithVar {
             name,
             withs: withs.into_boxed_slice(),
             span,
@@ -627,16 +636,18 @@ impl<'a> Compiler<'a> {
                     }
                 }
                 if let ast::Expr::Lambda(l) = &inner {
-                    return Ok(Rc::new(Expr::Lambda(Rc::new(self.lambda(l, name)?))));
+                    return Ok(ExprRef::new(Expr::Lambda(Rc::new(self.lambda(l, name)?))));
                 }
                 self.expr(&e)
             }
-            PendingValue::Nested(n) => Ok(Rc::new(Expr::Attrs(Rc::new(self.compile_attrs(*n)?)))),
+            PendingValue::Nested(n) => {
+                Ok(ExprRef::new(Expr::Attrs(Rc::new(self.compile_attrs(*n)?))))
+            }
             PendingValue::Inherit(sym) => self.resolve(sym, Span::NONE),
             PendingValue::InheritFrom(from, sym) => {
                 let span = self.span_of(&from);
                 let e = self.expr(&from)?;
-                Ok(Rc::new(Expr::Select {
+                Ok(ExprRef::new(Expr::Select {
                     e,
                     path: vec![AttrName::Static(sym)].into_boxed_slice(),
                     default: None,
@@ -768,7 +779,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             let body = body(self)?;
-            Ok(Rc::new(Expr::Let(Rc::new(LetDef { bindings, body }))))
+            Ok(ExprRef::new(Expr::Let(Rc::new(LetDef { bindings, body }))))
         })();
         self.scopes.pop();
         res
@@ -802,18 +813,18 @@ impl<'a> Compiler<'a> {
         };
         // A plain literal is a constant.
         match parts.as_slice() {
-            [] => return Ok(Rc::new(Expr::Const(Value::string("")))),
-            [StrPart::Lit(t)] => return Ok(Rc::new(Expr::Const(Value::string(t.clone())))),
+            [] => return Ok(ExprRef::new(Expr::Const(Value::string("")))),
+            [StrPart::Lit(t)] => return Ok(ExprRef::new(Expr::Const(Value::string(t.clone())))),
             _ => {}
         }
         let mut out = Vec::new();
         for p in parts {
             match p {
-                StrPart::Lit(t) => out.push((Rc::new(Expr::Const(Value::string(t))), span)),
+                StrPart::Lit(t) => out.push((ExprRef::new(Expr::Const(Value::string(t))), span)),
                 StrPart::Expr(e, sp) => out.push((self.expr(&e)?, sp)),
             }
         }
-        Ok(Rc::new(Expr::Concat {
+        Ok(ExprRef::new(Expr::Concat {
             parts: out.into_boxed_slice(),
             force_string: true,
             span,
@@ -975,9 +986,9 @@ impl<'a> Compiler<'a> {
                         if parts.len() > 1 && text.ends_with('/') && text.len() > 1 {
                             canon.push('/');
                         }
-                        out.push((Rc::new(Expr::Const(Value::path(canon))), span));
+                        out.push((ExprRef::new(Expr::Const(Value::path(canon))), span));
                     } else {
-                        out.push((Rc::new(Expr::Const(Value::string(text))), span));
+                        out.push((ExprRef::new(Expr::Const(Value::string(text))), span));
                     }
                 }
                 InterpolPart::Interpolation(ip) => {
@@ -992,7 +1003,7 @@ impl<'a> Compiler<'a> {
         if out.len() == 1 {
             return Ok(out.pop().expect("one part").0);
         }
-        Ok(Rc::new(Expr::Concat {
+        Ok(ExprRef::new(Expr::Concat {
             parts: out.into_boxed_slice(),
             force_string: false,
             span,

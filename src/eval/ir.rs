@@ -6,14 +6,47 @@
 //! names not bound lexically but under a `with` become dynamic lookups through
 //! the enclosing `with` frames only, and built-ins become constants.
 
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 use super::error::Span;
 use super::symbol::Symbol;
 use super::value::Value;
 
-/// A shared reference to a compiled expression.
-pub type ExprRef = Rc<Expr>;
+/// A shared reference to a compiled expression. Dropping a deep tree does
+/// not recurse on the native stack without bound (see the `Drop` impl).
+pub struct ExprRef(ManuallyDrop<Rc<Expr>>);
+
+impl ExprRef {
+    pub fn new(e: Expr) -> ExprRef {
+        ExprRef(ManuallyDrop::new(Rc::new(e)))
+    }
+}
+
+impl Clone for ExprRef {
+    #[inline]
+    fn clone(&self) -> Self {
+        ExprRef(ManuallyDrop::new(Rc::clone(&self.0)))
+    }
+}
+
+impl std::ops::Deref for ExprRef {
+    type Target = Expr;
+    #[inline]
+    fn deref(&self) -> &Expr {
+        &self.0
+    }
+}
+
+impl Drop for ExprRef {
+    fn drop(&mut self) {
+        // SAFETY: the field is never used again after this.
+        let rc = unsafe { ManuallyDrop::take(&mut self.0) };
+        if Rc::strong_count(&rc) == 1 {
+            stacker::maybe_grow(64 * 1024, 1024 * 1024, move || drop(rc));
+        }
+    }
+}
 
 /// A compiled expression.
 pub enum Expr {

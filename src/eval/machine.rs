@@ -307,7 +307,11 @@ impl Evaluator {
         match self.file_info(span.file) {
             Some(f) => {
                 let lc = f.line_col(span.start);
-                let file = f.name.clone();
+                // Nix names a string's position by the string itself.
+                let file = match &f.path {
+                    Some(_) => f.name.clone(),
+                    None => f.text.to_string(),
+                };
                 Value::attrs(Attrs::from_unsorted(vec![
                     (self.syms.file, Value::string(file)),
                     (self.syms.line, Value::Int(lc.line as i64)),
@@ -936,6 +940,9 @@ impl Evaluator {
             }
         };
         let (x, y) = (int(a)?, int(b)?);
+        if op == BinOp::Div && x == i64::MIN && y == -1 {
+            return Err(EvalError::eval("overflow in integer division", span));
+        }
         Ok(Value::Int(match op {
             BinOp::Sub => x.wrapping_sub(y),
             BinOp::Mul => x.wrapping_mul(y),
@@ -1049,7 +1056,7 @@ impl Evaluator {
             }
             Value::Path(p) => {
                 if copy_to_store {
-                    self.check_access(std::path::Path::new(p.as_str()), span)?;
+                    self.check_copyable(p, span)?;
                 }
                 Ok(p.to_string())
             }
@@ -1103,6 +1110,19 @@ impl Evaluator {
                 span,
             )),
         }
+    }
+
+    /// Where Nix would copy a path to the store, nixfold checks that it
+    /// could: access is allowed and the path exists.
+    pub(crate) fn check_copyable(&self, p: &str, span: Span) -> EvalResult<()> {
+        self.check_access(std::path::Path::new(p), span)?;
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(EvalError::eval(
+                format!("getting status of '{p}': No such file or directory"),
+                span,
+            ));
+        }
+        Ok(())
     }
 
     /// Nix's `==` (`top` is false inside lists and sets, where identical

@@ -59,7 +59,7 @@ pub struct EvalOptions {
     /// commands do this).
     pub confine_to_root: bool,
     /// Environment overrides for `getEnv` (applied over the process
-    /// environment in impure mode).
+    /// environment; ignored in pure mode, where `getEnv` always gives "").
     pub env: HashMap<String, String>,
     /// Whether `getEnv` reads the process environment (impure mode only).
     pub read_process_env: bool,
@@ -264,6 +264,30 @@ impl Evaluator {
         Value::attrs(Attrs::from_unsorted(entries))
     }
 
+    /// If `v` is a function with formals (`{ pkgs, config, ... }: …`), call
+    /// it with every formal bound to an unknown of the same name; other
+    /// values are returned forced.
+    pub fn call_with_unknown_formals(&mut self, v: &Value) -> EvalResult<Value> {
+        let f = self.force(v)?;
+        if let Value::Lambda(c) = &f
+            && let ir::Param::Formals(fs) = &c.def.param
+        {
+            let names: Vec<&str> = fs.entries.iter().map(|e| e.name.as_str()).collect();
+            let arg = self.unknown_args(&names);
+            let r = self.call(&f, arg, Span::NONE)?;
+            return self.force(&r);
+        }
+        Ok(f)
+    }
+
+    /// Evaluate a file symbolically: `unknowns` are bound as globals, and a
+    /// top-level function with formals is called with unknown arguments.
+    pub fn eval_file_symbolic(&mut self, path: &Path, unknowns: &[&str]) -> EvalResult<Value> {
+        self.bind_unknowns(unknowns);
+        let v = self.eval_file(path)?;
+        self.call_with_unknown_formals(&v)
+    }
+
     /// Comparisons between unknowns and known values seen so far.
     pub fn observations(&self) -> &[Observation] {
         &self.observations
@@ -327,6 +351,19 @@ impl Evaluator {
         base: &FxHashMap<Symbol, Value>,
     ) -> EvalResult<ir::ExprRef> {
         let text = self.files[id as usize].text.clone();
+        // The parser's tree building is quadratic in nesting depth; refuse
+        // absurd nesting before parsing.
+        if let Some(off) = excessive_nesting(&text, MAX_BRACKET_NESTING) {
+            return Err(EvalError::new(
+                ErrorKind::Parse,
+                format!("expression nested more than {MAX_BRACKET_NESTING} levels deep"),
+                Span {
+                    file: id,
+                    start: off as u32,
+                    end: off as u32,
+                },
+            ));
+        }
         let parsed = crate::syntax::parse(&text);
         if let Some(e) = parsed.errors.first() {
             let span = Span {
@@ -334,16 +371,22 @@ impl Evaluator {
                 start: e.range.start().into(),
                 end: e.range.end().into(),
             };
+            let message = e.message.clone();
+            drop_tree(parsed, text.len());
+            let e = SyntaxMessage(message);
             return Err(EvalError::new(
                 ErrorKind::Parse,
-                format!("syntax error, {}", e.message),
+                format!("syntax error, {e}"),
                 span,
             ));
         }
         let home = self.home.clone();
         let mut c = compile::Compiler::new(id, base_dir, &home, base);
-        c.compile_root(&parsed.root())
-            .map_err(|e| self.fix_markers(e))
+        let res = c
+            .compile_root(&parsed.root())
+            .map_err(|e| self.fix_markers(e));
+        drop_tree(parsed, text.len());
+        res
     }
 
     fn fix_markers(&self, mut e: EvalError) -> EvalError {
@@ -458,7 +501,7 @@ impl Evaluator {
         }
         Err(EvalError::eval(
             format!(
-                "access to absolute path '{}' is forbidden in pure eval mode",
+                "access to absolute path '{}' is forbidden in pure eval mode (use '--impure' to override)",
                 canon.display()
             ),
             span,
@@ -510,14 +553,17 @@ impl Evaluator {
         }
     }
 
-    /// Follow an attribute path like `-A` does (`a.b.0`: numbers index
-    /// lists), auto-calling functions along the way with `args`.
+    /// Follow an attribute path like `nix-instantiate -A` does (`a.b.0`:
+    /// numbers index lists): functions met along the way are auto-called
+    /// with `args`, and so is the result when `args` is not empty.
     pub fn select_attr_path(&mut self, v: &Value, path: &str, args: &Attrs) -> EvalResult<Value> {
-        let mut cur = self.auto_call(v, args)?;
-        if path.is_empty() {
-            return Ok(cur);
-        }
-        for comp in split_attr_path(path) {
+        let mut cur = self.force(v)?;
+        let comps = if path.is_empty() {
+            Vec::new()
+        } else {
+            split_attr_path(path)
+        };
+        for comp in comps {
             cur = self.auto_call(&cur, args)?;
             match &cur {
                 Value::List(l) => {
@@ -558,8 +604,77 @@ impl Evaluator {
                 }
             }
         }
-        self.auto_call(&cur, args)
+        if args.is_empty() {
+            Ok(cur)
+        } else {
+            self.auto_call(&cur, args)
+        }
     }
+}
+
+struct SyntaxMessage(String);
+
+impl std::fmt::Display for SyntaxMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Dropping a rowan tree recurses once per nesting level; drop big trees
+/// on a stack sized for the worst case (lazily committed).
+fn drop_tree(parsed: crate::syntax::Parsed, text_len: usize) {
+    if text_len > 2000 {
+        stacker::grow(text_len * 512 + (1 << 20), move || drop(parsed));
+    }
+}
+
+/// Deepest bracket nesting the evaluator accepts.
+const MAX_BRACKET_NESTING: usize = 2000;
+
+/// Offset where bracket nesting (`(`, `[`, `{`, `${`) first exceeds
+/// `limit`, skipping comments and string bodies roughly.
+fn excessive_nesting(text: &str, limit: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    } else if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+                        // Interpolations nest too; count them as one level.
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Split `a.b."c.d".0` into components.

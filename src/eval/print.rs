@@ -261,7 +261,7 @@ impl Evaluator {
                 json_escape(&s.s, out);
             }
             Value::Path(p) => {
-                self.check_access(std::path::Path::new(p.as_str()), span)?;
+                self.check_copyable(p, span)?;
                 json_escape(p, out);
             }
             Value::List(l) => {

@@ -60,6 +60,15 @@ impl Unknown {
         Value::Unknown(Unknown::root(name))
     }
 
+    /// The two branches of an `if` on an unknown condition (lazy values;
+    /// force them with [`super::Evaluator::force`]).
+    pub fn branches(&self) -> Option<(&Rc<Unknown>, &Value, &Value)> {
+        match &self.kind {
+            UnknownKind::Cond { cond, then, else_ } => Some((cond, then, else_)),
+            _ => None,
+        }
+    }
+
     /// The root name this unknown derives from (`pkgs` for
     /// `pkgs.stdenv.mkDerivation(...)`), if it has a single root.
     pub fn root_name(&self) -> Option<&str> {

@@ -26,7 +26,7 @@ pub enum Value {
     /// An absolute, canonical path (no `.`/`..` components, no trailing slash).
     Path(Rc<String>),
     Attrs(Rc<Attrs>),
-    List(Rc<Vec<Value>>),
+    List(Rc<List>),
     Lambda(Rc<Closure>),
     PrimOp(&'static PrimOpDef),
     PrimOpApp(Rc<PrimOpApp>),
@@ -63,7 +63,7 @@ impl Value {
     }
 
     pub fn list(v: Vec<Value>) -> Value {
-        Value::List(Rc::new(v))
+        Value::List(Rc::new(List(v)))
     }
 
     pub fn attrs(a: Attrs) -> Value {
@@ -144,7 +144,7 @@ impl Value {
     }
 
     /// The list, if this (forced) value is one.
-    pub fn as_list(&self) -> Option<&Rc<Vec<Value>>> {
+    pub fn as_list(&self) -> Option<&Rc<List>> {
         match self {
             Value::List(l) => Some(l),
             _ => None,
@@ -189,6 +189,65 @@ impl Value {
 impl std::fmt::Debug for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&super::print::print_value(self, false))
+    }
+}
+
+/// Drop `x` on a fresh stack segment if the current one is nearly full, so
+/// that dropping deep values cannot overflow the stack.
+#[inline]
+fn drop_deep<T>(x: T) {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, move || drop(x));
+}
+
+/// The elements of a list value.
+#[derive(Default)]
+pub struct List(pub Vec<Value>);
+
+impl std::ops::Deref for List {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            drop_deep(std::mem::take(&mut self.0));
+        }
+    }
+}
+
+impl Drop for Attrs {
+    fn drop(&mut self) {
+        if !self.entries.is_empty() {
+            drop_deep(std::mem::take(&mut self.entries));
+        }
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        let parent = self.parent.take();
+        let slots = std::mem::take(self.slots.get_mut());
+        if parent.is_some() || !slots.is_empty() {
+            drop_deep((parent, slots));
+        }
+    }
+}
+
+impl Drop for Thunk {
+    fn drop(&mut self) {
+        let st = std::mem::replace(self.state.get_mut(), ThunkState::Blackhole);
+        if !matches!(st, ThunkState::Blackhole) {
+            drop_deep(st);
+        }
+    }
+}
+
+impl Drop for PrimOpApp {
+    fn drop(&mut self) {
+        drop_deep(std::mem::take(&mut self.args));
     }
 }
 

@@ -205,7 +205,7 @@ impl Evaluator {
         Ok(s.s.clone())
     }
 
-    pub fn force_list(&mut self, v: &Value, span: Span) -> EvalResult<Rc<Vec<Value>>> {
+    pub fn force_list(&mut self, v: &Value, span: Span) -> EvalResult<Rc<super::value::List>> {
         match self.force_known(v)? {
             Value::List(l) => Ok(l),
             o => Err(type_error(&o, "a list", span)),

@@ -41,6 +41,9 @@ fn numeric(ev: &mut Evaluator, op: BinOp, args: &[Value], span: Span) -> EvalRes
     }
     let x = ev.force_int(&a, span)?;
     let y = ev.force_int(&b, span)?;
+    if op == BinOp::Div && x == i64::MIN && y == -1 {
+        return Err(EvalError::eval("overflow in integer division", span));
+    }
     Ok(Value::Int(match op {
         BinOp::Add => x.wrapping_add(y),
         BinOp::Sub => x.wrapping_sub(y),

@@ -158,19 +158,27 @@ fn read_dir(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value>
 }
 
 fn path_exists(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
-    let p = readable_path(ev, &args[0], span)?;
+    let p = ev.coerce_to_path(&args[0], span)?;
+    // As in Nix, a path outside the allowed root does not "exist".
+    if ev.check_access(Path::new(&p), span).is_err() {
+        return Ok(Value::Bool(false));
+    }
     Ok(Value::Bool(std::fs::symlink_metadata(&p).is_ok()))
 }
 
 fn get_env(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
     let name = ev.force_string_no_ctx(&args[0], span)?;
+    if ev.opts.pure {
+        // Pure mode: no environment at all, as in Nix (and flakes).
+        return Ok(Value::string(""));
+    }
     if let Some(v) = ev.opts.env.get(&name) {
         return Ok(Value::string(v.clone()));
     }
     if ev.opts.unknown_env {
         return Ok(Unknown::value(format!("env:{name}")));
     }
-    if ev.opts.pure || !ev.opts.read_process_env {
+    if !ev.opts.read_process_env {
         return Ok(Value::string(""));
     }
     Ok(Value::string(std::env::var(&name).unwrap_or_default()))

@@ -147,9 +147,8 @@ fn compile_regex(re: &str, anchored: bool, span: Span) -> EvalResult<Rc<regex::R
         translated
     };
     let r = regex::RegexBuilder::new(&full)
-        .unicode(false)
+        .dot_matches_new_line(true)
         .build()
-        .or_else(|_| regex::Regex::new(&full))
         .map_err(|_| EvalError::eval(format!("invalid regular expression '{re}'"), span))?;
     let r = Rc::new(r);
     REGEX_CACHE.with(|c| {
@@ -277,14 +276,27 @@ fn split(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
     let r = compile_regex(&re, false, span)?;
     let n = r.captures_len();
     let mut out = Vec::new();
+    let text = s.s.as_str();
     let mut last = 0;
-    for caps in r.captures_iter(&s.s) {
+    let mut pos = 0;
+    // Like libstdc++'s regex_iterator: an empty match may directly follow
+    // a non-empty one; after an empty match the search moves on one
+    // character.
+    while pos <= text.len() {
+        let Some(caps) = r.captures_at(text, pos) else {
+            break;
+        };
         let m = caps.get(0).expect("whole match");
-        out.push(Value::string(&s.s[last..m.start()]));
+        out.push(Value::string(&text[last..m.start()]));
         out.push(Value::list(captures_list(&caps, n)));
         last = m.end();
+        if m.is_empty() {
+            pos = m.end() + text[m.end()..].chars().next().map_or(1, char::len_utf8);
+        } else {
+            pos = m.end();
+        }
     }
-    out.push(Value::string(&s.s[last..]));
+    out.push(Value::string(&text[last..]));
     Ok(Value::list(out))
 }
 
