@@ -4,6 +4,7 @@
 mod check;
 pub mod eval;
 mod init;
+mod migrate;
 pub mod render;
 mod variants;
 
@@ -36,6 +37,8 @@ pub enum Command {
     Variants(variants::VariantsArgs),
     /// Write a proposed nixfold.toml declaring the variants the tree builds.
     Init(init::InitArgs),
+    /// Rewrite environment reads into a pure flake with one output per variant.
+    Migrate(migrate::MigrateArgs),
     /// List every rule.
     Rules,
     /// Print a rule's documentation.
@@ -78,6 +81,7 @@ fn run() -> i32 {
         Command::Eval(args) => eval::run(args),
         Command::Variants(args) => variants::run(args),
         Command::Init(args) => init::run(args),
+        Command::Migrate(args) => migrate::run(args),
         Command::Rules => {
             for r in crate::lints::rules::all() {
                 let m = r.meta();

@@ -1602,10 +1602,18 @@ pub fn expr_env_deps(
 /// The reads of one file: `getEnv` calls through any alias (hir), and
 /// `lib.maybeEnv NAME default`.
 pub fn file_reads(file: usize, root: &SyntaxNode) -> Vec<(SyntaxNode, Read)> {
+    file_reads_with(&crate::hir::Scopes::new(root), file, root)
+}
+
+/// [`file_reads`] with the file's scopes already computed.
+pub fn file_reads_with(
+    scopes: &crate::hir::Scopes,
+    file: usize,
+    root: &SyntaxNode,
+) -> Vec<(SyntaxNode, Read)> {
     use crate::hir;
-    let scopes = hir::Scopes::new(root);
     let mut out = Vec::new();
-    for u in hir::find_builtin_uses(&scopes, "getEnv") {
+    for u in hir::find_builtin_uses(scopes, "getEnv") {
         if u.kind != hir::UseKind::Call {
             continue;
         }
@@ -1628,7 +1636,13 @@ pub fn file_reads(file: usize, root: &SyntaxNode) -> Vec<(SyntaxNode, Read)> {
             },
         ));
     }
-    for r in syn::env_reads(root) {
+    // `lib.maybeEnv` (the hir knows only builtins); skip the walk when the
+    // name does not occur.
+    let maybe = root
+        .descendants_with_tokens()
+        .filter_map(|t| t.into_token())
+        .any(|t| t.kind() == SyntaxKind::TOKEN_IDENT && t.text() == "maybeEnv");
+    for r in syn::env_reads(root).into_iter().filter(|_| maybe) {
         if r.default.is_some() || out.iter().all(|(n, _)| n != &r.node) {
             // `lib.maybeEnv` (the hir knows only builtins).
             if let Some(e) = ast::Expr::cast(r.node.clone())

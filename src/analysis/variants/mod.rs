@@ -98,7 +98,13 @@ impl VariantAnalysis {
 pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
     let a = flow::Analyzer::new(project);
     let all: Vec<usize> = (0..project.files.len()).collect();
-    let mut facts = a.collect(&all);
+    // Without any read there is nothing to learn about values.
+    let any_read = all.iter().any(|&i| !a.reads_in(i).is_empty());
+    let mut facts = if any_read {
+        a.collect(&all)
+    } else {
+        Facts::default()
+    };
     let entry = entry_dir(project);
     // The evaluator's observations are the primary source of tests.
     let reading: Vec<usize> = all

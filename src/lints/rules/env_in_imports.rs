@@ -62,7 +62,7 @@ impl Rule for EnvInImports {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         let root = cx.file.parsed.syntax();
         // Cheap exit: files without reads cannot have environment-driven imports.
-        let reads = flow::file_reads(cx.file_index, &root);
+        let reads = flow::file_reads_with(cx.scopes(), cx.file_index, &root);
         if reads.is_empty() {
             return;
         }
