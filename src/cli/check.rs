@@ -25,19 +25,32 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    #[command(flatten)]
+    pub fix: super::fix::FixArgs,
 }
 
 pub fn run(args: CheckArgs) -> i32 {
     let root = PathBuf::from(".");
-    let config = match Config::load(&root) {
+    let mut config = match Config::load(&root) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("nixfold: {e}");
             return EXIT_FAILURE;
         }
     };
+    if let Err(e) = super::fix::apply_selection(&args.fix, &mut config) {
+        eprintln!("nixfold: {e}");
+        return EXIT_FAILURE;
+    }
     let project = Project::load(&root, &args.paths, &|_| false);
     let diags = crate::lints::check(&project, &config);
+    let (project, diags) = match super::fix::after_check(&args.fix, project, &config, diags) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    if args.fix.statistics {
+        return super::fix::statistics(&diags);
+    }
     let out = match args.format {
         Format::Json => super::render::json(&diags),
         _ => super::render::human(&project, &diags),

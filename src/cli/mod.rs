@@ -3,6 +3,7 @@
 
 mod check;
 pub mod eval;
+mod fix;
 mod init;
 mod migrate;
 pub mod render;
