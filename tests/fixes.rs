@@ -82,3 +82,32 @@ fn fixed_fixtures() {
         }
     }
 }
+
+#[test]
+fn readme_lists_every_correctness_dead_code_and_style_rule() {
+    use nixfold::lints::Category;
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    for r in nixfold::lints::rules::all() {
+        let m = r.meta();
+        if matches!(
+            m.category,
+            Category::Correctness | Category::DeadCode | Category::Style
+        ) {
+            let row = format!("| {} | `{}` |", m.code, m.name);
+            assert!(readme.contains(&row), "README rule table lacks `{row}`");
+            let opt_in = readme
+                .lines()
+                .find(|l| l.starts_with(&row))
+                .is_some_and(|l| l.contains("| opt-in |"));
+            assert_eq!(
+                opt_in,
+                !m.default_enabled,
+                "README says {} is{} opt-in",
+                m.name,
+                if opt_in { "" } else { " not" }
+            );
+        }
+    }
+}

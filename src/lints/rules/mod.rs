@@ -25,13 +25,14 @@ mod impure_current_time;
 mod impure_getenv;
 mod impure_store_path;
 mod invalid_hash;
+mod invalid_suppression;
 mod legacy_let_syntax;
 mod manual_inherit;
 mod manual_inherit_from;
 mod redundant_pattern_bind;
 mod repeated_keys;
 mod search_path_lookup;
-mod syntax_error;
+pub(crate) mod syntax_error;
 mod undefined_name;
 mod unknown_variant_value;
 mod unpinned_fetch;
@@ -52,6 +53,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
 
 static ALL: &[&dyn Rule] = &[
     &syntax_error::RULE,
+    &invalid_suppression::RULE,
     &impure_getenv::RULE,
     &impure_current_system::RULE,
     &impure_current_time::RULE,
@@ -62,10 +64,10 @@ static ALL: &[&dyn Rule] = &[
     &invalid_hash::RULE,
     &dangling_flake_ref::RULE,
     &undefined_name::RULE,
-    &deprecated_to_path::RULE,
     &duplicated_key::RULE,
     &duplicated_formal::RULE,
     &dynamic_let::RULE,
+    &deprecated_to_path::RULE,
     &unused_let_binding::RULE,
     &unused_formal::RULE,
     &unused_lambda_arg::RULE,

@@ -1,0 +1,596 @@
+//! flake.nix: build every affected output from a function of the variant
+//! and emit one output per declared variant.
+//!
+//! After the reads are rewritten and the parameter is passed on, some
+//! bindings of the `let` of `outputs` refer to it. Those bindings become
+//! functions of the parameter (`containerImage = variant: ...;`, every use
+//! `(containerImage variant)`), a `variants` binding lists every variant's
+//! environment, and each affected output is applied to its variant:
+//! `container = containerImage variants.default;` plus one sibling per
+//! declared variant (`container-full = containerImage variants.container-full;`).
+//! An output written inline is moved into a `mk<Name> = variant: ...;`
+//! binding first. Siblings under a dynamic attribute (`packages.${system}.x`)
+//! are merged into one attribute set.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::text::{self, Ed};
+use super::thread::path_names;
+use super::{MigrateError, Planner};
+use crate::analysis::variants::syn;
+use crate::hir::{BindingId, Resolution, Scopes};
+use crate::syntax::ast::{self, BinOpKind, HasEntry};
+use crate::syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize};
+
+struct LetBinding {
+    name: String,
+    value: ast::Expr,
+    id: BindingId,
+}
+
+enum Leaf {
+    Value {
+        entry: ast::AttrpathValue,
+        value: ast::Expr,
+    },
+    Inherit(ast::Inherit),
+    Opaque(ast::Expr),
+}
+
+impl Planner<'_> {
+    pub(super) fn transform_flake(&mut self, f: usize) -> Result<(), MigrateError> {
+        let text = self.text(f).to_string();
+        let root = self.roots[f].clone();
+        let param = self.param.clone();
+        let set_name = self.set_name.clone();
+        let top = ast::Root::cast(root.clone()).and_then(|r| r.expr());
+        let outputs = match top.map(syn::unparen) {
+            Some(ast::Expr::AttrSet(s)) => s.attrpath_values().find(|av| {
+                av.attrpath()
+                    .map(|p| path_names(&p))
+                    .is_some_and(|n| n == ["outputs"])
+            }),
+            _ => None,
+        };
+        let Some(lambda) = outputs
+            .and_then(|av| av.value())
+            .map(syn::unparen)
+            .and_then(|e| match e {
+                ast::Expr::Lambda(l) => Some(l),
+                _ => None,
+            })
+        else {
+            return Err(self.err_at(
+                f,
+                0.into(),
+                "flake.nix has no `outputs = { ... }: ...` function",
+            ));
+        };
+        let Some(body) = lambda.body() else {
+            return Err(self.err_at(f, 0.into(), "`outputs` has no body"));
+        };
+        let sites = self.edits[f].need_sites();
+        if let Some(s) = sites
+            .iter()
+            .find(|s| !body.syntax().text_range().contains_inclusive(**s))
+        {
+            return Err(self.err_at(
+                f,
+                *s,
+                "an environment read outside the `outputs` function cannot be migrated",
+            ));
+        }
+        let let_in = match syn::unparen(body.clone()) {
+            ast::Expr::LetIn(l) => Some(l),
+            _ => None,
+        };
+        let b = match &let_in {
+            Some(l) => match l.body() {
+                Some(b) => b,
+                None => {
+                    return Err(self.err_at(
+                        f,
+                        l.syntax().text_range().start(),
+                        "`let` without body",
+                    ));
+                }
+            },
+            None => body.clone(),
+        };
+        let let_entries: Vec<ast::Entry> = let_in.iter().flat_map(|l| l.entries()).collect();
+        let scopes = Scopes::new(&root);
+
+        // The let's bindings.
+        let mut binds: Vec<LetBinding> = Vec::new();
+        for e in let_entries.iter().cloned() {
+            match e {
+                ast::Entry::AttrpathValue(av) => {
+                    let Some(ap) = av.attrpath() else { continue };
+                    let names = path_names(&ap);
+                    let (Some(value), [name]) = (av.value(), names.as_slice()) else {
+                        continue;
+                    };
+                    let Some(id) = scopes.binding_at(ap.syntax().text_range().start()) else {
+                        continue;
+                    };
+                    binds.push(LetBinding {
+                        name: name.clone(),
+                        value,
+                        id,
+                    });
+                }
+                ast::Entry::Inherit(_) => {}
+            }
+        }
+        let in_value = |b: &LetBinding, at: TextSize| {
+            let r = b.value.syntax().text_range();
+            r.start() <= at && at < r.end()
+        };
+
+        // Bindings that depend on the parameter, to a fixpoint.
+        let mut dep: BTreeSet<usize> = BTreeSet::new();
+        for (i, lb) in binds.iter().enumerate() {
+            if sites.iter().any(|s| in_value(lb, *s)) {
+                dep.insert(i);
+            }
+        }
+        loop {
+            let mut changed = false;
+            for i in dep.clone() {
+                for r in scopes.uses(binds[i].id) {
+                    if let Some(j) = binds.iter().position(|lb| in_value(lb, r.range.start()))
+                        && dep.insert(j)
+                    {
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // `inherit (x) ...;` in the let, from a dependent binding.
+        for e in let_entries.iter().cloned() {
+            if let ast::Entry::Inherit(inh) = e
+                && let Some(from) = inh.from()
+            {
+                let r = from.syntax().text_range();
+                let uses_dep = dep
+                    .iter()
+                    .any(|i| scopes.uses(binds[*i].id).any(|u| r.contains_range(u.range)));
+                if uses_dep || sites.iter().any(|s| r.contains(*s)) {
+                    return Err(self.err_at(
+                        f,
+                        r.start(),
+                        "`inherit (...)` from a binding that depends on the environment is not \
+                         supported yet; write `name = (...).name;` and run again",
+                    ));
+                }
+            }
+        }
+        let dep_ids: BTreeMap<BindingId, usize> = dep.iter().map(|i| (binds[*i].id, *i)).collect();
+
+        // Every use of a dependent binding: in the let (→ `(b variant)`) or in the body.
+        let body_range = b.syntax().text_range();
+        let mut body_refs: Vec<(TextRange, usize)> = Vec::new();
+        for &i in &dep {
+            let lb = &binds[i];
+            self.edits[f].insert(
+                lb.value.syntax().text_range().start(),
+                format!("{param}: "),
+                false,
+            );
+            for r in scopes.uses(lb.id) {
+                let ident = node_at(&root, r.range);
+                if ident
+                    .as_ref()
+                    .and_then(|n| n.parent())
+                    .is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
+                {
+                    return Err(self.err_at(
+                        f,
+                        r.range.start(),
+                        &format!(
+                            "`inherit {}` of a binding that depends on the environment is not \
+                             supported yet; write `{0} = {0};` and run again",
+                            lb.name
+                        ),
+                    ));
+                }
+                if body_range.contains_range(r.range) {
+                    body_refs.push((r.range, i));
+                } else if binds.iter().any(|x| in_value(x, r.range.start())) {
+                    let s = applied(ident.as_ref(), &lb.name, &param);
+                    self.edits[f].push(r.range, s, true);
+                } else {
+                    return Err(self.err_at(f, r.range.start(), "cannot pass the variant here"));
+                }
+            }
+        }
+
+        // The outputs in the body.
+        let mut leaves = Vec::new();
+        walk_outputs(&b, &mut leaves);
+        let refs_in = |r: TextRange| body_refs.iter().filter(move |(x, _)| r.contains_range(*x));
+        let unit = text::indent_unit(&text);
+        let body_start = body.syntax().text_range().start();
+        let let_indent = match let_entries.first() {
+            Some(e) => text::line_indent(&text, e.syntax().text_range().start()),
+            None if let_in.is_some() => text::line_indent(&text, body_start) + &unit,
+            // A new `let`: its bindings one level deeper than `in`.
+            None if text::starts_line(&text, body_start) => {
+                text::line_indent(&text, body_start) + &unit
+            }
+            None => text::line_indent(&text, body_start) + &unit + &unit,
+        };
+        let mut hoisted: Vec<(String, String)> = Vec::new();
+        let mut taken_names: BTreeSet<String> = self.flake_names.clone();
+        let mut matched: BTreeSet<usize> = BTreeSet::new();
+        for leaf in &leaves {
+            match leaf {
+                Leaf::Opaque(e) => {
+                    let r = e.syntax().text_range();
+                    if sites.iter().any(|s| r.contains(*s)) || refs_in(r).next().is_some() {
+                        return Err(self.err_at(
+                            f,
+                            r.start(),
+                            "the outputs here depend on the environment but are not written as \
+                             attribute sets; nixfold migrate cannot split them into variants",
+                        ));
+                    }
+                }
+                Leaf::Inherit(inh) => {
+                    let Some(from) = inh.from() else { continue };
+                    let r = from.syntax().text_range();
+                    for (rr, i) in refs_in(r) {
+                        let ident = node_at(&root, *rr);
+                        let s = applied(
+                            ident.as_ref(),
+                            &binds[*i].name,
+                            &format!("{set_name}.default"),
+                        );
+                        self.edits[f].push(*rr, s, false);
+                    }
+                    if sites.iter().any(|s| r.contains(*s)) {
+                        return Err(self.err_at(
+                            f,
+                            r.start(),
+                            "an `inherit (...)` here reads the environment; nixfold migrate \
+                             cannot split it into variants",
+                        ));
+                    }
+                }
+                Leaf::Value { entry, value } => {
+                    let r = value.syntax().text_range();
+                    let direct = sites.iter().any(|s| r.contains(*s));
+                    let inner: Vec<(TextRange, usize)> = refs_in(r).cloned().collect();
+                    if !direct && inner.is_empty() {
+                        continue;
+                    }
+                    // Declared variants of this output.
+                    let unparen_range = syn::unparen(value.clone()).syntax().text_range();
+                    let names: BTreeSet<String> = self
+                        .analysis_outputs
+                        .iter()
+                        .filter(|(file, range, _)| {
+                            *file == f && (*range == r || *range == unparen_range)
+                        })
+                        .map(|(_, _, d)| d.clone())
+                        .collect();
+                    let mut decls: Vec<usize> = Vec::new();
+                    for (k, v) in self.declared.iter().enumerate() {
+                        if names.contains(&v.output)
+                            && !decls.iter().any(|d| self.declared[*d].name == v.name)
+                        {
+                            decls.push(k);
+                            matched.insert(k);
+                        }
+                    }
+                    // The function the output is built from.
+                    let base = match syn::unparen(value.clone()) {
+                        ast::Expr::Ident(id)
+                            if !direct
+                                && matches!(
+                                    scopes.resolve(id.syntax()),
+                                    Some(Resolution::Local(bid)) if dep_ids.contains_key(&bid)
+                                ) =>
+                        {
+                            syn::ident_name(&id).unwrap_or_default()
+                        }
+                        _ => {
+                            for (rr, i) in &inner {
+                                let ident = node_at(&root, *rr);
+                                let s = applied(ident.as_ref(), &binds[*i].name, &param);
+                                self.edits[f].push(*rr, s, true);
+                            }
+                            let last = entry
+                                .attrpath()
+                                .and_then(|p| p.attrs().last())
+                                .and_then(|a| syn::attr_name(&a))
+                                .unwrap_or_else(|| "output".into());
+                            let name = unique(&mk_name(&last), &mut taken_names);
+                            let eds: Vec<Ed> = self.edits[f].take_inside(r).map_err(|bad| {
+                                self.err_at(f, bad.start(), "overlapping edits (internal error)")
+                            })?;
+                            let moved = text::apply_in(&text, r, &eds).map_err(|bad| {
+                                self.err_at(f, bad.start(), "overlapping edits (internal error)")
+                            })?;
+                            let entry_indent =
+                                text::line_indent(&text, entry.syntax().text_range().start());
+                            let delta = let_indent.len() as isize - entry_indent.len() as isize;
+                            let moved = if text::has_multiline_plain_string(value.syntax()) {
+                                moved
+                            } else {
+                                text::reindent(&moved, delta).unwrap_or(moved)
+                            };
+                            hoisted.push((name.clone(), moved));
+                            name
+                        }
+                    };
+                    self.edits[f].push(r, format!("{base} {set_name}.default"), false);
+                    if decls.is_empty() {
+                        continue;
+                    }
+                    let Some(ap) = entry.attrpath() else { continue };
+                    let attrs: Vec<ast::Attr> = ap.attrs().collect();
+                    let indent = text::line_indent(&text, entry.syntax().text_range().start());
+                    let dynamic_prefix = attrs[..attrs.len() - 1]
+                        .iter()
+                        .any(|a| !matches!(a, ast::Attr::Ident(_)) && syn::attr_name(a).is_none());
+                    let sibling = |vname: &str| {
+                        format!(
+                            "{} = {base} {set_name}.{};",
+                            text::attr_name(vname),
+                            text::attr_name(vname)
+                        )
+                    };
+                    if dynamic_prefix {
+                        // `packages.${system}.x = ...;` → `packages.${system} = { x = ...; y = ...; };`
+                        let last = attrs.last().unwrap();
+                        let prefix_text = text[usize::from(ap.syntax().text_range().start())
+                            ..usize::from(attrs[attrs.len() - 2].syntax().text_range().end())]
+                            .to_string();
+                        self.edits[f].push(
+                            TextRange::new(
+                                ap.syntax().text_range().start(),
+                                last.syntax().text_range().start(),
+                            ),
+                            format!("{prefix_text} = {{\n{indent}{unit}"),
+                            false,
+                        );
+                        let mut tail = String::new();
+                        for d in &decls {
+                            tail.push_str(&format!(
+                                "\n{indent}{unit}{}",
+                                sibling(&self.declared[*d].name)
+                            ));
+                        }
+                        tail.push_str(&format!("\n{indent}}};"));
+                        self.edits[f].insert(text::entry_end(entry.syntax()), tail, false);
+                    } else {
+                        let prefix: String = if attrs.len() > 1 {
+                            text[usize::from(ap.syntax().text_range().start())
+                                ..usize::from(attrs[attrs.len() - 2].syntax().text_range().end())]
+                                .to_string()
+                                + "."
+                        } else {
+                            String::new()
+                        };
+                        let (at, inline) = text::after_entry(&text, entry.syntax());
+                        let mut s = String::new();
+                        for d in &decls {
+                            let line = format!("{prefix}{}", sibling(&self.declared[*d].name));
+                            if inline {
+                                s.push_str(&format!(" {line}"));
+                            } else {
+                                s.push_str(&format!("\n{indent}{line}"));
+                            }
+                        }
+                        self.edits[f].insert(at, s, false);
+                    }
+                }
+            }
+        }
+        for (rr, i) in &body_refs {
+            let handled = leaves.iter().any(|l| match l {
+                Leaf::Value { value, .. } => value.syntax().text_range().contains_range(*rr),
+                Leaf::Inherit(inh) => inh.syntax().text_range().contains_range(*rr),
+                Leaf::Opaque(_) => false,
+            });
+            if !handled {
+                return Err(self.err_at(
+                    f,
+                    rr.start(),
+                    &format!(
+                        "the name of an output depends on the environment (through `{}`); \
+                         nixfold migrate cannot give such outputs one name per variant yet",
+                        binds[*i].name
+                    ),
+                ));
+            }
+        }
+        for (k, v) in self.declared.iter().enumerate() {
+            if !matched.contains(&k) {
+                return Err(MigrateError::new(format!(
+                    "nixfold.toml: variant `{}` is made from `{}`, which is not an output of \
+                     flake.nix that depends on the environment (see `nixfold variants`)",
+                    v.name, v.output
+                )));
+            }
+        }
+
+        let mut rec = String::new();
+        rec.push_str(&format!(
+            "{let_indent}# The variants of this flake (declared in nixfold.toml): each gives every\n{let_indent}\
+             # environment variable the configuration reads a value (\"\" when unset).\n{let_indent}"
+        ));
+        rec.push_str(&format!("{set_name} = {{\n"));
+        for (name, env) in self.variant_records() {
+            let fields: Vec<String> = env
+                .iter()
+                .map(|(k, v)| format!("{} = {};", text::attr_name(k), text::nix_string(v)))
+                .collect();
+            rec.push_str(&format!(
+                "{let_indent}{unit}{} = {{ {} }};\n",
+                text::attr_name(&name),
+                fields.join(" ")
+            ));
+        }
+        rec.push_str(&format!("{let_indent}}};\n"));
+        let mut moved = String::new();
+        for (name, body) in &hoisted {
+            moved.push_str(&format!("\n\n{let_indent}{name} = {param}: {body};"));
+        }
+        let Some(let_in) = let_in else {
+            // No `let` yet: add one around the body.
+            let in_indent = &let_indent[..let_indent.len() - unit.len()];
+            let after_in = if text::starts_line(&text, body_start) {
+                format!("\n{in_indent}")
+            } else {
+                " ".to_string()
+            };
+            let moved = moved.strip_prefix('\n').unwrap_or(&moved);
+            self.edits[f].insert(
+                body_start,
+                format!("let\n{rec}{moved}\n{in_indent}in{after_in}"),
+                false,
+            );
+            return Ok(());
+        };
+        // `variants = { ... };` first in the let, the moved outputs last.
+        let first = let_in
+            .let_token()
+            .and_then(|t| t.next_token())
+            .and_then(|mut t| {
+                loop {
+                    if t.kind() != SyntaxKind::TOKEN_WHITESPACE {
+                        break Some(t);
+                    }
+                    t = t.next_token()?;
+                }
+            });
+        let Some(first) = first else {
+            return Err(self.err_at(f, let_in.syntax().text_range().start(), "empty `let`"));
+        };
+        let first_at = if text::starts_line(&text, first.text_range().start()) {
+            let off = usize::from(first.text_range().start());
+            TextSize::from(text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0) as u32)
+        } else {
+            first.text_range().start()
+        };
+        rec.push('\n');
+        if first_at == first.text_range().start() {
+            rec.push_str(&let_indent);
+        }
+        self.edits[f].insert(first_at, rec, false);
+        if !hoisted.is_empty() {
+            let Some(last) = let_in.entries().last() else {
+                return Err(self.err_at(f, let_in.syntax().text_range().start(), "empty `let`"));
+            };
+            let (at, _) = text::after_entry(&text, last.syntax());
+            self.edits[f].insert(at, moved, false);
+        }
+        Ok(())
+    }
+}
+
+/// `name variant`, parenthesised unless the position allows a bare application.
+fn applied(ident: Option<&SyntaxNode>, name: &str, arg: &str) -> String {
+    let bare = ident.and_then(|n| n.parent()).is_some_and(|p| {
+        matches!(
+            p.kind(),
+            SyntaxKind::NODE_PAREN | SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_LET_IN
+        ) || (p.kind() == SyntaxKind::NODE_BIN_OP
+            && ast::BinOp::cast(p.clone())
+                .and_then(|b| b.operator())
+                .is_some_and(|o| matches!(o, BinOpKind::Update | BinOpKind::Concat)))
+    });
+    if bare {
+        format!("{name} {arg}")
+    } else {
+        format!("({name} {arg})")
+    }
+}
+
+fn node_at(root: &SyntaxNode, range: TextRange) -> Option<SyntaxNode> {
+    root.covering_element(range)
+        .into_node()
+        .or_else(|| root.covering_element(range).parent())
+        .filter(|n| n.text_range() == range)
+}
+
+fn walk_outputs(e: &ast::Expr, out: &mut Vec<Leaf>) {
+    match syn::unparen(e.clone()) {
+        ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
+            if let Some(l) = b.lhs() {
+                walk_outputs(&l, out);
+            }
+            if let Some(r) = b.rhs() {
+                walk_outputs(&r, out);
+            }
+        }
+        ast::Expr::AttrSet(s) if s.rec_token().is_none() => {
+            for entry in s.entries() {
+                match entry {
+                    ast::Entry::AttrpathValue(av) => {
+                        let Some(v) = av.value() else { continue };
+                        match syn::unparen(v.clone()) {
+                            ast::Expr::AttrSet(inner) if inner.rec_token().is_none() => {
+                                walk_outputs(&ast::Expr::AttrSet(inner), out)
+                            }
+                            _ => out.push(Leaf::Value {
+                                entry: av.clone(),
+                                value: v,
+                            }),
+                        }
+                    }
+                    ast::Entry::Inherit(inh) => out.push(Leaf::Inherit(inh)),
+                }
+            }
+        }
+        other => out.push(Leaf::Opaque(other)),
+    }
+}
+
+/// `mkNixosWsl` for `nixos-wsl`.
+fn mk_name(last: &str) -> String {
+    let mut s = String::from("mk");
+    let mut up = true;
+    for c in last.chars() {
+        if c.is_ascii_alphanumeric() {
+            if up {
+                s.extend(c.to_uppercase());
+            } else {
+                s.push(c);
+            }
+            up = false;
+        } else {
+            up = true;
+        }
+    }
+    if s == "mk" {
+        s.push_str("Output");
+    }
+    s
+}
+
+fn unique(base: &str, taken: &mut BTreeSet<String>) -> String {
+    let mut name = base.to_string();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    taken.insert(name.clone());
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mk_names() {
+        assert_eq!(super::mk_name("nixos-wsl"), "mkNixosWsl");
+        assert_eq!(super::mk_name("container"), "mkContainer");
+        assert_eq!(super::mk_name("${x}"), "mkX");
+    }
+}

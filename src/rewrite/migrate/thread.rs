@@ -1,0 +1,907 @@
+//! Rewriting the reads and threading the parameter to them.
+//!
+//! Each read of V becomes `<param>.V`. A file that then refers to the
+//! parameter gets it as a formal; every place that names the file by path
+//! is classified (a call with arguments, a module list of `nixosSystem` or
+//! `homeManagerConfiguration`, an `imports` list, a Home Manager user) and
+//! passes the parameter on: `inherit variant;` in the call's arguments,
+//! `specialArgs` / `extraSpecialArgs`, or (for `imports`) the module system
+//! of the importing module. Passing it makes the caller refer to the
+//! parameter in turn, until flake.nix is reached.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::text;
+use super::{MigrateError, Planner};
+use crate::analysis::variants::flow::{literal_path, resolve_file};
+use crate::analysis::variants::syn;
+use crate::hir::{self, Resolution, Scopes, UseKind};
+use crate::syntax::ast::{self, HasEntry};
+use crate::syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize};
+
+/// How a file is used at one place that names it.
+#[derive(Debug, Clone)]
+pub enum Ctx {
+    /// `import ./f.nix ARGS` or `callPackage ./f.nix ARGS`.
+    CallArgs { file: usize, args: ast::Expr },
+    /// `import ./f.nix` used as a value (the file is not a function).
+    ImportValue { file: usize, node: SyntaxNode },
+    /// In an `imports` list of the module `file`.
+    ModuleImports { file: usize },
+    /// In the `modules` of a call whose argument set is `set`; the parameter
+    /// goes into `key` (`specialArgs` or `extraSpecialArgs`).
+    Root {
+        file: usize,
+        set: ast::AttrSet,
+        key: &'static str,
+    },
+    /// `home-manager.users.<name>`: the parameter goes into
+    /// `<prefix>.extraSpecialArgs` of `set`.
+    HmUsers {
+        file: usize,
+        set: ast::AttrSet,
+        prefix: Vec<String>,
+    },
+    /// The file `file` evaluates to this file (`default.nix = import ./x.nix`).
+    Forward { file: usize },
+    /// Anything else.
+    Unknown { file: usize, node: SyntaxNode },
+}
+
+impl Planner<'_> {
+    /// Rewrite every environment read of `file`; returns whether it had any.
+    pub(super) fn rewrite_reads(&mut self, file: usize) -> Result<bool, MigrateError> {
+        let root = self.roots[file].clone();
+        let scopes = Scopes::new(&root);
+        let uses: Vec<hir::BuiltinUse> =
+            hir::find_builtin_uses(&scopes, "getEnv").copied().collect();
+        let param = self.param.clone();
+        // `lib.maybeEnv "V" default` (the read happens inside lib).
+        let mut maybe = false;
+        for r in syn::env_reads(&root) {
+            let Some(e) = ast::Expr::cast(r.node.clone()) else {
+                continue;
+            };
+            let Some((name, args)) = syn::prim_call(&e) else {
+                continue;
+            };
+            if name != "maybeEnv" {
+                continue;
+            }
+            let (Some(v), [_, d]) = (r.name.clone(), args.as_slice()) else {
+                return Err(self.err_at(
+                    file,
+                    r.range.start(),
+                    "`maybeEnv` with a computed variable name cannot be migrated",
+                ));
+            };
+            self.vars.insert(v.clone());
+            let sel = format!("{param}.{}", text::attr_name(&v));
+            let d = text::paren_if_needed(d, d.syntax().text().to_string());
+            self.edits[file].push(
+                r.range,
+                format!("(if {sel} == \"\" then {d} else {sel})"),
+                true,
+            );
+            maybe = true;
+        }
+        if uses.is_empty() {
+            return Ok(maybe);
+        }
+        let mut rewritten: Vec<TextRange> = Vec::new();
+        let mut aliases: Vec<SyntaxNode> = Vec::new();
+        for u in &uses {
+            let Some(expr) = u.expr.try_to_node(&root) else {
+                continue;
+            };
+            match u.kind {
+                UseKind::Call => {
+                    let Some(call) = u.call.and_then(|c| c.try_to_node(&root)) else {
+                        continue;
+                    };
+                    let args = u.args(&root);
+                    let Some(arg) = args.first() else { continue };
+                    let replacement = match hir::literal_string(&hir::strip_parens(arg)) {
+                        Some(v) => {
+                            self.vars.insert(v.clone());
+                            format!("{param}.{}", text::attr_name(&v))
+                        }
+                        None => {
+                            self.dynamic = true;
+                            format!("({param}.${{{}}} or \"\")", hir::strip_parens(arg).text())
+                        }
+                    };
+                    self.edits[file].push(call.text_range(), replacement, true);
+                    rewritten.push(call.text_range());
+                }
+                UseKind::Alias => aliases.push(expr),
+                UseKind::Reference => {
+                    return Err(self.err_at(
+                        file,
+                        expr.text_range().start(),
+                        "`getEnv` is used as a value here; nixfold migrate can only rewrite \
+                         calls `getEnv \"NAME\"` (call it directly, then migrate)",
+                    ));
+                }
+            }
+        }
+        self.remove_aliases(file, &scopes, &aliases, &rewritten)?;
+        Ok(true)
+    }
+
+    /// Remove alias bindings of getEnv whose every use was rewritten.
+    fn remove_aliases(
+        &mut self,
+        file: usize,
+        scopes: &Scopes,
+        aliases: &[SyntaxNode],
+        rewritten: &[TextRange],
+    ) -> Result<(), MigrateError> {
+        let text = self.text(file).to_string();
+        // (binding id, defining node)
+        let mut cands = Vec::new();
+        for a in aliases {
+            let Some(id) = scopes.binding_at(a.text_range().start()).or_else(|| {
+                // `env = builtins.getEnv;`: the binder is the attrpath.
+                let entry = a
+                    .ancestors()
+                    .find(|n| n.kind() == SyntaxKind::NODE_ATTRPATH_VALUE)?;
+                let ap = ast::AttrpathValue::cast(entry)?.attrpath()?;
+                scopes.binding_at(ap.syntax().text_range().start())
+            }) else {
+                continue;
+            };
+            cands.push((id, a.clone()));
+        }
+        let mut removed: Vec<TextRange> = Vec::new();
+        loop {
+            let mut changed = false;
+            for (id, node) in &cands {
+                let def_range = match node.ancestors().find(|n| {
+                    matches!(
+                        n.kind(),
+                        SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_INHERIT
+                    )
+                }) {
+                    Some(d) => d.text_range(),
+                    None => continue,
+                };
+                if removed.contains(&def_range) && node.kind() != SyntaxKind::NODE_IDENT {
+                    continue;
+                }
+                let all_rewritten = scopes.uses(*id).all(|r| {
+                    rewritten
+                        .iter()
+                        .chain(removed.iter())
+                        .any(|w| w.contains_range(r.range))
+                });
+                if all_rewritten && !removed.iter().any(|r| r.contains_range(node.text_range())) {
+                    let r = self.remove_binding(file, &text, node)?;
+                    removed.push(r);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Delete the binding that defines the alias at `node`; returns the
+    /// range of what was deleted.
+    fn remove_binding(
+        &mut self,
+        file: usize,
+        text: &str,
+        node: &SyntaxNode,
+    ) -> Result<TextRange, MigrateError> {
+        if let Some(inherit) = node.ancestors().find_map(ast::Inherit::cast) {
+            let attrs: Vec<ast::Attr> = inherit.attrs().collect();
+            if attrs.len() > 1 {
+                // Only this name: delete it with the space before it.
+                let r = node.text_range();
+                let start = text[..usize::from(r.start())]
+                    .trim_end_matches([' ', '\t'])
+                    .len();
+                let range = TextRange::new(TextSize::from(start as u32), r.end());
+                self.edits[file].push(range, "", false);
+                return Ok(range);
+            }
+            let range = whole_lines(text, inherit.syntax());
+            self.edits[file].push(range, "", false);
+            return Ok(range);
+        }
+        let Some(entry) = node
+            .ancestors()
+            .find(|n| n.kind() == SyntaxKind::NODE_ATTRPATH_VALUE)
+        else {
+            return Err(self.err_at(file, node.text_range().start(), "cannot remove this alias"));
+        };
+        let range = whole_lines(text, &entry);
+        self.edits[file].push(range, "", false);
+        Ok(range)
+    }
+
+    /// Every place that names each file by a literal path.
+    pub(super) fn index_references(&mut self) {
+        let mut refs: HashMap<usize, Vec<(usize, SyntaxNode)>> = HashMap::new();
+        for (g, root) in self.roots.iter().enumerate() {
+            let Some(dir) = self.project.files[g].path.parent() else {
+                continue;
+            };
+            for n in root.descendants() {
+                if n.kind() != SyntaxKind::NODE_PATH_REL {
+                    continue;
+                }
+                let Some(e) = ast::Expr::cast(n.clone()) else {
+                    continue;
+                };
+                let Some(p) = literal_path(&e) else { continue };
+                if let Some(f) = resolve_file(self.project, dir, &p)
+                    && f != g
+                {
+                    refs.entry(f).or_default().push((g, n));
+                }
+            }
+        }
+        self.refs = refs;
+    }
+
+    /// Classify every place that names `f`.
+    fn contexts(&self, f: usize) -> Vec<Ctx> {
+        let mut out = Vec::new();
+        for (g, node) in self.refs.get(&f).cloned().unwrap_or_default() {
+            self.classify(g, node, 0, &mut out);
+        }
+        out
+    }
+
+    fn classify(&self, g: usize, node: SyntaxNode, depth: u32, out: &mut Vec<Ctx>) {
+        use SyntaxKind::*;
+        if depth > 16 {
+            out.push(Ctx::Unknown { file: g, node });
+            return;
+        }
+        let mut cur = node;
+        let mut imported = false;
+        loop {
+            let Some(parent) = cur.parent() else {
+                out.push(Ctx::Unknown { file: g, node: cur });
+                return;
+            };
+            match parent.kind() {
+                NODE_ROOT => {
+                    out.push(Ctx::Forward { file: g });
+                    return;
+                }
+                NODE_PAREN | NODE_LIST | NODE_BIN_OP => cur = parent,
+                NODE_IF_ELSE => {
+                    let ie = ast::IfElse::cast(parent.clone()).unwrap();
+                    if ie.condition().is_some_and(|c| c.syntax() == &cur) {
+                        out.push(Ctx::Unknown { file: g, node: cur });
+                        return;
+                    }
+                    cur = parent;
+                }
+                NODE_APPLY => {
+                    let app = ast::Apply::cast(parent.clone()).unwrap();
+                    let is_arg = app.argument().is_some_and(|a| a.syntax() == &cur);
+                    if !is_arg {
+                        out.push(Ctx::Unknown { file: g, node: cur });
+                        return;
+                    }
+                    let f = app.lambda().map(syn::unparen);
+                    let is_import = f.as_ref().is_some_and(is_import_fn);
+                    let is_call_package = f.as_ref().is_some_and(is_call_package_fn);
+                    if is_import || is_call_package {
+                        // Applied to arguments?
+                        let mut outer = parent.clone();
+                        while let Some(p) = outer.parent()
+                            && p.kind() == NODE_PAREN
+                        {
+                            outer = p;
+                        }
+                        if let Some(p) = outer.parent()
+                            && let Some(app2) = ast::Apply::cast(p)
+                            && app2.lambda().is_some_and(|l| l.syntax() == &outer)
+                            && let Some(args) = app2.argument()
+                        {
+                            out.push(Ctx::CallArgs { file: g, args });
+                            return;
+                        }
+                        if is_call_package {
+                            out.push(Ctx::Unknown {
+                                file: g,
+                                node: parent,
+                            });
+                            return;
+                        }
+                        imported = true;
+                        cur = parent;
+                        continue;
+                    }
+                    // Another function applied to it (`lib.optionals c [ ./x.nix ]`).
+                    cur = parent;
+                }
+                NODE_ATTRPATH_VALUE => {
+                    let entry = ast::AttrpathValue::cast(parent.clone()).unwrap();
+                    let names = entry.attrpath().map(|p| path_names(&p)).unwrap_or_default();
+                    let in_let = parent
+                        .parent()
+                        .is_some_and(|p| matches!(p.kind(), NODE_LET_IN | NODE_LEGACY_LET));
+                    if in_let && names.len() == 1 {
+                        self.classify_binding_uses(g, &parent, depth, out);
+                        return;
+                    }
+                    let last = names.last().map(String::as_str).unwrap_or("");
+                    if last == "imports" {
+                        out.push(Ctx::ModuleImports { file: g });
+                        return;
+                    }
+                    if last == "modules"
+                        && let Some(set) = parent.parent().and_then(ast::AttrSet::cast)
+                    {
+                        let callee = call_of_set(&set);
+                        let key = match callee.as_deref() {
+                            Some("nixosSystem" | "evalModules" | "darwinSystem") => {
+                                Some("specialArgs")
+                            }
+                            Some("homeManagerConfiguration") => Some("extraSpecialArgs"),
+                            _ => None,
+                        };
+                        if let Some(key) = key {
+                            out.push(Ctx::Root { file: g, set, key });
+                            return;
+                        }
+                    }
+                    if let Some(ctx) = hm_users(g, &entry) {
+                        out.push(ctx);
+                        return;
+                    }
+                    let _ = imported;
+                    out.push(Ctx::Unknown { file: g, node: cur });
+                    return;
+                }
+                _ => {
+                    if imported && parent.kind() != NODE_LAMBDA {
+                        out.push(Ctx::ImportValue { file: g, node: cur });
+                        return;
+                    }
+                    out.push(Ctx::Unknown { file: g, node: cur });
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The uses of the `let` binding defined by `entry`, classified.
+    fn classify_binding_uses(&self, g: usize, entry: &SyntaxNode, depth: u32, out: &mut Vec<Ctx>) {
+        let root = &self.roots[g];
+        let scopes = Scopes::new(root);
+        let Some(ap) = ast::AttrpathValue::cast(entry.clone()).and_then(|e| e.attrpath()) else {
+            return;
+        };
+        let Some(id) = scopes.binding_at(ap.syntax().text_range().start()) else {
+            out.push(Ctx::Unknown {
+                file: g,
+                node: entry.clone(),
+            });
+            return;
+        };
+        for r in scopes.uses(id) {
+            let Some(tok) = root.token_at_offset(r.range.start()).right_biased() else {
+                continue;
+            };
+            let Some(ident) = tok.parent() else { continue };
+            if ident
+                .parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
+            {
+                out.push(Ctx::Unknown {
+                    file: g,
+                    node: ident,
+                });
+                continue;
+            }
+            self.classify(g, ident, depth + 1, out);
+        }
+    }
+
+    /// The file `f` refers to the parameter: give it to `f` and make every
+    /// user of `f` pass it.
+    pub(super) fn thread_file(&mut self, f: usize) -> Result<(), MigrateError> {
+        let ctxs = self.contexts(f);
+        let module = ctxs.iter().any(|c| {
+            matches!(
+                c,
+                Ctx::ModuleImports { .. } | Ctx::Root { .. } | Ctx::HmUsers { .. }
+            )
+        });
+        let import_value = ctxs.iter().any(|c| matches!(c, Ctx::ImportValue { .. }));
+        let orphan = ctxs.is_empty();
+        self.add_formal(f, module, import_value, orphan)?;
+        self.pass_on(f, &ctxs, &mut HashSet::new())
+    }
+
+    fn pass_on(
+        &mut self,
+        f: usize,
+        ctxs: &[Ctx],
+        seen: &mut HashSet<usize>,
+    ) -> Result<(), MigrateError> {
+        let param = self.param.clone();
+        for c in ctxs {
+            match c {
+                Ctx::CallArgs { file, args } => {
+                    self.add_inherit(*file, args);
+                    self.need(*file);
+                }
+                Ctx::ImportValue { file, node } => {
+                    if self
+                        .done
+                        .insert((*file, node.text_range().start(), String::new()))
+                    {
+                        self.edits[*file].insert(
+                            node.text_range().end(),
+                            format!(" {{ inherit {param}; }}"),
+                            true,
+                        );
+                    }
+                    self.need(*file);
+                }
+                Ctx::ModuleImports { file } => {
+                    if seen.insert(*file) {
+                        let up = self.contexts(*file);
+                        self.pass_on(*file, &up, seen)?;
+                    }
+                }
+                Ctx::Root { file, set, key } => {
+                    self.ensure_arg(*file, set, &[key.to_string()]);
+                    self.need(*file);
+                }
+                Ctx::HmUsers { file, set, prefix } => {
+                    let mut path = prefix.clone();
+                    path.push("extraSpecialArgs".into());
+                    self.ensure_arg(*file, set, &path);
+                    self.need(*file);
+                }
+                Ctx::Forward { file } => {
+                    if seen.insert(*file) {
+                        let up = self.contexts(*file);
+                        self.pass_on(*file, &up, seen)?;
+                    }
+                }
+                Ctx::Unknown { file, node } => {
+                    let what = self.rel(f);
+                    return Err(self.err_at(
+                        *file,
+                        node.text_range().start(),
+                        &format!(
+                            "cannot pass `{param}` to {what} here: it is not a call \
+                             (`import`/`callPackage` with arguments), a module list or an `imports` list"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Add the parameter to the file's function (or make it one).
+    fn add_formal(
+        &mut self,
+        f: usize,
+        module: bool,
+        import_value: bool,
+        orphan: bool,
+    ) -> Result<(), MigrateError> {
+        let param = self.param.clone();
+        let root = self.roots[f].clone();
+        let Some(expr) = ast::Root::cast(root).and_then(|r| r.expr()) else {
+            return Err(self.err_at(f, TextSize::from(0), "empty file"));
+        };
+        let module_like = match &expr {
+            ast::Expr::Lambda(l) => match l.param() {
+                Some(ast::Param::Pattern(p)) => looks_like_module(&p),
+                _ => false,
+            },
+            _ => false,
+        };
+        if orphan && module_like {
+            return Err(self.err_at(
+                f,
+                expr.syntax().text_range().start(),
+                &format!(
+                    "{} is a module that nothing in the tree passes arguments to; nixfold migrate \
+                     gives modules the variant through `specialArgs` of `nixosSystem` (or \
+                     `extraSpecialArgs` of Home Manager), so it needs a flake.nix that builds this \
+                     module",
+                    self.rel(f)
+                ),
+            ));
+        }
+        let default = if orphan && !module {
+            Some(self.default_record())
+        } else {
+            None
+        };
+        let formal = match &default {
+            Some(d) => format!("{param} ? {d}"),
+            None => param.clone(),
+        };
+        match &expr {
+            ast::Expr::Lambda(l) => match l.param() {
+                Some(ast::Param::Pattern(p)) => {
+                    if p.pat_entries().any(|e| {
+                        e.ident()
+                            .and_then(|i| syn::ident_name(&i))
+                            .is_some_and(|n| n == param)
+                    }) {
+                        return Ok(());
+                    }
+                    let text = self.text(f).to_string();
+                    let entries: Vec<ast::PatEntry> = p.pat_entries().collect();
+                    match entries.last() {
+                        Some(last) => {
+                            // Follow the separator style between formals.
+                            let sep = if entries.len() >= 2 {
+                                let a = entries[entries.len() - 2].syntax().text_range().end();
+                                let b = last.syntax().text_range().start();
+                                text[usize::from(a)..usize::from(b)].to_string()
+                            } else {
+                                let after = &text[usize::from(last.syntax().text_range().end())..];
+                                let comma_nl =
+                                    after.trim_start_matches([' ', '\t']).starts_with(",\n");
+                                if comma_nl
+                                    || p.ellipsis_token().is_none()
+                                        && after.trim_start().starts_with('\n')
+                                {
+                                    format!(
+                                        ",\n{}",
+                                        text::line_indent(
+                                            &text,
+                                            last.syntax().text_range().start()
+                                        )
+                                    )
+                                } else {
+                                    ", ".to_string()
+                                }
+                            };
+                            self.edits[f].insert(
+                                last.syntax().text_range().end(),
+                                format!("{sep}{formal}"),
+                                false,
+                            );
+                        }
+                        None => match p.ellipsis_token() {
+                            Some(dots) => self.edits[f].insert(
+                                dots.text_range().start(),
+                                format!("{formal}, "),
+                                false,
+                            ),
+                            None => {
+                                // `{ }:`
+                                let open = p.syntax().first_token().map(|t| t.text_range());
+                                let close = p
+                                    .syntax()
+                                    .children_with_tokens()
+                                    .filter_map(|c| c.into_token())
+                                    .find(|t| t.kind() == SyntaxKind::TOKEN_R_BRACE)
+                                    .map(|t| t.text_range());
+                                let (Some(o), Some(c)) = (open, close) else {
+                                    return Err(self.err_at(
+                                        f,
+                                        p.syntax().text_range().start(),
+                                        "odd pattern",
+                                    ));
+                                };
+                                self.edits[f].push(
+                                    TextRange::new(o.end(), c.start()),
+                                    format!(" {formal} "),
+                                    false,
+                                );
+                            }
+                        },
+                    }
+                    Ok(())
+                }
+                Some(ast::Param::IdentParam(ip)) if module => {
+                    let r = ip.syntax().text_range();
+                    let name = ip.syntax().text().to_string();
+                    self.edits[f].push(r, format!("{{ {param}, ... }}@{name}"), false);
+                    Ok(())
+                }
+                _ => Err(self.err_at(
+                    f,
+                    expr.syntax().text_range().start(),
+                    &format!(
+                        "cannot add `{param}` to this function: it takes a plain argument, \
+                         not an attribute set"
+                    ),
+                )),
+            },
+            _ => {
+                let at = expr.syntax().text_range().start();
+                let head = if module {
+                    format!("{{ {param}, ... }}:\n")
+                } else if import_value || orphan {
+                    format!("{{ {formal} }}:\n")
+                } else {
+                    return Err(self.err_at(
+                        f,
+                        at,
+                        &format!(
+                            "this file is called with arguments but is not a function; cannot add `{param}`"
+                        ),
+                    ));
+                };
+                self.edits[f].insert(at, head, false);
+                Ok(())
+            }
+        }
+    }
+
+    /// Add `inherit <param>;` to an argument set (or `// { inherit <param>; }`).
+    pub(super) fn add_inherit(&mut self, file: usize, args: &ast::Expr) {
+        let param = self.param.clone();
+        let key = (
+            file,
+            args.syntax().text_range().start(),
+            "inherit".to_string(),
+        );
+        if !self.done.insert(key) {
+            return;
+        }
+        let text = self.text(file).to_string();
+        match syn::unparen(args.clone()) {
+            ast::Expr::AttrSet(set) if set.rec_token().is_none() => {
+                let mut first_inherit = None;
+                for e in set.entries() {
+                    match e {
+                        ast::Entry::Inherit(inh) if inh.from().is_none() => {
+                            if inh
+                                .attrs()
+                                .any(|a| syn::attr_name(&a).as_deref() == Some(&param))
+                            {
+                                return;
+                            }
+                            if first_inherit.is_none() {
+                                first_inherit = Some(inh);
+                            }
+                        }
+                        ast::Entry::AttrpathValue(av)
+                            if av
+                                .attrpath()
+                                .map(|p| path_names(&p))
+                                .is_some_and(|n| n == [param.clone()]) =>
+                        {
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(inh) = first_inherit
+                    && let Some(last) = inh.attrs().last()
+                {
+                    self.edits[file].insert(
+                        last.syntax().text_range().end(),
+                        format!(" {param}"),
+                        true,
+                    );
+                    return;
+                }
+                let entries = text::set_entries(&set);
+                text::insert_entry(
+                    &text,
+                    &mut self.edits[file],
+                    &entries,
+                    set.l_curly_token().map(|t| t.text_range().end()),
+                    set.r_curly_token().map(|t| t.text_range().start()),
+                    &format!("inherit {param};"),
+                    true,
+                );
+            }
+            other => {
+                let s = text::paren_if_needed(&other, args.syntax().text().to_string());
+                self.edits[file].push(
+                    args.syntax().text_range(),
+                    format!("{s} // {{ inherit {param}; }}"),
+                    true,
+                );
+            }
+        }
+    }
+
+    /// Make `path` (relative to `set`) an argument set that inherits the parameter.
+    fn ensure_arg(&mut self, file: usize, set: &ast::AttrSet, path: &[String]) {
+        let key = (file, set.syntax().text_range().start(), path.join("."));
+        if !self.done.insert(key) {
+            return;
+        }
+        let param = self.param.clone();
+        for e in set.entries() {
+            let ast::Entry::AttrpathValue(av) = e else {
+                continue;
+            };
+            let Some(names) = av.attrpath().map(|p| path_names(&p)) else {
+                continue;
+            };
+            let Some(value) = av.value() else { continue };
+            if names == path {
+                self.add_inherit(file, &value);
+                return;
+            }
+            if names.len() < path.len()
+                && path.starts_with(&names)
+                && let ast::Expr::AttrSet(inner) = syn::unparen(value)
+            {
+                self.ensure_arg(file, &inner, &path[names.len()..]);
+                return;
+            }
+        }
+        let text = self.text(file).to_string();
+        let entries = text::set_entries(set);
+        let name: Vec<String> = path.iter().map(|n| text::attr_name(n)).collect();
+        text::insert_entry(
+            &text,
+            &mut self.edits[file],
+            &entries,
+            set.l_curly_token().map(|t| t.text_range().end()),
+            set.r_curly_token().map(|t| t.text_range().start()),
+            &format!("{} = {{ inherit {param}; }};", name.join(".")),
+            true,
+        );
+    }
+
+    /// `{ NAME = "value"; ... }` of the default variant.
+    pub(super) fn default_record(&self) -> String {
+        let fields: Vec<String> = self
+            .all_vars()
+            .iter()
+            .map(|v| format!("{} = \"\";", text::attr_name(v)))
+            .collect();
+        format!("{{ {} }}", fields.join(" "))
+    }
+
+    /// Names bound or referenced in a file (for the clash check).
+    pub(super) fn names_in(&self, f: usize) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let scopes = Scopes::new(&self.roots[f]);
+        for (id, _) in scopes.bindings() {
+            out.insert(scopes.name(id).to_string());
+        }
+        let text = self.text(f);
+        for r in scopes.references() {
+            if !matches!(r.resolution, Resolution::Local(_)) {
+                out.insert(text[r.range].to_string());
+            }
+        }
+        out
+    }
+}
+
+/// The names of an attribute path (`${...}` for dynamic parts).
+pub fn path_names(p: &ast::Attrpath) -> Vec<String> {
+    p.attrs()
+        .map(|a| syn::attr_name(&a).unwrap_or_else(|| a.syntax().text().to_string()))
+        .collect()
+}
+
+fn is_import_fn(e: &ast::Expr) -> bool {
+    match e {
+        ast::Expr::Ident(id) => syn::ident_name(id).is_some_and(|n| n == "import"),
+        ast::Expr::Select(s) => {
+            s.expr().is_some_and(|b| b.syntax().text() == "builtins")
+                && s.attrpath().is_some_and(|p| p.syntax().text() == "import")
+        }
+        _ => false,
+    }
+}
+
+fn is_call_package_fn(e: &ast::Expr) -> bool {
+    match e {
+        ast::Expr::Ident(id) => syn::ident_name(id).is_some_and(|n| n == "callPackage"),
+        ast::Expr::Select(s) => s
+            .attrpath()
+            .and_then(|p| p.attrs().last())
+            .and_then(|a| syn::attr_name(&a))
+            .is_some_and(|n| n == "callPackage"),
+        _ => false,
+    }
+}
+
+/// The name of the function a set literal is passed to (`nixosSystem` for
+/// `lib.nixosSystem { ... }`).
+fn call_of_set(set: &ast::AttrSet) -> Option<String> {
+    let mut cur = set.syntax().clone();
+    while let Some(p) = cur.parent()
+        && p.kind() == SyntaxKind::NODE_PAREN
+    {
+        cur = p;
+    }
+    let app = ast::Apply::cast(cur.parent()?)?;
+    if app.argument()?.syntax() != &cur {
+        return None;
+    }
+    match syn::unparen(app.lambda()?) {
+        ast::Expr::Ident(id) => syn::ident_name(&id),
+        ast::Expr::Select(s) => s
+            .attrpath()?
+            .attrs()
+            .last()
+            .and_then(|a| syn::attr_name(&a)),
+        _ => None,
+    }
+}
+
+/// `home-manager.users.<n> = ...` (directly or nested in sets).
+fn hm_users(g: usize, entry: &ast::AttrpathValue) -> Option<Ctx> {
+    // Collect (set, entry names) from the innermost entry outwards.
+    let mut chain: Vec<(ast::AttrSet, Vec<String>)> = Vec::new();
+    let mut cur = entry.clone();
+    loop {
+        let Some(set) = cur.syntax().parent().and_then(ast::AttrSet::cast) else {
+            break;
+        };
+        let names = path_names(&cur.attrpath()?);
+        chain.push((set.clone(), names));
+        match set.syntax().parent().and_then(ast::AttrpathValue::cast) {
+            Some(outer) => cur = outer,
+            None => break,
+        }
+    }
+    // Full path from the outermost set.
+    let mut full: Vec<(usize, usize)> = Vec::new(); // (chain index, name index)
+    for (ci, (_, names)) in chain.iter().enumerate().rev() {
+        for ni in 0..names.len() {
+            full.push((ci, ni));
+        }
+    }
+    let name_at = |&(ci, ni): &(usize, usize)| chain[ci].1[ni].as_str();
+    let hm = full.iter().position(|p| name_at(p) == "home-manager")?;
+    let users = full[hm..].iter().position(|p| name_at(p) == "users")? + hm;
+    if users + 1 >= full.len() {
+        return None;
+    }
+    let (ci, ni) = full[users];
+    let (set, names) = &chain[ci];
+    Some(Ctx::HmUsers {
+        file: g,
+        set: set.clone(),
+        prefix: names[..ni].to_vec(),
+    })
+}
+
+fn looks_like_module(p: &ast::Pattern) -> bool {
+    p.pat_entries().any(|e| {
+        e.ident()
+            .and_then(|i| syn::ident_name(&i))
+            .is_some_and(|n| matches!(n.as_str(), "config" | "options" | "modulesPath"))
+    })
+}
+
+/// The range of an entry with its whole line(s) when it stands alone on
+/// them (indentation, trailing comment and newline included).
+fn whole_lines(text: &str, node: &SyntaxNode) -> TextRange {
+    let r = node.text_range();
+    let end = text::entry_end(node);
+    let s = usize::from(r.start());
+    let e = usize::from(end);
+    let line_start = text[..s].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let before_blank = text[line_start..s].trim().is_empty();
+    let rest = &text[e..];
+    let nl = rest.find('\n');
+    let tail = &rest[..nl.unwrap_or(rest.len())];
+    let after_blank = tail.trim().is_empty() || tail.trim().starts_with('#');
+    if before_blank && after_blank {
+        let stop = e + nl.map(|i| i + 1).unwrap_or(rest.len());
+        TextRange::new(
+            TextSize::from(line_start as u32),
+            TextSize::from(stop as u32),
+        )
+    } else {
+        let stop = e + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
+        TextRange::new(r.start(), TextSize::from(stop as u32))
+    }
+}
