@@ -113,11 +113,14 @@ fn attrs(rng: &mut Rng, depth: usize) -> String {
     format!("{{ {} }}", body.join(" "))
 }
 
+/// Produces the random argument text of one call.
+type InputGen = fn(&mut Rng) -> String;
+
 /// Expressions applying lib functions to random inputs; each is a list of
 /// results over several inputs.
 fn property_expressions(seed: u64) -> Vec<String> {
     let mut rng = Rng::new(seed);
-    let templates: &[(&str, fn(&mut Rng) -> String)] = &[
+    let templates: &[(&str, InputGen)] = &[
         ("lib.unique", |r| int_list(r)),
         ("lib.reverseList", |r| int_list(r)),
         ("lib.flatten", |r| nested_list(r, 3)),
