@@ -4,12 +4,19 @@
 mod check;
 pub mod eval;
 mod fix;
+mod github;
+mod human;
 mod init;
+mod json;
 mod migrate;
 pub mod render;
+mod rules;
+mod sarif;
 mod variants;
 
-use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// Exit codes: 0 clean, 1 findings (or evaluation error), 2 nixfold could not do its job.
 pub const EXIT_OK: i32 = 0;
@@ -20,7 +27,9 @@ pub const EXIT_FAILURE: i32 = 2;
 #[command(
     name = "nixfold",
     version,
-    about = "Lint, analyse and migrate Nix configurations chosen by environment variables"
+    about = "Lint, analyse and migrate Nix configurations chosen by environment variables",
+    after_help = "Exit status: 0 nothing at warning level or above was found, 1 findings, \
+                  2 nixfold could not do its job (bad arguments, unreadable path, bad nixfold.toml, internal error)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,12 +50,54 @@ pub enum Command {
     /// Rewrite environment reads into a pure flake with one output per variant.
     Migrate(migrate::MigrateArgs),
     /// List every rule.
-    Rules,
+    Rules(rules::RulesArgs),
     /// Print a rule's documentation.
-    Explain {
-        /// Rule name, e.g. impure-getenv.
-        name: String,
-    },
+    Explain(rules::ExplainArgs),
+}
+
+/// When to colour output.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    /// Always colour (even when `NO_COLOR` is set).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a stream that is (or is not) a terminal.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+
+    pub fn stdout(self) -> bool {
+        self.enabled(std::io::stdout().is_terminal())
+    }
+
+    pub fn stderr(self) -> bool {
+        self.enabled(std::io::stderr().is_terminal())
+    }
+}
+
+/// Write to stdout, ignoring a closed pipe (`nixfold check | head`).
+pub(crate) fn write_stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
+}
+
+/// Write to stderr, ignoring errors.
+pub(crate) fn write_stderr(bytes: &[u8]) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(bytes).and_then(|()| err.flush());
 }
 
 /// Run the CLI; returns the process exit code.
@@ -56,7 +107,9 @@ pub fn main() -> i32 {
     match child.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         _ => {
-            eprintln!("nixfold: internal error");
+            write_stderr(
+                b"nixfold: internal error (this is a bug in nixfold; please report it with the input that caused it)\n",
+            );
             EXIT_FAILURE
         }
     }
@@ -82,30 +135,8 @@ fn run() -> i32 {
         Command::Eval(args) => eval::run(args),
         Command::Variants(args) => variants::run(args),
         Command::Init(args) => init::run(args),
+        Command::Rules(args) => rules::list(args),
+        Command::Explain(args) => rules::explain(args),
         Command::Migrate(args) => migrate::run(args),
-        Command::Rules => {
-            for r in crate::lints::rules::all() {
-                let m = r.meta();
-                println!(
-                    "{:<8} {:<28} {:<8} {}{}",
-                    m.code,
-                    m.name,
-                    m.default_severity.as_str(),
-                    m.summary,
-                    if m.default_enabled { "" } else { " (opt-in)" }
-                );
-            }
-            EXIT_OK
-        }
-        Command::Explain { name } => match crate::lints::rule_by_name(&name) {
-            Some(r) => {
-                print!("{}", r.meta().doc());
-                EXIT_OK
-            }
-            None => {
-                eprintln!("nixfold: unknown rule `{name}` (see `nixfold rules`)");
-                EXIT_FAILURE
-            }
-        },
     }
 }

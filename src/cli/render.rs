@@ -1,26 +1,164 @@
-//! Output formats for diagnostics.
+//! What every output format shares: the findings of a run, their sources,
+//! paths as users see them, and the summary counts.
 
-use crate::diagnostics::Diagnostic;
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::project::Project;
+use crate::syntax::{LineCol, LineIndex, TextSize};
 
-pub fn human(_project: &Project, diags: &[Diagnostic]) -> String {
-    let mut s = String::new();
-    for d in diags {
-        s.push_str(&format!(
-            "{}:{}:{}: {}[{}] {}\n",
-            d.path.display(),
-            d.start.line,
-            d.start.col,
-            d.severity.as_str(),
-            d.name,
-            d.message
-        ));
-    }
-    s
+/// The result of a `check` run, ready to be rendered in any format.
+pub struct Report<'a> {
+    pub project: &'a Project,
+    pub diags: &'a [Diagnostic],
+    /// Paths in output are relative to this directory.
+    pub cwd: PathBuf,
+    sources: HashMap<&'a Path, (&'a str, &'a LineIndex)>,
 }
 
-pub fn json(diags: &[Diagnostic]) -> String {
-    serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "diagnostics": diags }))
-        .unwrap()
-        + "\n"
+/// Counts for the summary line / object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Files read (Nix files, scripts and docs, and files that could not be read).
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub info: usize,
+    /// Findings that carry a fix.
+    pub fixable: usize,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(project: &'a Project, diags: &'a [Diagnostic]) -> Self {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let mut sources = HashMap::new();
+        for f in &project.files {
+            sources.insert(f.path.as_path(), (&*f.text, &f.line_index));
+        }
+        for t in &project.texts {
+            sources.insert(t.path.as_path(), (t.text.as_str(), &t.line_index));
+        }
+        Report {
+            project,
+            diags,
+            cwd,
+            sources,
+        }
+    }
+
+    /// The text and line index of a file, if it was loaded.
+    pub fn source(&self, path: &Path) -> Option<(&'a str, &'a LineIndex)> {
+        self.sources.get(path).copied()
+    }
+
+    /// Line and column of a byte offset in a loaded file.
+    pub fn line_col(&self, path: &Path, offset: TextSize) -> Option<LineCol> {
+        let (text, index) = self.source(path)?;
+        Some(index.line_col(text, offset))
+    }
+
+    /// The path as shown to users: relative to the current directory,
+    /// `/`-separated.
+    pub fn display_path(&self, path: &Path) -> String {
+        relative_path(&self.cwd, path)
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            files: self.project.files.len()
+                + self.project.texts.len()
+                + self.project.load_errors.len(),
+            ..Summary::default()
+        };
+        for d in self.diags {
+            match d.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.info += 1,
+            }
+            if d.fix.is_some() {
+                s.fixable += 1;
+            }
+        }
+        s
+    }
+}
+
+/// `path` relative to `cwd` with `/` separators (`..` where needed; `./`
+/// and `.` components dropped).
+pub fn relative_path(cwd: &Path, path: &Path) -> String {
+    let rel = if path.is_absolute() {
+        diff_paths(path, cwd).unwrap_or_else(|| path.to_path_buf())
+    } else {
+        path.to_path_buf()
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut absolute = false;
+    for c in rel.components() {
+        match c {
+            Component::RootDir => absolute = true,
+            Component::CurDir => {}
+            Component::Prefix(p) => parts.push(p.as_os_str().to_string_lossy().into_owned()),
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// `path` relative to `base` (both absolute).
+fn diff_paths(path: &Path, base: &Path) -> Option<PathBuf> {
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    // Sharing only the root directory: the absolute path reads better.
+    if common <= 1 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    Some(out)
+}
+
+/// Plain human output of a project's findings (no colour, with summary).
+pub fn human(project: &Project, diags: &[Diagnostic]) -> String {
+    let report = Report::new(project, diags);
+    String::from_utf8_lossy(&super::human::render(&report, false, false)).into_owned()
+}
+
+/// JSON output of a project's findings.
+pub fn json(project: &Project, diags: &[Diagnostic]) -> String {
+    super::json::render(&Report::new(project, diags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        let cwd = Path::new("/home/u/repo");
+        assert_eq!(relative_path(cwd, Path::new("./a/./b.nix")), "a/b.nix");
+        assert_eq!(
+            relative_path(cwd, Path::new("/home/u/repo/x/y.nix")),
+            "x/y.nix"
+        );
+        assert_eq!(
+            relative_path(cwd, Path::new("/home/u/other/y.nix")),
+            "../other/y.nix"
+        );
+        assert_eq!(relative_path(cwd, Path::new("../z.nix")), "../z.nix");
+        assert_eq!(relative_path(cwd, Path::new("/home/u/repo")), ".");
+        assert_eq!(relative_path(cwd, Path::new("/etc/x.nix")), "/etc/x.nix");
+    }
 }

@@ -9,6 +9,7 @@ pub mod fixkit;
 pub mod index;
 pub mod rules;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -104,21 +105,69 @@ impl<'a> FileCx<'a> {
     }
 }
 
+impl FileCx<'_> {
+    /// The suppression comments of this file (`invalid-suppression` reads
+    /// their problems).
+    pub fn suppressions(&self) -> &suppress::FileSuppressions {
+        &self.project.suppressions[self.file_index]
+    }
+}
+
 /// Whole-project context handed to rules.
 pub struct ProjectCx<'a> {
     pub project: &'a Project,
     pub config: &'a Config,
     pub reach: crate::analysis::reach::Reachability,
+    /// Suppression comments of `project.files`, by index.
+    pub suppressions: Vec<suppress::FileSuppressions>,
+    /// Suppression comments of `project.texts`, by index.
+    pub text_suppressions: Vec<suppress::FileSuppressions>,
     /// The variant analysis, computed on first use (see [`ProjectCx::variants`]).
     pub variants: std::sync::OnceLock<crate::analysis::variants::VariantAnalysis>,
 }
 
-impl ProjectCx<'_> {
+impl<'a> ProjectCx<'a> {
+    /// Compute the project-wide facts rules share (reachability,
+    /// suppression comments; per-file work runs in parallel). The variant
+    /// analysis is computed on first use.
+    pub fn new(project: &'a Project, config: &'a Config) -> Self {
+        let reach = crate::analysis::reach::Reachability::compute(project);
+        let suppressions = project
+            .files
+            .par_iter()
+            .map(suppress::FileSuppressions::for_nix)
+            .collect();
+        let text_suppressions = project
+            .texts
+            .iter()
+            .map(|t| suppress::FileSuppressions::for_text(&t.path, &t.text, &t.line_index))
+            .collect();
+        ProjectCx {
+            project,
+            config,
+            reach,
+            suppressions,
+            text_suppressions,
+            variants: std::sync::OnceLock::new(),
+        }
+    }
+
     /// The variant analysis of the project (environment reads, domains,
     /// outputs, declared variants), computed once and shared by rules.
     pub fn variants(&self) -> &crate::analysis::variants::VariantAnalysis {
         self.variants
             .get_or_init(|| crate::analysis::variants::analyse(self.project, self.config))
+    }
+
+    /// Whether a suppression comment in the finding's file covers it.
+    pub fn is_suppressed(&self, diag: &Diagnostic) -> bool {
+        if let Some(i) = self.project.file_index(&diag.path) {
+            return self.suppressions[i].covers(diag);
+        }
+        if let Some(i) = self.project.texts.iter().position(|t| t.path == diag.path) {
+            return self.text_suppressions[i].covers(diag);
+        }
+        false
     }
 }
 
@@ -136,15 +185,40 @@ pub fn rule_by_name(name: &str) -> Option<&'static dyn Rule> {
     rules::all().iter().copied().find(|r| r.meta().name == name)
 }
 
+/// Find a rule by code (`NF0001`).
+pub fn rule_by_code(code: &str) -> Option<&'static dyn Rule> {
+    rules::all().iter().copied().find(|r| r.meta().code == code)
+}
+
+/// The rule name closest to a misspelt one, if any is close enough.
+pub fn closest_rule_name(name: &str) -> Option<&'static str> {
+    let limit = (name.chars().count() / 3).max(2);
+    rules::all()
+        .iter()
+        .map(|r| (edit_distance(name, r.meta().name), r.meta().name))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance in Unicode scalar values.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let subst = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = subst.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Run the enabled rules over a loaded project.
 pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
-    let reach = crate::analysis::reach::Reachability::compute(project);
-    let pcx = ProjectCx {
-        project,
-        config,
-        reach,
-        variants: std::sync::OnceLock::new(),
-    };
+    let pcx = ProjectCx::new(project, config);
     let enabled: Vec<&'static dyn Rule> = rules::all()
         .iter()
         .copied()
@@ -161,19 +235,40 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
                 rule.check_file(&cx, &mut out);
             }
             supersede::drop_superseded_syntax_errors(&mut out);
+            let suppressions = &pcx.suppressions[i];
+            if !suppressions.is_empty() {
+                out.retain(|d| !suppressions.covers(d));
+            }
+            rules::syntax_error::keep_first(&mut out);
             out
         })
         .collect();
     for rule in &enabled {
         rule.check_project(&pcx, &mut diags);
     }
-    diags.retain(|d| !crate::lints::suppress::is_suppressed(project, d));
+    remove_suppressed(&pcx, &mut diags);
     sort_diagnostics(&mut diags);
     diags
 }
 
 pub mod supersede;
 pub mod suppress;
+
+/// Drop the findings that suppression comments cover.
+fn remove_suppressed(pcx: &ProjectCx<'_>, diags: &mut Vec<Diagnostic>) {
+    let any = |s: &[suppress::FileSuppressions]| s.iter().any(|f| !f.is_empty());
+    if diags.is_empty() || !(any(&pcx.suppressions) || any(&pcx.text_suppressions)) {
+        return;
+    }
+    let mut by_path: HashMap<&Path, &suppress::FileSuppressions> = HashMap::new();
+    for (f, s) in pcx.project.files.iter().zip(&pcx.suppressions) {
+        by_path.insert(&f.path, s);
+    }
+    for (t, s) in pcx.project.texts.iter().zip(&pcx.text_suppressions) {
+        by_path.insert(&t.path, s);
+    }
+    diags.retain(|d| !by_path.get(d.path.as_path()).is_some_and(|s| s.covers(d)));
+}
 
 /// Order by path, position, then rule name.
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {

@@ -59,66 +59,131 @@ impl Project {
         self.files.iter().position(|f| f.path == path)
     }
 
-    /// Load every file below the given paths.
+    /// Load every file below the given paths (see [`walk`] for which files
+    /// are found). `exclude` drops files by path; paths that cannot be read
+    /// become load errors. The CLI uses [`Project::load_paths`].
     pub fn load(root: &Path, paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Project {
-        let mut nix = Vec::new();
-        let mut other = Vec::new();
-        let mut load_errors = Vec::new();
-        for p in paths {
-            crate::project::walk::walk(
-                p,
-                exclude,
-                &mut |path| {
-                    if path.extension().is_some_and(|e| e == "nix") {
-                        nix.push(path);
-                    } else if is_script_or_doc(&path) {
-                        other.push(path);
-                    }
-                },
-                &mut |path, err| {
-                    load_errors.push(LoadError {
-                        path,
-                        error: SourceError::Io(err),
-                    })
-                },
-            );
+        let none: walk::Exclude = std::sync::Arc::new(|_: &Path| false);
+        let mut walked = walk::walk(paths, &none);
+        walked.files.retain(|f| !exclude(&f.path));
+        let (mut project, arg_errors) = Self::read(root, walked);
+        for e in arg_errors {
+            project.load_errors.push(LoadError {
+                path: e.path,
+                error: SourceError::Io(e.message),
+            });
         }
-        nix.sort();
-        nix.dedup();
-        other.sort();
-        other.dedup();
-        let loaded: Vec<Result<SourceFile, LoadError>> = nix
+        project
+    }
+
+    /// Load every file below the given paths, pruning excluded paths while
+    /// walking. Command-line paths that do not exist or cannot be read are
+    /// returned separately (the CLI exits with status 2 for them); other
+    /// files that cannot be read are [`Project::load_errors`].
+    pub fn load_paths(
+        root: &Path,
+        paths: &[PathBuf],
+        exclude: &walk::Exclude,
+    ) -> (Project, Vec<PathError>) {
+        Self::read(root, walk::walk(paths, exclude))
+    }
+
+    fn read(root: &Path, walked: walk::Walked) -> (Project, Vec<PathError>) {
+        let mut arg_errors: Vec<PathError> = walked
+            .arg_errors
+            .into_iter()
+            .map(|(path, message)| PathError { path, message })
+            .collect();
+        let mut load_errors: Vec<LoadError> = walked
+            .errors
+            .into_iter()
+            .map(|(path, message)| LoadError {
+                path,
+                error: SourceError::Io(message),
+            })
+            .collect();
+        enum Loaded {
+            Nix(SourceFile),
+            Text(TextFile),
+            Failed(LoadError, bool),
+            Skipped,
+        }
+        let loaded: Vec<Loaded> = walked
+            .files
             .into_par_iter()
-            .map(|path| {
-                crate::syntax::load_source(&path).map_err(|error| LoadError { path, error })
+            .map(|found| {
+                let bytes = match std::fs::read(&found.path) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let message = walk::describe_io_error(&found.path, &e);
+                        let error = SourceError::Io(message);
+                        return Loaded::Failed(
+                            LoadError {
+                                path: found.path,
+                                error,
+                            },
+                            found.explicit,
+                        );
+                    }
+                };
+                match found.kind {
+                    walk::Kind::Nix => match decode_source(bytes) {
+                        Ok(text) => Loaded::Nix(SourceFile::from_text(found.path, text)),
+                        Err(error) => Loaded::Failed(
+                            LoadError {
+                                path: found.path,
+                                error,
+                            },
+                            false,
+                        ),
+                    },
+                    walk::Kind::Text => match decode_source(bytes) {
+                        Ok(text) => {
+                            let line_index = crate::syntax::LineIndex::new(&text);
+                            Loaded::Text(TextFile {
+                                path: found.path,
+                                text,
+                                line_index,
+                            })
+                        }
+                        Err(_) => Loaded::Skipped,
+                    },
+                }
             })
             .collect();
         let mut files = Vec::new();
-        for r in loaded {
-            match r {
-                Ok(f) => files.push(f),
-                Err(e) => load_errors.push(e),
+        let mut texts = Vec::new();
+        for l in loaded {
+            match l {
+                Loaded::Nix(f) => files.push(f),
+                Loaded::Text(t) => texts.push(t),
+                Loaded::Failed(e, true) => arg_errors.push(PathError {
+                    path: e.path,
+                    message: match e.error {
+                        SourceError::Io(m) => m,
+                        other => other.to_string(),
+                    },
+                }),
+                Loaded::Failed(e, false) => load_errors.push(e),
+                Loaded::Skipped => {}
             }
         }
-        let texts = other
-            .into_iter()
-            .filter_map(|path| {
-                let text = decode_source(std::fs::read(&path).ok()?).ok()?;
-                let line_index = crate::syntax::LineIndex::new(&text);
-                Some(TextFile {
-                    path,
-                    text,
-                    line_index,
-                })
-            })
-            .collect();
-        Project {
+        load_errors.sort_by(|a, b| a.path.cmp(&b.path));
+        let project = Project {
             root: root.to_path_buf(),
             files,
             texts,
             load_errors,
-        }
+        };
+        (project, arg_errors)
     }
+}
+
+/// A path given on the command line that could not be used.
+#[derive(Debug, Clone)]
+pub struct PathError {
+    pub path: PathBuf,
+    pub message: String,
 }
 
 pub mod walk;

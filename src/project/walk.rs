@@ -1,42 +1,201 @@
-//! Directory walking: honours .gitignore files, skips `.git`, never follows
-//! symlinked directories into loops.
+//! Finding the files to check below the paths given on the command line.
+//!
+//! * Directories are walked recursively. `.gitignore` files (nested ones and
+//!   those of parent directories up to the repository root) and
+//!   `.git/info/exclude` are honoured, also outside a git repository; the
+//!   user's global git excludes are not (results must not depend on who runs
+//!   the check). `.git` directories are always skipped. Hidden files and
+//!   directories are walked.
+//! * Symbolic links are not followed into directories (no loops, no files
+//!   outside the tree). A symbolic link to a file is read like the file; a
+//!   broken link or a link loop with a name nixfold reads is reported as a
+//!   file that cannot be read.
+//! * Files named on the command line are always read (even if ignored by
+//!   git); excluded paths (`exclude`) are skipped even then.
+//! * A path is found once even if several arguments lead to it.
 
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
-/// Visit every regular file below `path` (or `path` itself if it is a file).
-pub fn walk(
-    path: &Path,
-    exclude: &dyn Fn(&Path) -> bool,
-    visit: &mut dyn FnMut(PathBuf),
-    error: &mut dyn FnMut(PathBuf, String),
-) {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return error(path.to_path_buf(), e.to_string()),
-    };
-    if meta.is_file() {
-        visit(path.to_path_buf());
-        return;
+use super::is_script_or_doc;
+
+/// What kind of file a found path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Nix,
+    /// A script or doc kept as a text file.
+    Text,
+}
+
+/// A file to read.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub path: PathBuf,
+    pub kind: Kind,
+    /// Named on the command line (a read failure is then an argument error).
+    pub explicit: bool,
+}
+
+/// The result of walking the command-line paths.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub files: Vec<Found>,
+    /// Files and directories below the arguments that could not be read.
+    pub errors: Vec<(PathBuf, String)>,
+    /// Command-line paths that do not exist or cannot be read.
+    pub arg_errors: Vec<(PathBuf, String)>,
+}
+
+/// Which kind a file found while walking a directory is, if nixfold reads it.
+pub fn kind_of(path: &Path) -> Option<Kind> {
+    if path.extension().is_some_and(|e| e == "nix") {
+        Some(Kind::Nix)
+    } else if is_script_or_doc(path) {
+        Some(Kind::Text)
+    } else {
+        None
     }
-    let it = walkdir::WalkDir::new(path)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    let it = it.filter_entry(|e| e.file_name() != ".git" && !exclude(e.path()));
-    for entry in it {
-        match entry {
-            Ok(e) => {
-                if e.file_type().is_file() {
-                    visit(e.into_path());
+}
+
+/// `path` without `.` components (`./a/./b.nix` → `a/b.nix`; `.` stays `.`).
+pub fn clean(path: &Path) -> PathBuf {
+    let out: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+/// `path` made absolute against `cwd` and normalised lexically (`.` and `..`
+/// resolved without touching the file system).
+pub fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Describe an I/O error on a path, naming broken links and link loops.
+pub fn describe_io_error(path: &Path, e: &std::io::Error) -> String {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if e.raw_os_error() == Some(40) {
+        return "symbolic link loop (too many levels of symbolic links)".into();
+    }
+    if is_link && e.kind() == std::io::ErrorKind::NotFound {
+        return "broken symbolic link (its target does not exist)".into();
+    }
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Decides whether a path (as found: relative paths stay relative to the
+/// current directory) is excluded; an excluded directory is not entered.
+pub type Exclude = Arc<dyn Fn(&Path) -> bool + Send + Sync>;
+
+/// Walk every path.
+pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
+    let mut out = Walked::default();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut push = |out: &mut Walked, path: PathBuf, kind: Kind, explicit: bool| {
+        if seen.insert(absolute(&cwd, &path)) {
+            out.files.push(Found {
+                path,
+                kind,
+                explicit,
+            });
+        }
+    };
+    for arg in paths {
+        let arg = clean(arg);
+        let meta = match std::fs::metadata(&arg) {
+            Ok(m) => m,
+            Err(e) => {
+                let msg = describe_io_error(&arg, &e);
+                out.arg_errors.push((arg, msg));
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            if !excluded(&arg) {
+                let kind = if is_script_or_doc(&arg) {
+                    Kind::Text
+                } else {
+                    Kind::Nix
+                };
+                push(&mut out, arg, kind, true);
+            }
+            continue;
+        }
+        let mut builder = ignore::WalkBuilder::new(&arg);
+        builder
+            .standard_filters(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(false)
+            .parents(true)
+            .require_git(false)
+            .follow_links(false)
+            .sort_by_file_name(|a, b| a.cmp(b));
+        let prune = Arc::clone(excluded);
+        builder
+            .filter_entry(move |e| e.file_name() != ".git" && (e.depth() == 0 || !prune(e.path())));
+        for entry in builder.build() {
+            match entry {
+                Ok(e) => {
+                    let Some(ft) = e.file_type() else { continue };
+                    let path = clean(e.path());
+                    let Some(kind) = kind_of(&path) else { continue };
+                    if ft.is_file() {
+                        push(&mut out, path, kind, false);
+                    } else if ft.is_symlink() {
+                        match std::fs::metadata(&path) {
+                            Ok(m) if m.is_file() => push(&mut out, path, kind, false),
+                            Ok(_) => {}
+                            Err(err) => {
+                                let msg = describe_io_error(&path, &err);
+                                out.errors.push((path, msg));
+                            }
+                        }
+                    }
+                }
+                Err(err) => {
+                    // Only I/O problems are worth a report (an unreadable
+                    // directory); a malformed .gitignore line is skipped.
+                    if let Some(io) = err.io_error() {
+                        let path = error_path(&err).unwrap_or_else(|| arg.clone());
+                        let msg = describe_io_error(&path, io);
+                        out.errors.push((clean(&path), msg));
+                    }
                 }
             }
-            Err(e) => {
-                let p = e
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| path.to_path_buf());
-                error(p, e.to_string());
-            }
         }
+    }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
     }
 }

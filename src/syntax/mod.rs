@@ -7,6 +7,7 @@
 mod depth;
 mod line_index;
 mod repair;
+mod runs;
 mod source;
 mod validate;
 
@@ -60,6 +61,9 @@ impl Parsed {
 
 /// Parse Nix source. Never fails; see [`Parsed::errors`].
 pub fn parse(text: &str) -> Parsed {
+    if let Some(run) = runs::find_long_run(text) {
+        return runs::untokenized(text, run);
+    }
     let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(text).collect();
     if let Some(at) = depth::estimate(&tokens, MAX_TREE_DEPTH) {
         return too_deep(&tokens, at);

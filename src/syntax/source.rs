@@ -38,7 +38,8 @@ impl SourceFile {
 pub enum SourceError {
     /// The file could not be read.
     Io(String),
-    /// The file is not UTF-8; `line`/`col` locate the first bad byte (col in bytes of that line, 1-based).
+    /// The file is not UTF-8; `line`/`col` locate the first bad byte (1-based;
+    /// the column counts the Unicode scalar values before it on its line).
     InvalidUtf8 { line: u32, col: u32, offset: usize },
     /// The file contains a NUL byte.
     Binary,
@@ -75,9 +76,13 @@ pub fn decode_source(bytes: Vec<u8>) -> Result<String, SourceError> {
             .rposition(|b| *b == b'\n')
             .map_or(0, |p| p + 1);
         let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() as u32 + 1;
+        // Everything before `offset` is valid UTF-8, so the column can be
+        // counted in Unicode scalar values like every other column.
+        let col = std::str::from_utf8(&bytes[line_start..offset])
+            .map_or(offset - line_start, |s| s.chars().count());
         SourceError::InvalidUtf8 {
             line,
-            col: (offset - line_start) as u32 + 1,
+            col: col as u32 + 1,
             offset,
         }
     })

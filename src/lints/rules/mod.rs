@@ -25,13 +25,14 @@ mod impure_current_time;
 mod impure_getenv;
 mod impure_store_path;
 mod invalid_hash;
+mod invalid_suppression;
 mod legacy_let_syntax;
 mod manual_inherit;
 mod manual_inherit_from;
 mod redundant_pattern_bind;
 mod repeated_keys;
 mod search_path_lookup;
-mod syntax_error;
+pub(crate) mod syntax_error;
 mod undefined_name;
 mod unknown_variant_value;
 mod unpinned_fetch;
@@ -52,6 +53,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
 
 static ALL: &[&dyn Rule] = &[
     &syntax_error::RULE,
+    &invalid_suppression::RULE,
     &impure_getenv::RULE,
     &impure_current_system::RULE,
     &impure_current_time::RULE,

@@ -4,18 +4,33 @@
 //! file as soon as anything imports it, so nothing else in the file is checked
 //! reliably until this is fixed.
 //!
-//! The message names what the parser expected; the span points at the place it
-//! gave up. Files that cannot be read as text (not UTF-8, binary content) are
-//! reported under this rule too.
+//! Like Nix itself, nixfold reports only the first syntax error of a file:
+//! later errors usually follow from the first one. A note says how many more
+//! the parser found. The message names what the parser expected; the span
+//! points at the place it gave up.
+//!
+//! Files that cannot be read as Nix source are reported under this rule too,
+//! and the other files are still checked: files that are not valid UTF-8 (at
+//! the first invalid byte), binary files (containing a NUL byte), unreadable
+//! files, broken symbolic links and symbolic link loops. Input nested deeper
+//! than 512 levels, or with absurdly long operator chains, is a syntax error
+//! as well, rather than a crash.
 //!
 //! ### Example
 //!
 //! ```nix
 //! { a = ; }   # error: unexpected `;`
 //! ```
+//!
+//! ### How to fix
+//!
+//! Fix the syntax at the reported position (`nix-instantiate --parse FILE`
+//! shows Nix's own message), or exclude generated or foreign files in
+//! `nixfold.toml` (`[check] exclude`).
 
 use crate::diagnostics::Diagnostic;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{Category, FileCx, ProjectCx, Rule, RuleMeta, Severity};
+use crate::syntax::{LineCol, SourceError, TextRange, TextSize};
 
 pub struct SyntaxErrorRule;
 pub static RULE: SyntaxErrorRule = SyntaxErrorRule;
@@ -27,14 +42,38 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Syntax,
     default_severity: Severity::Error,
     default_enabled: true,
-    summary: "the file does not parse as Nix",
+    summary: "the file does not parse as Nix (or cannot be read)",
 };
+
+/// Keep only the first `syntax-error` finding among one file's findings; a
+/// note on it counts the others (they usually follow from the first).
+pub fn keep_first(file_diags: &mut Vec<Diagnostic>) {
+    let errors = || file_diags.iter().filter(|d| d.name == META.name);
+    let more = errors().count().saturating_sub(1);
+    if more == 0 {
+        return;
+    }
+    let first = errors()
+        .min_by_key(|d| d.range.start())
+        .cloned()
+        .expect("at least two errors");
+    file_diags.retain(|d| d.name != META.name);
+    let note = if more == 1 {
+        "the parser found 1 more error after this one; fix this one first".to_string()
+    } else {
+        format!("the parser found {more} more errors after this one; fix this one first")
+    };
+    file_diags.push(first.with_note(note));
+}
 
 impl Rule for SyntaxErrorRule {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
+
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        // Every error is reported here; `keep_first` then keeps the first
+        // one that no more specific rule reports (see lints/supersede.rs).
         let sev = cx.project.config.severity(&META);
         for e in &cx.file.parsed.errors {
             out.push(Diagnostic::new(
@@ -44,6 +83,35 @@ impl Rule for SyntaxErrorRule {
                 e.range,
                 e.message.clone(),
             ));
+        }
+    }
+
+    fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
+        let sev = cx.config.severity(&META);
+        for e in &cx.project.load_errors {
+            let (offset, start) = match &e.error {
+                SourceError::InvalidUtf8 { line, col, offset } => (
+                    *offset,
+                    LineCol {
+                        line: *line,
+                        col: *col,
+                    },
+                ),
+                _ => (0, LineCol { line: 1, col: 1 }),
+            };
+            out.push(Diagnostic {
+                code: META.code,
+                name: META.name,
+                severity: sev,
+                path: e.path.clone(),
+                range: TextRange::empty(TextSize::from(offset as u32)),
+                start,
+                end: start,
+                message: e.error.to_string(),
+                labels: Vec::new(),
+                notes: Vec::new(),
+                fix: None,
+            });
         }
     }
 }
