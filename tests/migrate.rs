@@ -307,3 +307,79 @@ fn every_variant_evaluates_like_the_original_with_its_environment() {
         );
     }
 }
+
+// ---- the proof ----
+
+fn plan(dir: &Path, verify: bool) -> nixfold::rewrite::migrate::Migration {
+    let config = nixfold::config::Config::load(dir).unwrap();
+    let project = nixfold::project::Project::load(dir, &[dir.to_path_buf()], &|_| false);
+    nixfold::rewrite::migrate::migrate(
+        &project,
+        &config,
+        &nixfold::rewrite::migrate::MigrateOptions { verify },
+    )
+    .unwrap()
+}
+
+/// Tamper with one migrated file and run the proof on the result.
+fn prove_tampered(file: &str, from: &str, to: &str) -> Result<Vec<String>, String> {
+    let dir = repo().join("examples/unified-nixos");
+    let config = nixfold::config::Config::load(&dir).unwrap();
+    let project = nixfold::project::Project::load(&dir, std::slice::from_ref(&dir), &|_| false);
+    let mut m = plan(&dir, false);
+    let c = m.changes.iter_mut().find(|c| c.rel == file).unwrap();
+    assert!(c.new.contains(from), "{from} not in {file}");
+    c.new = c.new.replacen(from, to, 1);
+    let analysis = nixfold::analysis::variants::analyse(&project, &config);
+    nixfold::rewrite::migrate::verify::prove(&project, &m, &config, &analysis)
+        .map_err(|e| e.message)
+}
+
+#[test]
+fn the_proof_covers_every_variant_and_output() {
+    let m = plan(&repo().join("examples/unified-nixos"), true);
+    let proof = m.proof.join("\n");
+    for line in [
+        "nixosConfigurations.nixos-wsl = nixosConfigurations.nixos-wsl with an empty environment",
+        "packages.x86_64-linux.container-full = packages.x86_64-linux.container with NIXOS_CONTAINER=1 NIXOS_PACKAGES=full",
+        "packages.x86_64-linux.container-kubernetes = packages.x86_64-linux.container with NIXOS_CONTAINER=1 NIXOS_PACKAGES=essential,kubernetes",
+    ] {
+        assert!(proof.contains(line), "{proof}");
+    }
+}
+
+#[test]
+fn the_proof_refuses_a_wrong_variant_wiring() {
+    let err = prove_tampered(
+        "flake.nix",
+        "container-full = containerImage variants.container-full;",
+        "container-full = containerImage variants.container-essential;",
+    )
+    .unwrap_err();
+    assert!(err.contains("variant `container-full`"), "{err}");
+    assert!(
+        err.contains("packages.x86_64-linux.container-full"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_proof_looks_inside_modules() {
+    // A flipped test inside a NixOS module changes only the system's config.
+    let err = prove_tampered(
+        "configuration-base.nix",
+        "documentation.enable = !isContainer;",
+        "documentation.enable = isContainer;",
+    )
+    .unwrap_err();
+    assert!(err.contains("configuration-base.nix"), "{err}");
+    assert!(err.contains("documentation"), "{err}");
+    // And inside a plain file called with `inherit variant;`.
+    let err = prove_tampered(
+        "overlays/packages.nix",
+        "packageSelection = variant.NIXOS_PACKAGES;",
+        "packageSelection = \"full\";",
+    )
+    .unwrap_err();
+    assert!(err.contains("refusing to migrate"), "{err}");
+}

@@ -92,7 +92,11 @@ pub fn run(args: MigrateArgs) -> i32 {
         }
     } else {
         for c in &m.changes {
-            print!("{}", diff::unified(&c.rel, &c.old, &c.new));
+            let mut d = diff::unified(&c.rel, &c.old, &c.new);
+            if !d.ends_with('\n') {
+                d.push('\n');
+            }
+            print!("{d}");
         }
         eprintln!(
             "nixfold: {} file(s) would change; variants: {} (run with --write to apply)",

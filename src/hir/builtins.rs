@@ -747,3 +747,32 @@ fn guard_holds(scopes: &Scopes, cond: &SyntaxNode, name: &str, expected: bool) -
         }
     })
 }
+
+/// Follow variables bound by `let` or `rec` (`name = expr;`) to the
+/// expression they stand for, through parentheses and chains of such
+/// variables (at most 16 steps); any other expression is returned as is.
+///
+/// `let src = { url = ...; }; in fetchTarball src` → the attribute set.
+pub fn follow_bindings(scopes: &Scopes, expr: &SyntaxNode) -> SyntaxNode {
+    let mut cur = strip_parens(expr);
+    let Some(root) = cur.ancestors().last() else {
+        return cur;
+    };
+    for _ in 0..16 {
+        if cur.kind() != NODE_IDENT {
+            break;
+        }
+        let Some(Resolution::Local(b)) = scopes.resolve(&cur) else {
+            break;
+        };
+        let binding = scopes.binding(b);
+        if !matches!(binding.kind, BindingKind::Let | BindingKind::RecAttr) {
+            break;
+        }
+        let Some(next) = binding.expr.and_then(|p| p.try_to_node(&root)) else {
+            break;
+        };
+        cur = strip_parens(&next);
+    }
+    cur
+}

@@ -143,10 +143,15 @@ pub enum Resolution {
 }
 
 /// One use of a variable: a `NODE_IDENT` in expression position (including
-/// the names of `inherit name;`, which refer to the enclosing scope).
+/// the names of `inherit name;`, which refer to the enclosing scope; for the
+/// rare `inherit "name";` / `inherit ${"name"};` the string node).
+///
+/// In `let inherit x; in ...` the identifier `x` is both a reference (to the
+/// outer `x`, see [`Scopes::reference_at`]) and the binder of the new `x`
+/// (see [`Scopes::binding_at`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Reference {
-    /// Range of the `NODE_IDENT`.
+    /// Range of the `NODE_IDENT` (or string attribute).
     pub range: TextRange,
     pub resolution: Resolution,
 }

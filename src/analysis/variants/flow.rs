@@ -1642,7 +1642,12 @@ pub fn file_reads_with(
         .descendants_with_tokens()
         .filter_map(|t| t.into_token())
         .any(|t| t.kind() == SyntaxKind::TOKEN_IDENT && t.text() == "maybeEnv");
-    for r in syn::env_reads(root).into_iter().filter(|_| maybe) {
+    let extra = if maybe {
+        syn::env_reads(root)
+    } else {
+        Vec::new()
+    };
+    for r in extra {
         if r.default.is_some() || out.iter().all(|(n, _)| n != &r.node) {
             // `lib.maybeEnv` (the hir knows only builtins).
             if let Some(e) = ast::Expr::cast(r.node.clone())

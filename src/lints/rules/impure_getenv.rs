@@ -42,7 +42,7 @@
 //! patterns.
 
 use crate::diagnostics::Diagnostic;
-use crate::hir::{UseKind, literal_string, strip_parens};
+use crate::hir::{UseKind, follow_bindings, literal_string};
 use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
 
 pub struct ImpureGetenv;
@@ -93,7 +93,9 @@ impl Rule for ImpureGetenv {
             let (range, what) = match u.kind {
                 UseKind::Call => {
                     let args = u.args(&root);
-                    let var = args.first().and_then(|a| literal_string(&strip_parens(a)));
+                    let var = args
+                        .first()
+                        .and_then(|a| literal_string(&follow_bindings(scopes, a)));
                     let range = u.call.map_or(expr.text_range(), |c| c.text_range());
                     let what = match var {
                         Some(v) => format!("{callee} reads the environment variable `{v}`"),

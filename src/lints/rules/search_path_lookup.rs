@@ -11,8 +11,9 @@
 //! A `<...>` path means whatever `NIX_PATH` (or `-I`) says on the machine
 //! that evaluates the expression, so two machines build different things
 //! from the same source. Pure evaluation (flakes) forbids the lookup:
-//! `nix build .#...` fails with "cannot look up '<nixpkgs>' in pure
-//! evaluation mode", and `builtins.nixPath` is silently empty.
+//! `nix build .#...` fails with
+//! `cannot look up '<nixpkgs>' in pure evaluation mode`, and
+//! `builtins.nixPath` is silently empty.
 //!
 //! Severity: `error` when the file is evaluated by a flake, `warning`
 //! elsewhere.

@@ -49,7 +49,7 @@
 use std::collections::HashSet;
 
 use crate::diagnostics::Diagnostic;
-use crate::hir::{BindingKind, Resolution, Scopes, UseKind, literal_string, static_attr_name};
+use crate::hir::{UseKind, follow_bindings, literal_string, static_attr_name};
 use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
 use crate::syntax::{SyntaxKind, SyntaxNode};
 
@@ -102,7 +102,7 @@ impl Rule for UnpinnedFetch {
             else {
                 continue;
             };
-            let arg = follow_lets(scopes, &arg);
+            let arg = follow_bindings(scopes, &arg);
             let Some(missing) = judge(u.name, &arg) else {
                 continue;
             };
@@ -141,31 +141,6 @@ impl Rule for UnpinnedFetch {
             out.push(d.with_note(help));
         }
     }
-}
-
-/// Follow `let`/`rec` variables to the expression they are bound to.
-fn follow_lets(scopes: &Scopes, node: &SyntaxNode) -> SyntaxNode {
-    let mut cur = crate::hir::strip_parens(node);
-    for _ in 0..16 {
-        if cur.kind() != SyntaxKind::NODE_IDENT {
-            break;
-        }
-        let Some(Resolution::Local(b)) = scopes.resolve(&cur) else {
-            break;
-        };
-        let binding = scopes.binding(b);
-        if !matches!(binding.kind, BindingKind::Let | BindingKind::RecAttr) {
-            break;
-        }
-        let Some(next) = binding
-            .expr
-            .and_then(|p| p.try_to_node(&cur.ancestors().last()?))
-        else {
-            break;
-        };
-        cur = crate::hir::strip_parens(&next);
-    }
-    cur
 }
 
 /// What is missing from the argument, or `None` if it is pinned or cannot

@@ -80,29 +80,29 @@ impl Planner<'_> {
                 "an environment read outside the `outputs` function cannot be migrated",
             ));
         }
-        let Some(let_in) = (match syn::unparen(body.clone()) {
+        let let_in = match syn::unparen(body.clone()) {
             ast::Expr::LetIn(l) => Some(l),
             _ => None,
-        }) else {
-            return Err(self.err_at(
-                f,
-                body.syntax().text_range().start(),
-                "the body of `outputs` must be a `let ... in` for nixfold migrate to add the \
-                 variant functions; wrap it in `let in ...` and run again",
-            ));
         };
-        let Some(b) = let_in.body() else {
-            return Err(self.err_at(
-                f,
-                let_in.syntax().text_range().start(),
-                "`let` without body",
-            ));
+        let b = match &let_in {
+            Some(l) => match l.body() {
+                Some(b) => b,
+                None => {
+                    return Err(self.err_at(
+                        f,
+                        l.syntax().text_range().start(),
+                        "`let` without body",
+                    ));
+                }
+            },
+            None => body.clone(),
         };
+        let let_entries: Vec<ast::Entry> = let_in.iter().flat_map(|l| l.entries()).collect();
         let scopes = Scopes::new(&root);
 
         // The let's bindings.
         let mut binds: Vec<LetBinding> = Vec::new();
-        for e in let_in.entries() {
+        for e in let_entries.iter().cloned() {
             match e {
                 ast::Entry::AttrpathValue(av) => {
                     let Some(ap) = av.attrpath() else { continue };
@@ -150,7 +150,7 @@ impl Planner<'_> {
             }
         }
         // `inherit (x) ...;` in the let, from a dependent binding.
-        for e in let_in.entries() {
+        for e in let_entries.iter().cloned() {
             if let ast::Entry::Inherit(inh) = e
                 && let Some(from) = inh.from()
             {
@@ -212,12 +212,17 @@ impl Planner<'_> {
         let mut leaves = Vec::new();
         walk_outputs(&b, &mut leaves);
         let refs_in = |r: TextRange| body_refs.iter().filter(move |(x, _)| r.contains_range(*x));
-        let let_indent = let_in
-            .entries()
-            .next()
-            .map(|e| text::line_indent(&text, e.syntax().text_range().start()))
-            .unwrap_or_default();
         let unit = text::indent_unit(&text);
+        let body_start = body.syntax().text_range().start();
+        let let_indent = match let_entries.first() {
+            Some(e) => text::line_indent(&text, e.syntax().text_range().start()),
+            None if let_in.is_some() => text::line_indent(&text, body_start) + &unit,
+            // A new `let`: its bindings one level deeper than `in`.
+            None if text::starts_line(&text, body_start) => {
+                text::line_indent(&text, body_start) + &unit
+            }
+            None => text::line_indent(&text, body_start) + &unit + &unit,
+        };
         let mut hoisted: Vec<(String, String)> = Vec::new();
         let mut taken_names: BTreeSet<String> = self.flake_names.clone();
         let mut matched: BTreeSet<usize> = BTreeSet::new();
@@ -386,6 +391,24 @@ impl Planner<'_> {
                 }
             }
         }
+        for (rr, i) in &body_refs {
+            let handled = leaves.iter().any(|l| match l {
+                Leaf::Value { value, .. } => value.syntax().text_range().contains_range(*rr),
+                Leaf::Inherit(inh) => inh.syntax().text_range().contains_range(*rr),
+                Leaf::Opaque(_) => false,
+            });
+            if !handled {
+                return Err(self.err_at(
+                    f,
+                    rr.start(),
+                    &format!(
+                        "the name of an output depends on the environment (through `{}`); \
+                         nixfold migrate cannot give such outputs one name per variant yet",
+                        binds[*i].name
+                    ),
+                ));
+            }
+        }
         for (k, v) in self.declared.iter().enumerate() {
             if !matched.contains(&k) {
                 return Err(MigrateError::new(format!(
@@ -396,6 +419,44 @@ impl Planner<'_> {
             }
         }
 
+        let mut rec = String::new();
+        rec.push_str(&format!(
+            "{let_indent}# The variants of this flake (declared in nixfold.toml): each gives every\n{let_indent}\
+             # environment variable the configuration reads a value (\"\" when unset).\n{let_indent}"
+        ));
+        rec.push_str(&format!("{set_name} = {{\n"));
+        for (name, env) in self.variant_records() {
+            let fields: Vec<String> = env
+                .iter()
+                .map(|(k, v)| format!("{} = {};", text::attr_name(k), text::nix_string(v)))
+                .collect();
+            rec.push_str(&format!(
+                "{let_indent}{unit}{} = {{ {} }};\n",
+                text::attr_name(&name),
+                fields.join(" ")
+            ));
+        }
+        rec.push_str(&format!("{let_indent}}};\n"));
+        let mut moved = String::new();
+        for (name, body) in &hoisted {
+            moved.push_str(&format!("\n\n{let_indent}{name} = {param}: {body};"));
+        }
+        let Some(let_in) = let_in else {
+            // No `let` yet: add one around the body.
+            let in_indent = &let_indent[..let_indent.len() - unit.len()];
+            let after_in = if text::starts_line(&text, body_start) {
+                format!("\n{in_indent}")
+            } else {
+                " ".to_string()
+            };
+            let moved = moved.strip_prefix('\n').unwrap_or(&moved);
+            self.edits[f].insert(
+                body_start,
+                format!("let\n{rec}{moved}\n{in_indent}in{after_in}"),
+                false,
+            );
+            return Ok(());
+        };
         // `variants = { ... };` first in the let, the moved outputs last.
         let first = let_in
             .let_token()
@@ -411,35 +472,23 @@ impl Planner<'_> {
         let Some(first) = first else {
             return Err(self.err_at(f, let_in.syntax().text_range().start(), "empty `let`"));
         };
-        let mut rec = String::new();
-        rec.push_str(&format!(
-            "# The variants of this flake (declared in nixfold.toml): each gives every\n{let_indent}\
-             # environment variable the configuration reads a value (\"\" when unset).\n{let_indent}"
-        ));
-        rec.push_str(&format!("{set_name} = {{\n"));
-        for (name, env) in self.variant_records() {
-            let fields: Vec<String> = env
-                .iter()
-                .map(|(k, v)| format!("{} = {};", text::attr_name(k), text::nix_string(v)))
-                .collect();
-            rec.push_str(&format!(
-                "{let_indent}{unit}{} = {{ {} }};\n",
-                text::attr_name(&name),
-                fields.join(" ")
-            ));
+        let first_at = if text::starts_line(&text, first.text_range().start()) {
+            let off = usize::from(first.text_range().start());
+            TextSize::from(text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0) as u32)
+        } else {
+            first.text_range().start()
+        };
+        rec.push('\n');
+        if first_at == first.text_range().start() {
+            rec.push_str(&let_indent);
         }
-        rec.push_str(&format!("{let_indent}}};\n\n{let_indent}"));
-        self.edits[f].insert(first.text_range().start(), rec, false);
+        self.edits[f].insert(first_at, rec, false);
         if !hoisted.is_empty() {
             let Some(last) = let_in.entries().last() else {
                 return Err(self.err_at(f, let_in.syntax().text_range().start(), "empty `let`"));
             };
             let (at, _) = text::after_entry(&text, last.syntax());
-            let mut s = String::new();
-            for (name, body) in &hoisted {
-                s.push_str(&format!("\n\n{let_indent}{name} = {param}: {body};"));
-            }
-            self.edits[f].insert(at, s, false);
+            self.edits[f].insert(at, moved, false);
         }
         Ok(())
     }

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use crate::analysis::variants;
 use crate::config::{Config, VariantDecl};
 use crate::project::Project;
-use crate::syntax::{SyntaxNode, TextSize};
+use crate::syntax::{AstNode, SyntaxNode, TextSize};
 
 use text::FileEdits;
 
@@ -168,6 +168,19 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// Whether a file reads the environment (`getEnv` through any alias, `lib.maybeEnv`).
+pub fn reads_environment(parsed: &crate::syntax::Parsed) -> bool {
+    let scopes = crate::hir::Scopes::from_parsed(parsed);
+    crate::hir::find_builtin_uses(&scopes, "getEnv")
+        .next()
+        .is_some()
+        || variants::syn::env_reads(&parsed.syntax()).iter().any(|r| {
+            crate::syntax::ast::Expr::cast(r.node.clone())
+                .and_then(|e| variants::syn::prim_call(&e))
+                .is_some_and(|(n, _)| n == "maybeEnv")
+        })
+}
+
 /// `path` relative to `root`, with `/` separators.
 pub fn rel_path(root: &Path, path: &Path) -> String {
     let p = path.strip_prefix(root).unwrap_or(path);
@@ -210,12 +223,7 @@ pub fn migrate(
     }
 
     // A pure tree (already migrated) needs nothing.
-    let reads_env = project.files.iter().any(|f| {
-        let scopes = crate::hir::Scopes::from_parsed(&f.parsed);
-        crate::hir::find_builtin_uses(&scopes, "getEnv")
-            .next()
-            .is_some()
-    });
+    let reads_env = project.files.iter().any(|f| reads_environment(&f.parsed));
     if !reads_env {
         return Ok(Migration {
             needed: false,
@@ -382,11 +390,7 @@ pub fn migrate(
                 e.message
             )));
         }
-        let scopes = crate::hir::Scopes::from_parsed(&parsed);
-        if crate::hir::find_builtin_uses(&scopes, "getEnv")
-            .next()
-            .is_some()
-        {
+        if reads_environment(&parsed) {
             return Err(MigrateError::new(format!(
                 "internal error: the migrated {} still reads the environment; nothing was changed",
                 p.rel(f)

@@ -55,10 +55,39 @@ impl Planner<'_> {
         let scopes = Scopes::new(&root);
         let uses: Vec<hir::BuiltinUse> =
             hir::find_builtin_uses(&scopes, "getEnv").copied().collect();
-        if uses.is_empty() {
-            return Ok(false);
-        }
         let param = self.param.clone();
+        // `lib.maybeEnv "V" default` (the read happens inside lib).
+        let mut maybe = false;
+        for r in syn::env_reads(&root) {
+            let Some(e) = ast::Expr::cast(r.node.clone()) else {
+                continue;
+            };
+            let Some((name, args)) = syn::prim_call(&e) else {
+                continue;
+            };
+            if name != "maybeEnv" {
+                continue;
+            }
+            let (Some(v), [_, d]) = (r.name.clone(), args.as_slice()) else {
+                return Err(self.err_at(
+                    file,
+                    r.range.start(),
+                    "`maybeEnv` with a computed variable name cannot be migrated",
+                ));
+            };
+            self.vars.insert(v.clone());
+            let sel = format!("{param}.{}", text::attr_name(&v));
+            let d = text::paren_if_needed(d, d.syntax().text().to_string());
+            self.edits[file].push(
+                r.range,
+                format!("(if {sel} == \"\" then {d} else {sel})"),
+                true,
+            );
+            maybe = true;
+        }
+        if uses.is_empty() {
+            return Ok(maybe);
+        }
         let mut rewritten: Vec<TextRange> = Vec::new();
         let mut aliases: Vec<SyntaxNode> = Vec::new();
         for u in &uses {
@@ -79,7 +108,7 @@ impl Planner<'_> {
                         }
                         None => {
                             self.dynamic = true;
-                            format!("({param}.${{{}}} or \"\")", arg.text())
+                            format!("({param}.${{{}}} or \"\")", hir::strip_parens(arg).text())
                         }
                     };
                     self.edits[file].push(call.text_range(), replacement, true);
@@ -472,6 +501,26 @@ impl Planner<'_> {
         let Some(expr) = ast::Root::cast(root).and_then(|r| r.expr()) else {
             return Err(self.err_at(f, TextSize::from(0), "empty file"));
         };
+        let module_like = match &expr {
+            ast::Expr::Lambda(l) => match l.param() {
+                Some(ast::Param::Pattern(p)) => looks_like_module(&p),
+                _ => false,
+            },
+            _ => false,
+        };
+        if orphan && module_like {
+            return Err(self.err_at(
+                f,
+                expr.syntax().text_range().start(),
+                &format!(
+                    "{} is a module that nothing in the tree passes arguments to; nixfold migrate \
+                     gives modules the variant through `specialArgs` of `nixosSystem` (or \
+                     `extraSpecialArgs` of Home Manager), so it needs a flake.nix that builds this \
+                     module",
+                    self.rel(f)
+                ),
+            ));
+        }
         let default = if orphan && !module {
             Some(self.default_record())
         } else {
@@ -554,13 +603,6 @@ impl Planner<'_> {
                                 );
                             }
                         },
-                    }
-                    if orphan && !module && looks_like_module(&p) {
-                        self.notes.push(format!(
-                            "{} looks like a module but nothing in the tree uses it; its users must \
-                             pass `{param}` (specialArgs)",
-                            self.rel(f)
-                        ));
                     }
                     Ok(())
                 }

@@ -1,0 +1,295 @@
+//! `nixfold migrate` on one small tree per real pattern of environment-driven
+//! selection (tests/fixtures/migrate/*), each checked with real Nix: every
+//! variant of the migrated flake, evaluated purely, equals the original
+//! evaluated with `--impure` and the variant's environment, whatever the
+//! environment holds.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::nixflake::{EvalOptions, eval_flake, git_copy};
+use serde_json::Value;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    repo().join("tests/fixtures/migrate").join(name)
+}
+
+fn nixfold(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nixfold"))
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("nixfold runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The fixture, and the fixture migrated with `--write`, as git repositories.
+fn trees(name: &str) -> (tempfile::TempDir, tempfile::TempDir) {
+    let original = git_copy(&fixture(name));
+    let migrated = git_copy(&fixture(name));
+    let (code, _, err) = nixfold(&["migrate", "--write"], migrated.path());
+    assert_eq!(code, 0, "{name}: {err}");
+    common::nixflake::git_commit_all(migrated.path());
+    // Idempotent: nothing left to migrate.
+    let (code, diff, err) = nixfold(&["migrate", "--check"], migrated.path());
+    assert_eq!((code, diff.as_str()), (0, ""), "{name}: {err}");
+    (original, migrated)
+}
+
+fn eval(
+    dir: &Path,
+    attr: &str,
+    env: &[(&str, &str)],
+    impure: bool,
+    apply: &str,
+    inputs: &[&str],
+) -> Value {
+    let mut opts = EvalOptions::new(env, impure).apply(apply);
+    for i in inputs {
+        opts = opts.stub_input(i);
+        if *i != "nixpkgs" {
+            // The stub inputs' own nixpkgs input is the stub too.
+            opts.overrides.insert(
+                format!("{i}/nixpkgs"),
+                format!("path:{}", common::nixflake::stub_dir().display()),
+            );
+        }
+    }
+    eval_flake(dir, attr, &opts).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// For each (original attr, environment, migrated attr): the migrated output
+/// evaluated purely equals the original with the environment, and does not
+/// change when the environment holds something else.
+/// (original attr, environment, migrated attr)
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
+fn check(name: &str, inputs: &[&str], apply: &str, cases: &[Case]) {
+    let (original, migrated) = trees(name);
+    let mut results = Vec::new();
+    for (from, env, to) in cases {
+        let want = eval(original.path(), from, env, true, apply, inputs);
+        let got = eval(migrated.path(), to, &[], false, apply, inputs);
+        assert_eq!(got, want, "{name}: {to} vs {from} with {env:?}");
+        let noise: Vec<(&str, &str)> = cases
+            .iter()
+            .flat_map(|(_, e, _)| e.iter().copied())
+            .map(|(k, _)| (k, "noise"))
+            .collect();
+        let noisy = eval(migrated.path(), to, &noise, true, apply, inputs);
+        assert_eq!(noisy, got, "{name}: {to} depends on the environment");
+        results.push(got);
+    }
+    results.dedup();
+    assert_eq!(
+        results.len(),
+        cases.len(),
+        "{name}: variants collapsed: {results:?}"
+    );
+}
+
+#[test]
+fn flags_choosing_modules() {
+    check(
+        "true-flags",
+        &["nixpkgs"],
+        "builtins.attrNames",
+        &[
+            (
+                "nixosConfigurations.box.config.environment.etc",
+                &[],
+                "nixosConfigurations.box.config.environment.etc",
+            ),
+            (
+                "nixosConfigurations.box.config.environment.etc",
+                &[("WITH_DOCKER", "true")],
+                "nixosConfigurations.box-docker.config.environment.etc",
+            ),
+            (
+                "nixosConfigurations.box.config.environment.etc",
+                &[("WITH_DOCKER", "true"), ("WITH_DESKTOP", "true")],
+                "nixosConfigurations.box-desktop.config.environment.etc",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn imports_chosen_by_the_environment() {
+    check(
+        "env-imports",
+        &["nixpkgs"],
+        "builtins.attrNames",
+        &[
+            (
+                "nixosConfigurations.machine.config.environment.etc",
+                &[],
+                "nixosConfigurations.machine.config.environment.etc",
+            ),
+            (
+                "nixosConfigurations.machine.config.environment.etc",
+                &[("ROLE", "server")],
+                "nixosConfigurations.server.config.environment.etc",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn port_number_in_an_imported_module() {
+    check(
+        "port-number",
+        &["nixpkgs"],
+        "x: x",
+        &[
+            (
+                "nixosConfigurations.web.config.networking.firewall.allowedTCPPorts",
+                &[],
+                "nixosConfigurations.web.config.networking.firewall.allowedTCPPorts",
+            ),
+            (
+                "nixosConfigurations.web.config.networking.firewall.allowedTCPPorts",
+                &[("APP_PORT", "9000")],
+                "nixosConfigurations.web-9000.config.networking.firewall.allowedTCPPorts",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn home_manager_user_and_home() {
+    check(
+        "home-user",
+        &["nixpkgs", "home-manager"],
+        "c: { u = c.home.username; h = c.home.homeDirectory; g = c.programs.git.userName; }",
+        &[
+            // The harness passes HOME and USER on to Nix: unset them here.
+            (
+                "homeConfigurations.me.config",
+                &[("USER", ""), ("HOME", "")],
+                "homeConfigurations.me.config",
+            ),
+            (
+                "homeConfigurations.me.config",
+                &[("USER", "alice"), ("HOME", "/home/alice")],
+                "homeConfigurations.alice.config",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn image_tag_read_in_flake_nix_and_a_called_package() {
+    check(
+        "image-tag",
+        &["nixpkgs"],
+        "i: { tag = i.imageTag; versions = map (p: p.version) i.contents; }",
+        &[
+            (
+                "packages.x86_64-linux.image",
+                &[],
+                "packages.x86_64-linux.image",
+            ),
+            (
+                "packages.x86_64-linux.image",
+                &[("IMAGE_TAG", "v1.2.3"), ("VERSION_SUFFIX", "-rc1")],
+                "packages.x86_64-linux.image-release",
+            ),
+        ],
+    );
+    // The variants are merged into one `packages.${system}` set.
+    let migrated = git_copy(&fixture("image-tag"));
+    nixfold(&["migrate", "--write"], migrated.path());
+    let flake = std::fs::read_to_string(migrated.path().join("flake.nix")).unwrap();
+    assert_eq!(flake.matches("packages.${system}").count(), 1, "{flake}");
+}
+
+#[test]
+fn overlays_picked_by_a_list_under_with_builtins() {
+    check(
+        "overlay-list",
+        &["nixpkgs"],
+        "p: p.text",
+        &[
+            (
+                "packages.x86_64-linux.markers",
+                &[],
+                "packages.x86_64-linux.markers",
+            ),
+            (
+                "packages.x86_64-linux.markers",
+                &[("OVERLAYS", "rust,go")],
+                "packages.x86_64-linux.markers-rust-go",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn default_when_empty_without_a_flake() {
+    // No flake.nix: the root file takes the variant with the default variant
+    // as its default; `--arg variant` selects another.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("default-when-empty/default.nix"),
+        dir.path().join("default.nix"),
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let run = |file: &Path, env: &[(&str, &str)], arg: &str| {
+        let out = Command::new("nix-instantiate")
+            .args(["--eval", "--strict", "--json", "-E"])
+            .arg(format!("import {} {arg}", file.display()))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let orig = fixture("default-when-empty/default.nix");
+    let new = dir.path().join("default.nix");
+    assert_eq!(run(&new, &[], "{ }"), run(&orig, &[], "{ }"));
+    assert_eq!(
+        run(
+            &new,
+            &[("AWS_REGION", "noise")],
+            "{ variant = { AWS_REGION = \"us-east-2\"; }; }"
+        ),
+        run(&orig, &[("AWS_REGION", "us-east-2")], "{ }")
+    );
+    assert_ne!(
+        run(&new, &[], "{ }"),
+        run(&orig, &[("AWS_REGION", "us-east-2")], "{ }")
+    );
+}
+
+#[test]
+fn environment_chosen_output_names_are_refused_clearly() {
+    let dir = git_copy(&fixture("host-name"));
+    let before = std::fs::read(dir.path().join("flake.nix")).unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("flake.nix:12:"), "{err}");
+    assert!(
+        err.contains("the name of an output depends on the environment"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(dir.path().join("flake.nix")).unwrap(), before);
+}
