@@ -3,6 +3,7 @@
 //! helpers. Included by the differential test files with `#[path = "gen/mod.rs"] mod nixgen;` (`gen` is a reserved word).
 #![allow(dead_code, unused_imports)]
 
+pub mod corpus;
 pub mod ebnf;
 pub mod generate;
 pub mod mutate;

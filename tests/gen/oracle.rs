@@ -109,11 +109,24 @@ pub fn nix_parse(dir: &Path, name: &str, text: &str) -> (bool, String) {
     (r.0, r.2)
 }
 
+/// An expression as a command-line argument: a leading space keeps `-1`
+/// from being read as an option.
+fn as_argument(expr: &str) -> String {
+    format!(" {expr}")
+}
+
+/// An environment variable both evaluators see (for `getEnv` cases).
+pub const CORPUS_VAR: (&str, &str) = ("NIXFOLD_CORPUS", "corpus-value");
+
 /// `nix-instantiate --eval --strict -E expr` in `cwd`.
 pub fn nix_eval(cwd: &Path, expr: &str) -> Outcome {
     let mut cmd = Command::new("nix-instantiate");
-    cmd.current_dir(cwd)
-        .args(["--eval", "--strict", "-E", expr]);
+    cmd.current_dir(cwd).env(CORPUS_VAR.0, CORPUS_VAR.1).args([
+        "--eval",
+        "--strict",
+        "-E",
+        &as_argument(expr),
+    ]);
     outcome(run(cmd, Duration::from_secs(30)))
 }
 
@@ -142,7 +155,12 @@ pub fn nixfold_has_eval() -> bool {
 /// `nixfold eval --strict -E expr` in `cwd`.
 pub fn nixfold_eval(cwd: &Path, expr: &str) -> Outcome {
     let mut cmd = Command::new(nixfold_bin());
-    cmd.current_dir(cwd).args(["eval", "--strict", "-E", expr]);
+    cmd.current_dir(cwd).env(CORPUS_VAR.0, CORPUS_VAR.1).args([
+        "eval",
+        "--strict",
+        "-E",
+        &as_argument(expr),
+    ]);
     outcome(run(cmd, Duration::from_secs(60)))
 }
 

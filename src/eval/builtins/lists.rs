@@ -107,8 +107,13 @@ fn elem_at(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> 
 }
 
 fn elem(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
-    let x = ev.force(&args[0])?;
+    // Like Nix: the list first, and the element only when there is
+    // something to compare it with (`elem (throw "x") [ ]` is false).
     let l = ev.force_list(&args[1], span)?;
+    if l.is_empty() {
+        return Ok(Value::Bool(false));
+    }
+    let x = ev.force(&args[0])?;
     if let Value::Unknown(u) = &x {
         ev.observe(Observation {
             subject: u.clone(),
@@ -173,45 +178,150 @@ fn gen_list(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value>
 fn sort(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
     let f = ev.force_function(&args[0], span)?;
     let l = ev.force_list(&args[1], span)?;
-    let mut items: Vec<Value> = l.iter().cloned().collect();
-    // Stable merge sort with a fallible comparison; never panics on an
-    // inconsistent comparator.
-    let mut buf = items.clone();
-    let n = items.len();
-    let mut width = 1;
-    while width < n {
-        let mut i = 0;
-        while i < n {
-            let mid = (i + width).min(n);
-            let hi = (i + 2 * width).min(n);
-            let (mut a, mut b, mut k) = (i, mid, i);
-            while a < mid && b < hi {
-                let r = ev.call2(&f, items[b].clone(), items[a].clone(), span)?;
-                if ev.force_bool(&r, span)? {
-                    buf[k] = items[b].clone();
-                    b += 1;
-                } else {
-                    buf[k] = items[a].clone();
-                    a += 1;
-                }
-                k += 1;
-            }
-            while a < mid {
-                buf[k] = items[a].clone();
-                a += 1;
-                k += 1;
-            }
-            while b < hi {
-                buf[k] = items[b].clone();
-                b += 1;
-                k += 1;
-            }
-            i += 2 * width;
-        }
-        std::mem::swap(&mut items, &mut buf);
-        width *= 2;
+    // Nix forces every element before sorting, even a single one.
+    for x in l.iter() {
+        ev.force(x)?;
     }
+    let mut items: Vec<Value> = l.iter().cloned().collect();
+    let mut less = |a: &Value, b: &Value| -> EvalResult<bool> {
+        let r = ev.call2(&f, a.clone(), b.clone(), span)?;
+        ev.force_bool(&r, span)
+    };
+    stable_sort(&mut items, &mut less)?;
     Ok(Value::list(items))
+}
+
+/// `std::stable_sort` as libstdc++ (which Nix uses) implements it: halves
+/// sorted by insertion sort in chunks of 7 and merges through a buffer,
+/// then one merge of the halves. With a comparator that is not a strict
+/// weak order the result depends on the exact sequence of comparisons, so
+/// it is reproduced here (an out-of-range walk, undefined in C++, stops at
+/// the start instead).
+fn stable_sort<T: Clone>(
+    v: &mut [T],
+    less: &mut dyn FnMut(&T, &T) -> EvalResult<bool>,
+) -> EvalResult<()> {
+    const CHUNK: usize = 7;
+    fn insertion_sort<T: Clone>(
+        v: &mut [T],
+        less: &mut dyn FnMut(&T, &T) -> EvalResult<bool>,
+    ) -> EvalResult<()> {
+        for i in 1..v.len() {
+            if less(&v[i], &v[0])? {
+                v[..=i].rotate_right(1);
+            } else {
+                let val = v[i].clone();
+                let mut j = i;
+                while j > 0 && less(&val, &v[j - 1])? {
+                    v[j] = v[j - 1].clone();
+                    j -= 1;
+                }
+                v[j] = val;
+            }
+        }
+        Ok(())
+    }
+    /// Merge `a` and `b` into `out` (taking from `b` only when `b < a`).
+    fn merge<T: Clone>(
+        a: &[T],
+        b: &[T],
+        out: &mut Vec<T>,
+        less: &mut dyn FnMut(&T, &T) -> EvalResult<bool>,
+    ) -> EvalResult<()> {
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            if less(&b[j], &a[i])? {
+                out.push(b[j].clone());
+                j += 1;
+            } else {
+                out.push(a[i].clone());
+                i += 1;
+            }
+        }
+        out.extend_from_slice(&a[i..]);
+        out.extend_from_slice(&b[j..]);
+        Ok(())
+    }
+    fn merge_sort_loop<T: Clone>(
+        src: &[T],
+        step: usize,
+        less: &mut dyn FnMut(&T, &T) -> EvalResult<bool>,
+    ) -> EvalResult<Vec<T>> {
+        let mut out = Vec::with_capacity(src.len());
+        let mut first = 0;
+        while src.len() - first >= 2 * step {
+            merge(
+                &src[first..first + step],
+                &src[first + step..first + 2 * step],
+                &mut out,
+                less,
+            )?;
+            first += 2 * step;
+        }
+        let mid = first + step.min(src.len() - first);
+        merge(&src[first..mid], &src[mid..], &mut out, less)?;
+        Ok(out)
+    }
+    fn merge_sort_with_buffer<T: Clone>(
+        v: &mut [T],
+        less: &mut dyn FnMut(&T, &T) -> EvalResult<bool>,
+    ) -> EvalResult<()> {
+        let len = v.len();
+        for chunk in v.chunks_mut(CHUNK) {
+            insertion_sort(chunk, less)?;
+        }
+        let mut step = CHUNK;
+        while step < len {
+            let buf = merge_sort_loop(v, step, less)?;
+            step *= 2;
+            let back = merge_sort_loop(&buf, step, less)?;
+            v.clone_from_slice(&back);
+            step *= 2;
+        }
+        Ok(())
+    }
+    let n = v.len();
+    if n < 2 {
+        return Ok(());
+    }
+    let mid = n.div_ceil(2);
+    merge_sort_with_buffer(&mut v[..mid], less)?;
+    merge_sort_with_buffer(&mut v[mid..], less)?;
+    if mid <= n - mid {
+        // Forward merge of a buffered first half.
+        let (a, b) = v.split_at(mid);
+        let mut out = Vec::with_capacity(n);
+        merge(a, b, &mut out, less)?;
+        v.clone_from_slice(&out);
+    } else {
+        // Backward merge of a buffered second half: from the ends, taking
+        // from the first half when `second < first`.
+        let first: Vec<T> = v[..mid].to_vec();
+        let second: Vec<T> = v[mid..].to_vec();
+        let (mut i, mut j, mut k) = (first.len(), second.len(), n);
+        while i > 0 && j > 0 {
+            if less(&second[j - 1], &first[i - 1])? {
+                k -= 1;
+                v[k] = first[i - 1].clone();
+                i -= 1;
+            } else {
+                k -= 1;
+                v[k] = second[j - 1].clone();
+                j -= 1;
+            }
+        }
+        while j > 0 {
+            k -= 1;
+            v[k] = second[j - 1].clone();
+            j -= 1;
+        }
+        while i > 0 {
+            k -= 1;
+            v[k] = first[i - 1].clone();
+            i -= 1;
+        }
+    }
+    Ok(())
 }
 
 fn partition(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
@@ -219,6 +329,8 @@ fn partition(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value
     let l = ev.force_list(&args[1], span)?;
     let (mut right, mut wrong) = (Vec::new(), Vec::new());
     for x in l.iter() {
+        // Nix forces each element before calling the predicate.
+        ev.force(x)?;
         let r = ev.call(&f, x.clone(), span)?;
         if ev.force_bool(&r, span)? {
             right.push(x.clone());
@@ -281,13 +393,32 @@ fn any(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
 }
 
 /// A comparable key for `genericClosure` (Nix orders keys with `<`).
-#[derive(PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 enum Key {
     Int(i64),
     Float(u64),
     Str(String),
     Path(String),
     List(Vec<Key>),
+}
+
+/// When comparing two keys (as Nix's `<` does) fails on a type mismatch,
+/// the two type descriptions.
+fn incomparable(a: &Key, b: &Key) -> Option<(&'static str, &'static str)> {
+    let desc = |k: &Key| match k {
+        Key::Int(_) => "an integer",
+        Key::Float(_) => "a float",
+        Key::Str(_) => "a string",
+        Key::Path(_) => "a path",
+        Key::List(_) => "a list",
+    };
+    match (a, b) {
+        (Key::Int(_) | Key::Float(_), Key::Int(_) | Key::Float(_))
+        | (Key::Str(_), Key::Str(_))
+        | (Key::Path(_), Key::Path(_)) => None,
+        (Key::List(x), Key::List(y)) => x.iter().zip(y).find_map(|(a, b)| incomparable(a, b)),
+        _ => Some((desc(a), desc(b))),
+    }
 }
 
 fn closure_key(ev: &mut Evaluator, v: &Value, span: Span) -> EvalResult<Key> {
@@ -333,6 +464,7 @@ fn generic_closure(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult
     let start = ev.force_list(&start, span)?;
     let mut work: std::collections::VecDeque<Value> = start.iter().cloned().collect();
     let mut seen: rustc_hash::FxHashSet<Key> = Default::default();
+    let mut first: Option<Key> = None;
     let mut out = Vec::new();
     let key_sym = ev.syms.key;
     while let Some(e) = work.pop_front() {
@@ -342,6 +474,19 @@ fn generic_closure(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult
             .cloned()
             .ok_or_else(|| EvalError::eval("attribute 'key' missing", span))?;
         let key = closure_key(ev, &k, span)?;
+        // Nix keeps the keys in an ordered set, so every new key is compared
+        // with the others: keys of different types are an error.
+        match &first {
+            Some(f) => {
+                if let Some((a, b)) = incomparable(&key, f) {
+                    return Err(EvalError::eval(
+                        format!("cannot compare {a} with {b}"),
+                        span,
+                    ));
+                }
+            }
+            None => first = Some(key.clone()),
+        }
         if !seen.insert(key) {
             continue;
         }

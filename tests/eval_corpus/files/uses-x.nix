@@ -1,0 +1,2 @@
+# Evaluated with `scopedImport { x = ...; }` by the corpus.
+x + 1
