@@ -234,6 +234,8 @@ pub struct Analyzer<'a> {
     reads: Vec<Vec<Read>>,
     /// The application node of each read → its index in `reads[file]`.
     read_nodes: HashMap<SyntaxNode, (usize, usize)>,
+    /// Normalised path → file index.
+    by_path: HashMap<PathBuf, usize>,
 }
 
 const MAX_DEPTH: u32 = 200;
@@ -246,11 +248,25 @@ impl<'a> Analyzer<'a> {
             .enumerate()
             .map(|(i, f)| (f.parsed.syntax(), i))
             .collect();
+        // Any spelling of a read names `getEnv` (or `maybeEnv`) in the file
+        // itself, so other files need no scopes.
         let per_file: Vec<Vec<(SyntaxNode, Read)>> = project
             .files
             .iter()
             .enumerate()
-            .map(|(i, f)| file_reads(i, &f.parsed.syntax()))
+            .map(|(i, f)| {
+                if f.text.contains("getEnv") || f.text.contains("maybeEnv") {
+                    file_reads(i, &f.parsed.syntax())
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let by_path = project
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (normalize(&f.path, "."), i))
             .collect();
         let mut reads = Vec::new();
         let mut read_nodes = HashMap::new();
@@ -271,7 +287,54 @@ impl<'a> Analyzer<'a> {
             depth: RefCell::new(0),
             reads,
             read_nodes,
+            by_path,
         }
+    }
+
+    /// The project file that path text `rel` (relative to `dir`) names; a
+    /// directory means its default.nix.
+    pub fn resolve(&self, dir: &Path, rel: &str) -> Option<usize> {
+        let target = normalize(dir, rel);
+        self.by_path
+            .get(&target)
+            .or_else(|| self.by_path.get(&target.join("default.nix")))
+            .copied()
+    }
+
+    /// The files to collect facts in: those that read the environment and
+    /// those they pass arguments to by `import`/`callPackage` (transitively).
+    pub fn fact_files(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = (0..self.project.files.len())
+            .filter(|&i| !self.reads[i].is_empty())
+            .collect();
+        let mut seen: HashSet<usize> = out.iter().copied().collect();
+        let mut k = 0;
+        while k < out.len() {
+            let f = out[k];
+            k += 1;
+            let root = self.project.files[f].parsed.syntax();
+            for node in root.descendants() {
+                if node.kind() != SyntaxKind::NODE_APPLY {
+                    continue;
+                }
+                let Some(e) = ast::Expr::cast(node) else {
+                    continue;
+                };
+                let Some((prim, args)) = syn::prim_call(&e) else {
+                    continue;
+                };
+                if !matches!(prim.as_str(), "import" | "callPackage") || args.len() < 2 {
+                    continue;
+                }
+                if let Some(t) = self.path_target(f, &args[0])
+                    && seen.insert(t)
+                {
+                    out.push(t);
+                }
+            }
+        }
+        out.sort();
+        out
     }
 
     /// The environment reads of a file.
@@ -677,52 +740,69 @@ impl<'a> Analyzer<'a> {
 
     /// Arguments passed to `file` by `import`/`callPackage` elsewhere.
     pub fn import_sites(&self, file: usize) -> Vec<ast::Expr> {
-        if self.imports.borrow().is_none() {
-            let mut map: HashMap<usize, Vec<ast::Expr>> = HashMap::new();
-            for (i, f) in self.project.files.iter().enumerate() {
-                let root = f.parsed.syntax();
-                for node in root.descendants() {
-                    if node.kind() != SyntaxKind::NODE_APPLY {
+        if let Some(v) = self.imports.borrow().as_ref().and_then(|m| m.get(&file)) {
+            return v.clone();
+        }
+        // A caller names the file (or, for default.nix, its directory).
+        let path = &self.project.files[file].path;
+        let needle = match path.file_name().and_then(|n| n.to_str()) {
+            Some("default.nix") => path
+                .parent()
+                .and_then(|d| d.file_name())
+                .and_then(|n| n.to_str())
+                .map(str::to_string),
+            Some(n) => Some(n.to_string()),
+            None => None,
+        };
+        let mut found = Vec::new();
+        for (i, f) in self.project.files.iter().enumerate() {
+            if needle
+                .as_ref()
+                .is_some_and(|n| !f.text.contains(n.as_str()))
+            {
+                continue;
+            }
+            let root = f.parsed.syntax();
+            for node in root.descendants() {
+                if node.kind() != SyntaxKind::NODE_APPLY {
+                    continue;
+                }
+                let Some(e) = ast::Expr::cast(node) else {
+                    continue;
+                };
+                let Some((prim, args)) = syn::prim_call(&e) else {
+                    continue;
+                };
+                if !matches!(prim.as_str(), "import" | "callPackage" | "callPackageWith")
+                    || args.len() < 2
+                {
+                    continue;
+                }
+                let (path, arg) = if prim == "callPackageWith" {
+                    if args.len() < 3 {
                         continue;
                     }
-                    let Some(e) = ast::Expr::cast(node) else {
-                        continue;
-                    };
-                    let Some((prim, args)) = syn::prim_call(&e) else {
-                        continue;
-                    };
-                    if !matches!(prim.as_str(), "import" | "callPackage" | "callPackageWith")
-                        || args.len() < 2
-                    {
-                        continue;
-                    }
-                    let (path, arg) = if prim == "callPackageWith" {
-                        if args.len() < 3 {
-                            continue;
-                        }
-                        (&args[1], &args[2])
-                    } else {
-                        (&args[0], &args[1])
-                    };
-                    if let Some(target) = self.path_target(i, path) {
-                        map.entry(target).or_default().push(arg.clone());
-                    }
+                    (&args[1], &args[2])
+                } else {
+                    (&args[0], &args[1])
+                };
+                if self.path_target(i, path) == Some(file) {
+                    found.push(arg.clone());
                 }
             }
-            *self.imports.borrow_mut() = Some(map);
         }
         self.imports
-            .borrow()
-            .as_ref()
-            .and_then(|m| m.get(&file).cloned())
-            .unwrap_or_default()
+            .borrow_mut()
+            .get_or_insert_with(HashMap::new)
+            .insert(file, found.clone());
+        found
     }
 
     /// The project file a literal path expression (in file `from`) names.
     pub fn path_target(&self, from: usize, e: &ast::Expr) -> Option<usize> {
         let text = literal_path(e)?;
         let dir = self.project.files[from].path.parent()?;
-        resolve_file(self.project, dir, &text)
+        self.resolve(dir, &text)
     }
 
     fn if_flows(&self, ie: &ast::IfElse) -> Vec<Flow> {

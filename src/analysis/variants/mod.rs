@@ -101,7 +101,7 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
     // Without any read there is nothing to learn about values.
     let any_read = all.iter().any(|&i| !a.reads_in(i).is_empty());
     let mut facts = if any_read {
-        a.collect(&all)
+        a.collect(&a.fact_files())
     } else {
         Facts::default()
     };

@@ -813,7 +813,8 @@ fn deps(
     self_names: &[String],
 ) {
     let reads = file_reads(a);
-    let file_closure = file_graph(a);
+    // Files each file names by path, computed for the files reached only.
+    let mut file_closure: HashMap<usize, Vec<usize>> = HashMap::new();
     let outputs_attrs: Vec<Vec<String>> = map.outputs.iter().map(|o| o.attr.clone()).collect();
     // Expression closure inside the entry file.
     let mut results: Vec<(BTreeSet<String>, BTreeSet<usize>)> = Vec::new();
@@ -839,7 +840,11 @@ fn deps(
         let mut queue: VecDeque<usize> = files.iter().copied().filter(|f| *f != entry).collect();
         let mut all: BTreeSet<usize> = files.clone();
         while let Some(f) = queue.pop_front() {
-            for &g in file_closure.get(&f).map(Vec::as_slice).unwrap_or(&[]) {
+            let targets = file_closure
+                .entry(f)
+                .or_insert_with(|| file_targets(a, f))
+                .clone();
+            for g in targets {
                 if all.insert(g) {
                     queue.push_back(g);
                 }
@@ -871,48 +876,154 @@ fn file_reads(a: &Analyzer<'_>) -> HashMap<usize, BTreeSet<String>> {
     out
 }
 
-/// Files each file names by a literal (or interpolated) path.
-fn file_graph(a: &Analyzer<'_>) -> HashMap<usize, Vec<usize>> {
-    let mut out = HashMap::new();
-    for (i, f) in a.project.files.iter().enumerate() {
-        let root = f.parsed.syntax();
-        let mut targets = Vec::new();
-        for node in root.descendants() {
-            targets.extend(path_targets(a, i, &node));
-        }
-        targets.sort();
-        targets.dedup();
-        out.insert(i, targets);
+/// Files a file names by a literal (or interpolated) path.
+fn file_targets(a: &Analyzer<'_>, file: usize) -> Vec<usize> {
+    let root = a.project.files[file].parsed.syntax();
+    let mut targets = Vec::new();
+    for node in root.descendants() {
+        targets.extend(path_targets(a, file, &node, &Vec::new()));
     }
-    out
+    targets.sort();
+    targets.dedup();
+    targets
 }
 
-/// The project files a path node names: a literal path, or every file an
-/// interpolated path can name.
-fn path_targets(a: &Analyzer<'_>, file: usize, node: &SyntaxNode) -> Vec<usize> {
-    match node.kind() {
-        SyntaxKind::NODE_PATH_REL => {
-            let Some(e) = ast::Expr::cast(node.clone()) else {
-                return Vec::new();
-            };
-            if let Some(t) = a.path_target(file, &e) {
-                return vec![t];
-            }
-            // `./hosts/${h}/configuration.nix`: all matches.
-            let mut out = Vec::new();
-            for f in a.flows(&e) {
-                if let Shape::PathT { dir, parts } = f.shape {
-                    for m in super::domain::path_matches(&dir, &parts, &f.var) {
-                        if let Some(t) = resolve_file(a.project, &dir, &m.1) {
-                            out.push(t);
-                        }
+/// Parameters known to hold one string in the code being followed
+/// (`mkHost "host00"` binds `name` of `mkHost = name: ...` to "host00").
+type Subst = Vec<(SyntaxNode, String)>;
+
+/// The strings an expression can evaluate to, if they are known: literals,
+/// let bindings, interpolations of those, and parameters (from `subst`, or
+/// else from every call site of the function).
+fn possible_strings(
+    a: &Analyzer<'_>,
+    e: &ast::Expr,
+    subst: &Subst,
+    depth: u32,
+) -> Option<Vec<String>> {
+    if depth > 16 {
+        return None;
+    }
+    match syn::unparen(e.clone()) {
+        ast::Expr::Str(st) => {
+            let mut acc = vec![String::new()];
+            for child in st.syntax().children_with_tokens() {
+                let options = match child {
+                    rowan::NodeOrToken::Token(t)
+                        if t.kind() == SyntaxKind::TOKEN_STRING_CONTENT =>
+                    {
+                        vec![t.text().to_string()]
                     }
+                    rowan::NodeOrToken::Token(_) => continue,
+                    rowan::NodeOrToken::Node(n) => {
+                        let x = ast::Interpol::cast(n).and_then(|i| i.expr())?;
+                        possible_strings(a, &x, subst, depth + 1)?
+                    }
+                };
+                acc = acc
+                    .iter()
+                    .flat_map(|p| options.iter().map(move |o| format!("{p}{o}")))
+                    .collect();
+                if acc.len() > 256 {
+                    return None;
                 }
             }
-            out
+            Some(acc)
         }
-        _ => Vec::new(),
+        ast::Expr::Ident(id) => match syn::resolve(&id) {
+            Def::Binding { value: Some(v), .. } => possible_strings(a, &v, subst, depth + 1),
+            Def::Param { lambda } => {
+                if let Some((_, v)) = subst.iter().find(|(l, _)| l == lambda.syntax()) {
+                    return Some(vec![v.clone()]);
+                }
+                let calls = a.call_sites(&lambda);
+                if calls.is_empty() {
+                    return None;
+                }
+                let mut out = Vec::new();
+                for c in calls {
+                    out.extend(possible_strings(a, c.first()?, subst, depth + 1)?);
+                }
+                out.sort();
+                out.dedup();
+                Some(out)
+            }
+            _ => None,
+        },
+        _ => None,
     }
+}
+
+/// The project files a path node names: a literal path; an interpolated one
+/// whose parts are known strings; one built from an environment variable (every
+/// existing match); otherwise every existing file matching it with one unknown
+/// component.
+fn path_targets(a: &Analyzer<'_>, file: usize, node: &SyntaxNode, subst: &Subst) -> Vec<usize> {
+    if node.kind() != SyntaxKind::NODE_PATH_REL {
+        return Vec::new();
+    }
+    let Some(e) = ast::Expr::cast(node.clone()) else {
+        return Vec::new();
+    };
+    if let Some(t) = a.path_target(file, &e) {
+        return vec![t];
+    }
+    let Some(dir) = a.project.files[file].path.parent().map(Path::to_path_buf) else {
+        return Vec::new();
+    };
+    // Known strings in every interpolation.
+    let mut acc = vec![String::new()];
+    let mut parts: Vec<super::flow::Part> = Vec::new();
+    let mut known = true;
+    for child in node.children_with_tokens() {
+        match child {
+            rowan::NodeOrToken::Token(t) => {
+                acc.iter_mut().for_each(|p| p.push_str(t.text()));
+                parts.push(super::flow::Part::Lit(t.text().to_string()));
+            }
+            rowan::NodeOrToken::Node(n) => {
+                let opts = ast::Interpol::cast(n)
+                    .and_then(|i| i.expr())
+                    .and_then(|x| possible_strings(a, &x, subst, 0));
+                match opts {
+                    Some(o) if known => {
+                        acc = acc
+                            .iter()
+                            .flat_map(|p| o.iter().map(move |x| format!("{p}{x}")))
+                            .collect();
+                        if acc.len() > 256 {
+                            known = false;
+                        }
+                    }
+                    _ => known = false,
+                }
+                parts.push(super::flow::Part::Var("\u{0}".into()));
+            }
+        }
+    }
+    if known {
+        return acc.iter().filter_map(|p| a.resolve(&dir, p)).collect();
+    }
+    // `./hosts/${h}/configuration.nix` with h from the environment: all matches.
+    let mut out = Vec::new();
+    for f in a.flows(&e) {
+        if let Shape::PathT { dir, parts } = f.shape {
+            for m in super::domain::path_matches(&dir, &parts, &f.var) {
+                if let Some(t) = a.resolve(&dir, &m.1) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        // One unknown component: every existing match.
+        for m in super::domain::path_matches(&dir, &parts, "\u{0}") {
+            if let Some(t) = a.resolve(&dir, &m.1) {
+                out.push(t);
+            }
+        }
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -927,23 +1038,56 @@ fn expr_closure(
     env: &mut BTreeSet<String>,
     files: &mut BTreeSet<usize>,
 ) {
-    let mut seen: HashSet<SyntaxNode> = HashSet::new();
-    let mut stack = vec![expr.clone()];
-    while let Some(n) = stack.pop() {
-        if !seen.insert(n.clone()) {
+    let mut seen: HashSet<(SyntaxNode, Subst)> = HashSet::new();
+    let mut stack: Vec<(SyntaxNode, Subst)> = vec![(expr.clone(), Vec::new())];
+    while let Some((n, subst)) = stack.pop() {
+        if !seen.insert((n.clone(), subst.clone())) {
             continue;
         }
+        // Heads of calls followed with their argument bound.
+        let mut skip: HashSet<SyntaxNode> = HashSet::new();
         for node in n.descendants() {
             if let Some(r) = a.read_at(&node)
                 && let Some(v) = r
             {
                 env.insert(v);
             }
-            for t in path_targets(a, a.file_of(&node).unwrap_or(entry), &node) {
+            for t in path_targets(a, a.file_of(&node).unwrap_or(entry), &node, &subst) {
                 files.insert(t);
             }
             match node.kind() {
+                SyntaxKind::NODE_APPLY => {
+                    // `mkHost "host00"`: follow mkHost's body with name = "host00".
+                    let Some(app) = ast::Apply::cast(node.clone()) else {
+                        continue;
+                    };
+                    let (Some(ast::Expr::Ident(head)), Some(arg)) =
+                        (app.lambda().map(syn::unparen), app.argument())
+                    else {
+                        continue;
+                    };
+                    let Def::Binding { value: Some(v), .. } = syn::resolve(&head) else {
+                        continue;
+                    };
+                    let ast::Expr::Lambda(l) = syn::unparen(v) else {
+                        continue;
+                    };
+                    if !matches!(l.param(), Some(ast::Param::IdentParam(_))) {
+                        continue;
+                    }
+                    if let Some(one) = possible_strings(a, &arg, &subst, 0)
+                        && let [value] = one.as_slice()
+                    {
+                        let mut sub = subst.clone();
+                        sub.push((l.syntax().clone(), value.clone()));
+                        stack.push((l.syntax().clone(), sub));
+                        skip.insert(head.syntax().clone());
+                    }
+                }
                 SyntaxKind::NODE_IDENT => {
+                    if skip.contains(&node) {
+                        continue;
+                    }
                     let Some(id) = ast::Ident::cast(node.clone()) else {
                         continue;
                     };
@@ -951,17 +1095,21 @@ fn expr_closure(
                         continue;
                     }
                     match syn::resolve(&id) {
-                        Def::Binding { value: Some(v), .. } => stack.push(v.syntax().clone()),
+                        Def::Binding { value: Some(v), .. } => {
+                            stack.push((v.syntax().clone(), subst.clone()))
+                        }
                         Def::Binding { key, .. } => {
                             // `a.b = ...; a.c = ...;`: every entry of the name.
                             if let Some(av) = key.parent().and_then(|p| p.parent()) {
-                                stack.push(av);
+                                stack.push((av, subst.clone()));
                             }
                         }
-                        Def::InheritFrom { from, .. } => stack.push(from.syntax().clone()),
+                        Def::InheritFrom { from, .. } => {
+                            stack.push((from.syntax().clone(), subst.clone()))
+                        }
                         Def::Formal { entry: Some(e), .. } => {
                             if let Some(d) = e.default() {
-                                stack.push(d.syntax().clone());
+                                stack.push((d.syntax().clone(), subst.clone()));
                             }
                         }
                         _ => {}
@@ -986,7 +1134,7 @@ fn expr_closure(
                             && visited_outputs.insert(i)
                             && let Some(e) = &outputs[i]
                         {
-                            stack.push(e.clone());
+                            stack.push((e.clone(), Vec::new()));
                         }
                     }
                 }
