@@ -84,7 +84,17 @@ fn check(name: &str, inputs: &[&str], apply: &str, cases: &[Case]) {
         let noise: Vec<(&str, &str)> = cases
             .iter()
             .flat_map(|(_, e, _)| e.iter().copied())
-            .map(|(k, _)| (k, "noise"))
+            // HOME must stay absolute, or Nix puts its cache under the cwd.
+            .map(|(k, _)| {
+                (
+                    k,
+                    if k == "HOME" {
+                        "/tmp/nixfold-noise-home"
+                    } else {
+                        "noise"
+                    },
+                )
+            })
             .collect();
         let noisy = eval(migrated.path(), to, &noise, true, apply, inputs);
         assert_eq!(noisy, got, "{name}: {to} depends on the environment");

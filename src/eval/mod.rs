@@ -24,6 +24,7 @@ pub mod compile;
 pub mod error;
 pub mod ir;
 mod machine;
+pub mod prelude;
 pub mod print;
 pub mod symbol;
 pub mod symbolic;

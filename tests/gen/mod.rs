@@ -45,10 +45,11 @@ pub fn seed() -> u64 {
     env_num("NIXFOLD_GEN_SEED", 20_240_817)
 }
 
-/// Every `.nix` file under `examples/` and `tests/`, sorted.
+/// Every `.nix` file under `examples/` and `tests/` (and the lib prelude in
+/// `src/eval/prelude/`), sorted.
 pub fn nix_files() -> Vec<PathBuf> {
     let mut v = Vec::new();
-    for dir in ["examples", "tests"] {
+    for dir in ["examples", "tests", "src/eval/prelude"] {
         let d = root().join(dir);
         if !d.is_dir() {
             continue;
