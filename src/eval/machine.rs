@@ -1089,7 +1089,11 @@ impl Evaluator {
             }
             Value::Path(p) => {
                 if copy_to_store {
+                    // Nix would copy the path to the store and refer to the
+                    // copy; nixfold keeps the source path, and records it
+                    // as the string's context as Nix records the copy.
                     self.check_copyable(p, span)?;
+                    ctx.insert(p.to_string());
                 }
                 Ok(p.to_string())
             }

@@ -93,7 +93,7 @@ impl Default for EvalOptions {
             current_system: default_system(),
             max_steps: 5_000_000_000,
             max_memory: 16 << 30,
-            max_depth: 400_000,
+            max_depth: 200_000,
         }
     }
 }
