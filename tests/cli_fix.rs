@@ -6,7 +6,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-const A: &str = "let\n  unused = 1;\n  x = 2;\nin\n{ y = x == true; z = rec { w = x; }; }\n";
+const A: &str = "let\n  unused = 1;\n  x = true;\nin\n{ y = x == true; z = rec { w = x; }; }\n";
 const B: &str = "{ a, b }: a\n";
 const CLEAN: &str = "{ a = 1; }\n";
 
@@ -42,7 +42,7 @@ fn fix_applies_safe_fixes_only() {
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert_eq!(
         read(dir.path(), "a.nix"),
-        "let\n  x = 2;\nin\n{ y = x == true; z = { w = x; }; }\n"
+        "let\n  x = true;\nin\n{ y = x == true; z = { w = x; }; }\n"
     );
     assert_eq!(read(dir.path(), "b.nix"), B);
     assert_eq!(read(dir.path(), "sub/clean.nix"), CLEAN);
@@ -74,7 +74,7 @@ fn unsafe_fixes_apply_everything() {
     );
     assert_eq!(
         read(dir.path(), "a.nix"),
-        "let\n  x = 2;\nin\n{ y = x; z = { w = x; }; }\n"
+        "let\n  x = true;\nin\n{ y = x; z = { w = x; }; }\n"
     );
     assert_eq!(read(dir.path(), "b.nix"), "{ a }: a\n");
 }
@@ -201,4 +201,31 @@ fn unwritable_tree_changes_nothing() {
         assert_eq!(read(dir.path(), "a.nix"), A);
     }
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_fix_that_changes_the_value_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // `x` is not a boolean: the unsafe bool-comparison fix would turn `false` into `1`
+    let src = "let x = 1; in x == true\n";
+    fs::write(dir.path().join("v.nix"), src).unwrap();
+    let out = nixfold(dir.path())
+        .args(["check", "--unsafe-fixes", "--select", "bool-comparison"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(read(dir.path(), "v.nix"), src);
+    assert!(stdout.contains("fix-failed"), "{stdout}");
+    assert!(stdout.contains("false became 1"), "{stdout}");
+
+    // with a safe fix in the same file, the safe fix is still applied
+    fs::write(dir.path().join("v.nix"), "let x = 1; u = 2; in x == true\n").unwrap();
+    let out = nixfold(dir.path())
+        .args(["check", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(read(dir.path(), "v.nix"), "let x = 1; in x == true\n");
+    assert!(stdout.contains("the safe fixes were applied"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1));
 }

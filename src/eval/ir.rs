@@ -39,13 +39,19 @@ impl std::ops::Deref for ExprRef {
 }
 
 impl Drop for ExprRef {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: the field is never used again after this.
         let rc = unsafe { ManuallyDrop::take(&mut self.0) };
         if Rc::strong_count(&rc) == 1 {
-            stacker::maybe_grow(64 * 1024, 1024 * 1024, move || drop(rc));
+            drop_last(rc);
         }
     }
+}
+
+#[cold]
+fn drop_last(rc: Rc<Expr>) {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, move || drop(rc));
 }
 
 /// A compiled expression.

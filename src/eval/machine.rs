@@ -7,7 +7,9 @@ use super::error::{ErrorKind, EvalError, EvalResult, Span};
 use super::ir::{AttrName, AttrsDef, BinOp, Expr, ExprRef, Param};
 use super::symbol::Symbol;
 use super::symbolic::{Observation, Unknown, UnknownKind};
-use super::value::{Attrs, Closure, Context, Env, Frame, PrimOpApp, Thunk, ThunkState, Value};
+use super::value::{
+    Attrs, Closure, Context, Env, Frame, PrimOpApp, Slots, Thunk, ThunkState, Value,
+};
 
 /// Estimated sizes for the memory budget.
 const THUNK_BYTES: u64 = 64;
@@ -98,6 +100,20 @@ impl Evaluator {
         }
     }
 
+    /// [`Self::eval`] with constants and variables handled inline.
+    #[inline]
+    fn eval_fast(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
+        match &**e {
+            Expr::Const(v) if !matches!(v, Value::Thunk(_)) => Ok(v.clone()),
+            Expr::Var { depth, idx } => match env.lookup(*depth, *idx) {
+                Some(Value::Thunk(t)) => self.force_thunk(&t),
+                Some(v) => Ok(v),
+                None => Err(EvalError::eval("internal error: unbound slot", Span::NONE)),
+            },
+            _ => self.eval(e, env),
+        }
+    }
+
     /// Evaluate `e` in `env` to weak head normal form.
     pub fn eval(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
         self.depth += 1;
@@ -114,10 +130,14 @@ impl Evaluator {
         r
     }
 
-    fn eval_loop(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
-        let mut e = e.clone();
-        let mut env = env.clone();
+    fn eval_loop(&mut self, e_in: &ExprRef, env_in: &Env) -> EvalResult<Value> {
+        // Tail positions continue the loop with an owned expression and
+        // environment; until then the caller's are borrowed.
+        let mut own_e: Option<ExprRef> = None;
+        let mut own_env: Option<Env> = None;
         loop {
+            let e: &ExprRef = own_e.as_ref().unwrap_or(e_in);
+            let env: &Env = own_env.as_ref().unwrap_or(env_in);
             self.steps += 1;
             if self.steps > self.opts.max_steps {
                 return Err(self.limit_error(&format!(
@@ -128,7 +148,7 @@ impl Evaluator {
             if self.mem > self.opts.max_memory {
                 self.charge(0)?;
             }
-            match &*e {
+            match &**e {
                 Expr::Const(v) => {
                     return match v {
                         Value::Thunk(_) => self.force(v),
@@ -142,7 +162,7 @@ impl Evaluator {
                     return self.force(&v);
                 }
                 Expr::WithVar { name, withs, span } => {
-                    return self.lookup_with(*name, withs, &env, *span);
+                    return self.lookup_with(*name, withs, env, *span);
                 }
                 Expr::Lambda(def) => {
                     return Ok(Value::Lambda(Rc::new(Closure {
@@ -151,14 +171,14 @@ impl Evaluator {
                     })));
                 }
                 Expr::Apply { f, arg, span } => {
-                    let fv = self.eval(f, &env)?;
-                    let a = self.thunk(arg, &env);
+                    let fv = self.eval_fast(f, env)?;
+                    let a = self.thunk(arg, env);
                     if let Value::Lambda(c) = &fv {
                         // Tail call: continue with the body.
                         let new_env = self.bind_args(c, a, *span)?;
                         let body = c.def.body.clone();
-                        env = new_env;
-                        e = body;
+                        own_env = Some(new_env);
+                        own_e = Some(body);
                         continue;
                     }
                     return self.call(&fv, a, *span);
@@ -169,40 +189,44 @@ impl Evaluator {
                     default,
                     span,
                 } => {
-                    let v = self.eval(inner, &env)?;
-                    match self.select(v, path, &env, default.is_some(), *span)? {
+                    let v = self.eval_fast(inner, env)?;
+                    match self.select(v, path, env, default.is_some(), *span)? {
                         Some(v) => return Ok(v),
                         None => {
-                            e = default.clone().expect("default present");
+                            let d = default.clone().expect("default present");
+                            own_e = Some(d);
                             continue;
                         }
                     }
                 }
                 Expr::HasAttr { e: inner, path, .. } => {
-                    let v = self.eval(inner, &env)?;
-                    return self.has_attr(v, path, &env);
+                    let v = self.eval_fast(inner, env)?;
+                    return self.has_attr(v, path, env);
                 }
-                Expr::Attrs(def) => return self.eval_attrs(def, &env),
+                Expr::Attrs(def) => return self.eval_attrs(def, env),
                 Expr::Let(def) => {
                     let frame =
-                        Frame::new(Some(env.clone()), Vec::with_capacity(def.bindings.len()));
+                        Frame::new(Some(env.clone()), Slots::with_capacity(def.bindings.len()));
                     self.charge(FRAME_BYTES + 16 * def.bindings.len() as u64)?;
                     for (b, inherited) in &def.bindings {
                         let v = if *inherited {
-                            self.thunk(b, &env)
+                            self.thunk(b, env)
                         } else {
                             self.thunk(b, &frame)
                         };
                         frame.slots.borrow_mut().push(v);
                     }
-                    e = def.body.clone();
-                    env = frame;
+                    let body = def.body.clone();
+                    own_env = Some(frame);
+                    own_e = Some(body);
                     continue;
                 }
                 Expr::With { scope, body } => {
-                    let s = self.thunk(scope, &env);
-                    env = Frame::new(Some(env.clone()), vec![s]);
-                    e = body.clone();
+                    let s = self.thunk(scope, env);
+                    let frame = Frame::new(Some(env.clone()), Slots::One(s));
+                    let body = body.clone();
+                    own_env = Some(frame);
+                    own_e = Some(body);
                     continue;
                 }
                 Expr::If {
@@ -211,13 +235,19 @@ impl Evaluator {
                     else_,
                     span,
                 } => {
-                    let c = self.eval(cond, &env)?;
+                    let c = self.eval_fast(cond, env)?;
                     match c {
-                        Value::Bool(true) => e = then.clone(),
-                        Value::Bool(false) => e = else_.clone(),
+                        Value::Bool(true) => {
+                            let next = then.clone();
+                            own_e = Some(next);
+                        }
+                        Value::Bool(false) => {
+                            let next = else_.clone();
+                            own_e = Some(next);
+                        }
                         Value::Unknown(u) => {
-                            let t = self.thunk(then, &env);
-                            let f = self.thunk(else_, &env);
+                            let t = self.thunk(then, env);
+                            let f = self.thunk(else_, env);
                             return Ok(Value::Unknown(Unknown::new(UnknownKind::Cond {
                                 cond: u,
                                 then: t,
@@ -237,7 +267,7 @@ impl Evaluator {
                     continue;
                 }
                 Expr::Assert { cond, body, span } => {
-                    let c = self.eval(cond, &env)?;
+                    let c = self.eval_fast(cond, env)?;
                     match c {
                         Value::Bool(true) | Value::Unknown(_) => {}
                         Value::Bool(false) => {
@@ -258,20 +288,21 @@ impl Evaluator {
                             ));
                         }
                     }
-                    e = body.clone();
+                    let next = body.clone();
+                    own_e = Some(next);
                     continue;
                 }
                 Expr::List(items) => {
                     self.charge(16 * items.len() as u64 + 32)?;
                     let mut out = Vec::with_capacity(items.len());
                     for it in items.iter() {
-                        out.push(self.thunk(it, &env));
+                        out.push(self.thunk(it, env));
                     }
                     return Ok(Value::list(out));
                 }
-                Expr::Bin { op, l, r, span } => return self.binop(*op, l, r, &env, *span),
+                Expr::Bin { op, l, r, span } => return self.binop(*op, l, r, env, *span),
                 Expr::Not(inner, span) => {
-                    let v = self.eval(inner, &env)?;
+                    let v = self.eval_fast(inner, env)?;
                     return match v {
                         Value::Bool(b) => Ok(Value::Bool(!b)),
                         Value::Unknown(u) => Ok(Value::Unknown(Unknown::new(UnknownKind::Not(u)))),
@@ -288,7 +319,7 @@ impl Evaluator {
                     parts,
                     force_string,
                     span,
-                } => return self.concat(parts, *force_string, &env, *span),
+                } => return self.concat(parts, *force_string, env, *span),
                 Expr::CurPos(span) => return Ok(self.cur_pos(*span)),
             }
         }
@@ -365,11 +396,11 @@ impl Evaluator {
     pub(crate) fn bind_args(&mut self, c: &Rc<Closure>, arg: Value, span: Span) -> EvalResult<Env> {
         self.mem += FRAME_BYTES;
         match &c.def.param {
-            Param::Ident => Ok(Frame::new(Some(c.env.clone()), vec![arg])),
+            Param::Ident => Ok(Frame::new(Some(c.env.clone()), Slots::One(arg))),
             Param::Formals(fs) => {
                 let argv = self.force(&arg)?;
                 let n = fs.entries.len() + usize::from(fs.at.is_some());
-                let frame = Frame::new(Some(c.env.clone()), Vec::with_capacity(n));
+                let frame = Frame::new(Some(c.env.clone()), Slots::with_capacity(n));
                 let attrs = match &argv {
                     Value::Attrs(a) => a.clone(),
                     Value::Unknown(u) => {
@@ -551,7 +582,7 @@ impl Evaluator {
         match n {
             AttrName::Static(s) => Ok(Ok(*s)),
             AttrName::Dynamic(e) => {
-                let v = self.eval(e, env)?;
+                let v = self.eval_fast(e, env)?;
                 match &v {
                     Value::String(s) => Ok(Ok(Symbol::new(&s.s))),
                     Value::Unknown(u) => Ok(Err(u.clone())),
@@ -658,7 +689,7 @@ impl Evaluator {
     fn eval_attrs(&mut self, def: &AttrsDef, env: &Env) -> EvalResult<Value> {
         self.charge(32 + 24 * (def.statics.len() + def.dynamics.len()) as u64)?;
         let (mut entries, inner_env) = if def.rec {
-            let frame = Frame::new(Some(env.clone()), Vec::with_capacity(def.statics.len()));
+            let frame = Frame::new(Some(env.clone()), Slots::with_capacity(def.statics.len()));
             let mut entries = Vec::with_capacity(def.statics.len() + def.dynamics.len());
             for s in &def.statics {
                 let v = if s.inherited {
@@ -727,7 +758,7 @@ impl Evaluator {
     ) -> EvalResult<Value> {
         match op {
             BinOp::And | BinOp::Or | BinOp::Impl => {
-                let a = self.eval(l, env)?;
+                let a = self.eval_fast(l, env)?;
                 let a = match a {
                     Value::Bool(b) => b,
                     Value::Unknown(u) => {
@@ -756,7 +787,7 @@ impl Evaluator {
                 if let Some(res) = short {
                     return Ok(Value::Bool(res));
                 }
-                let b = self.eval(r, env)?;
+                let b = self.eval_fast(r, env)?;
                 match b {
                     Value::Bool(b) => Ok(Value::Bool(b)),
                     Value::Unknown(u) => Ok(Value::Unknown(u)),
@@ -771,12 +802,12 @@ impl Evaluator {
             }
             _ => {
                 let (a, b) = if matches!(op, BinOp::Greater | BinOp::LessEq) {
-                    let b = self.eval(r, env)?;
-                    let a = self.eval(l, env)?;
+                    let b = self.eval_fast(r, env)?;
+                    let a = self.eval_fast(l, env)?;
                     (a, b)
                 } else {
-                    let a = self.eval(l, env)?;
-                    let b = self.eval(r, env)?;
+                    let a = self.eval_fast(l, env)?;
+                    let b = self.eval_fast(r, env)?;
                     (a, b)
                 };
                 self.binop_values(op, a, b, span)
@@ -997,7 +1028,7 @@ impl Evaluator {
         let mut out = String::new();
         let mut first_path: Option<()> = None;
         for (i, (p, psp)) in parts.iter().enumerate() {
-            let v = self.eval(p, env)?;
+            let v = self.eval_fast(p, env)?;
             if let Value::Unknown(u) = &v {
                 return Ok(Value::Unknown(Unknown::new(UnknownKind::Interpolation(
                     u.clone(),

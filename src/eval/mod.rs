@@ -410,7 +410,7 @@ impl Evaluator {
         let base_dir = abs_dir(base_dir);
         let base = self.base.clone();
         let e = self.compile_text(id, &base_dir, &base)?;
-        let env = Frame::new(None, Vec::new());
+        let env = Frame::new(None, value::Slots::Empty);
         self.eval(&e, &env)
     }
 
@@ -432,7 +432,7 @@ impl Evaluator {
         }
         let base = self.base.clone();
         let e = self.load_and_compile(&p, &base, span)?;
-        let v = Thunk::new_expr(e, Frame::new(None, Vec::new()));
+        let v = Thunk::new_expr(e, Frame::new(None, value::Slots::Empty));
         self.import_cache.insert(p, v.clone());
         Ok(v)
     }

@@ -47,6 +47,14 @@ impl Symbol {
         INTERNER.with(|i| i.borrow().names[self.0 as usize])
     }
 
+    /// The texts of many symbols at once (one interner access).
+    pub fn names_of(syms: impl Iterator<Item = Symbol>) -> Vec<&'static str> {
+        INTERNER.with(|i| {
+            let i = i.borrow();
+            syms.map(|s| i.names[s.0 as usize]).collect()
+        })
+    }
+
     /// The raw id (stable for the life of the thread).
     pub fn id(self) -> u32 {
         self.0

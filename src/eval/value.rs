@@ -192,11 +192,27 @@ impl std::fmt::Debug for Value {
     }
 }
 
-/// Drop `x` on a fresh stack segment if the current one is nearly full, so
-/// that dropping deep values cannot overflow the stack.
+thread_local! {
+    static DROP_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Drop `x`, moving to a fresh stack segment when the current one is nearly
+/// full, so that dropping deep values cannot overflow the stack. The stack
+/// is only checked every 32 nested drops (each needs far less than
+/// 256 KiB / 32).
 #[inline]
 fn drop_deep<T>(x: T) {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, move || drop(x));
+    let d = DROP_DEPTH.with(|c| {
+        let d = c.get().wrapping_add(1);
+        c.set(d);
+        d
+    });
+    if d.is_multiple_of(32) {
+        stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, move || drop(x));
+    } else {
+        drop(x);
+    }
+    DROP_DEPTH.with(|c| c.set(c.get().wrapping_sub(1)));
 }
 
 /// The elements of a list value.
@@ -237,10 +253,23 @@ impl Drop for Frame {
 }
 
 impl Drop for Thunk {
+    #[inline]
     fn drop(&mut self) {
-        let st = std::mem::replace(self.state.get_mut(), ThunkState::Blackhole);
-        if !matches!(st, ThunkState::Blackhole) {
-            drop_deep(st);
+        // Scalars and pending expressions need no guard (frames and
+        // expressions guard themselves).
+        let deep = match self.state.get_mut() {
+            ThunkState::Done(v) => !matches!(
+                v,
+                Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_)
+            ),
+            ThunkState::Expr(..) | ThunkState::Blackhole => false,
+            ThunkState::Apply(..) | ThunkState::Native(_) => true,
+        };
+        if deep {
+            drop_deep(std::mem::replace(
+                self.state.get_mut(),
+                ThunkState::Blackhole,
+            ));
         }
     }
 }
@@ -386,9 +415,11 @@ impl Attrs {
 
     /// Entries in Nix's order: by name, bytewise.
     pub fn sorted_by_name(&self) -> Vec<&(Symbol, Value)> {
-        let mut v: Vec<&(Symbol, Value)> = self.entries.iter().collect();
-        v.sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
-        v
+        let names = Symbol::names_of(self.entries.iter().map(|e| e.0));
+        let mut v: Vec<(&'static str, &(Symbol, Value))> =
+            names.into_iter().zip(self.entries.iter()).collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        v.into_iter().map(|(_, e)| e).collect()
     }
 
     /// `self // other`: attributes of `other` win.
@@ -416,18 +447,72 @@ impl Attrs {
     }
 }
 
+/// The values of a frame; one-slot frames (lambda arguments, `with`) need
+/// no second allocation.
+#[derive(Default)]
+pub enum Slots {
+    #[default]
+    Empty,
+    One(Value),
+    Many(Vec<Value>),
+}
+
+impl Slots {
+    pub fn with_capacity(n: usize) -> Slots {
+        if n <= 1 {
+            Slots::Empty
+        } else {
+            Slots::Many(Vec::with_capacity(n))
+        }
+    }
+
+    pub fn push(&mut self, v: Value) {
+        match self {
+            Slots::Empty => *self = Slots::One(v),
+            Slots::One(_) => {
+                let Slots::One(first) = std::mem::take(self) else {
+                    unreachable!()
+                };
+                *self = Slots::Many(vec![first, v]);
+            }
+            Slots::Many(vs) => vs.push(v),
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        match self {
+            Slots::One(v) if i == 0 => Some(v),
+            Slots::Many(vs) => vs.get(i),
+            _ => None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Slots::Empty => 0,
+            Slots::One(_) => 1,
+            Slots::Many(vs) => vs.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// A runtime environment frame: the values of one scope, plus the frame
 /// around it.
 pub struct Frame {
     pub parent: Option<Env>,
-    pub slots: RefCell<Vec<Value>>,
+    pub slots: RefCell<Slots>,
 }
 
 /// A shared environment frame.
 pub type Env = Rc<Frame>;
 
 impl Frame {
-    pub fn new(parent: Option<Env>, slots: Vec<Value>) -> Env {
+    pub fn new(parent: Option<Env>, slots: Slots) -> Env {
         Rc::new(Frame {
             parent,
             slots: RefCell::new(slots),

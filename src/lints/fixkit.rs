@@ -21,25 +21,19 @@ pub fn comments_touching(root: &SyntaxNode, range: TextRange) -> Vec<SyntaxToken
         return Vec::new();
     }
     let range = range.intersect(full).unwrap_or(range);
-    let cover = root.covering_element(range);
+    // Walk the tokens of the range only (not every descendant of the node
+    // covering it, which may be most of a huge file).
     let mut out = Vec::new();
-    let mut visit = |t: SyntaxToken| {
-        if t.kind() == SyntaxKind::TOKEN_COMMENT {
-            let r = t.text_range();
-            if r.start() < range.end() && range.start() < r.end() {
-                out.push(t);
-            }
+    let mut next = root.token_at_offset(range.start()).right_biased();
+    while let Some(t) = next {
+        let r = t.text_range();
+        if r.start() >= range.end() {
+            break;
         }
-    };
-    match cover {
-        rowan::NodeOrToken::Token(t) => visit(t),
-        rowan::NodeOrToken::Node(n) => {
-            for el in n.descendants_with_tokens() {
-                if let rowan::NodeOrToken::Token(t) = el {
-                    visit(t);
-                }
-            }
+        if t.kind() == SyntaxKind::TOKEN_COMMENT && range.start() < r.end() {
+            out.push(t.clone());
         }
+        next = t.next_token();
     }
     out
 }

@@ -216,6 +216,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Rules that still run on files over the parser's limits.
+const READ_LIMITED_FILES: &[&str] = &["syntax-error", "invalid-suppression"];
+
 /// Run the enabled rules over a loaded project.
 pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     let pcx = ProjectCx::new(project, config);
@@ -231,7 +234,14 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         .flat_map_iter(|(i, file)| {
             let cx = FileCx::new(file, &pcx, i);
             let mut out = Vec::new();
+            // A file over the parser's limits is mostly one error node:
+            // only the rules about the file itself read it (the others
+            // would find nothing, slowly).
+            let limited = file.parsed.exceeded_limits();
             for rule in &enabled {
+                if limited && !READ_LIMITED_FILES.contains(&rule.meta().name) {
+                    continue;
+                }
                 rule.check_file(&cx, &mut out);
             }
             supersede::drop_superseded_syntax_errors(&mut out);

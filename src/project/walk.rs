@@ -132,6 +132,12 @@ pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
             }
         };
         if !meta.is_dir() {
+            if !meta.is_file() {
+                // A FIFO or device would block or never end.
+                out.arg_errors
+                    .push((arg, "not a regular file or directory".into()));
+                continue;
+            }
             if !excluded(&arg) {
                 let kind = if is_script_or_doc(&arg) {
                     Kind::Text

@@ -10,7 +10,7 @@
 //!   are not fixed at all),
 //! - the fixes do not settle within [`MAX_PASSES`] passes,
 //! - the evaluator can evaluate the file before and after and the values
-//!   differ (see [`ValueOracle`]).
+//!   differ (see [`ValueOracle`]; the CLI uses the embedded evaluator).
 //!
 //! Fixes that would drop a comment are never applied, whatever rule made them.
 
@@ -82,8 +82,8 @@ pub enum ValueVerdict {
 /// EVAL-HOOK: compares the value of a file before and after its fixes.
 ///
 /// The fix loop consults it once per fixed file; `Changed` reverts the file.
-/// [`NoOracle`] is the default until the evaluator (`crate::eval`) can
-/// evaluate files; the CLI passes [`default_oracle`].
+/// The CLI passes [`default_oracle`], the embedded evaluator
+/// ([`super::oracle::EvalOracle`]); [`NoOracle`] never knows.
 pub trait ValueOracle: Sync {
     fn compare(&self, path: &Path, before: &str, after: &str) -> ValueVerdict;
 }
@@ -97,11 +97,13 @@ impl ValueOracle for NoOracle {
     }
 }
 
-/// The oracle the CLI uses.
-// EVAL-HOOK: return an evaluator-backed oracle here once `crate::eval` can
-// evaluate a file to a (partially) known value.
+/// The oracle the CLI uses: the embedded evaluator.
 pub fn default_oracle() -> &'static dyn ValueOracle {
-    &NoOracle
+    static ORACLE: super::oracle::EvalOracle = super::oracle::EvalOracle {
+        max_steps: 20_000_000,
+        max_output: 4 << 20,
+    };
+    &ORACLE
 }
 
 /// Why a file's fixes were not applied.
@@ -147,6 +149,9 @@ pub struct FileFix {
     /// Fixes applied, by rule name.
     pub applied: BTreeMap<&'static str, usize>,
     pub refusal: Option<Refusal>,
+    /// When unsafe fixes would have changed the file's value, they were left
+    /// out and only the safe ones applied; this says why.
+    pub unsafe_left_out: Option<Refusal>,
 }
 
 impl FileFix {
@@ -162,16 +167,23 @@ impl FileFix {
         }
     }
 
-    /// The diagnostic reporting a refusal, if any.
+    /// The diagnostic reporting a refusal (or unsafe fixes left out), if any.
     pub fn refusal_diagnostic(&self) -> Option<Diagnostic> {
-        let r = self.refusal.as_ref()?;
+        let message = match (&self.refusal, &self.unsafe_left_out) {
+            (Some(r), _) => r.message(),
+            (None, Some(Refusal::ValueChanged(m))) => format!(
+                "unsafe fixes were not applied: they would change the value of the file ({m}); the safe fixes were applied"
+            ),
+            (None, Some(r)) => format!("unsafe fixes were not applied: {}", r.message()),
+            (None, None) => return None,
+        };
         let file = SourceFile::from_text(self.path.clone(), self.original.clone());
         Some(Diagnostic::new(
             &FIX_FAILED,
             FIX_FAILED.default_severity,
             &file,
             TextRange::empty(0.into()),
-            r.message(),
+            message,
         ))
     }
 }
@@ -192,6 +204,7 @@ impl FixReport {
             .collect()
     }
 
+    /// Diagnostics for files left untouched and for unsafe fixes left out.
     pub fn refusals(&self) -> Vec<Diagnostic> {
         self.files
             .iter()
@@ -270,9 +283,11 @@ fn fix_file_with(
         passes: 0,
         applied: BTreeMap::new(),
         refusal: None,
+        unsafe_left_out: None,
     };
     let mut current: Option<SourceFile> = None;
-    let mut pending: Vec<Diagnostic> = first.into_iter().cloned().collect();
+    let first_diags: Vec<Diagnostic> = first.into_iter().cloned().collect();
+    let mut pending: Vec<Diagnostic> = first_diags.clone();
     loop {
         let cur: &SourceFile = current.as_ref().unwrap_or(file);
         let eligible: Vec<&Diagnostic> = pending
@@ -339,6 +354,20 @@ fn fix_file_with(
     if result.refusal.is_some() {
         result.fixed = file.text.to_string();
         result.applied.clear();
+        // The value changed with unsafe fixes: the safe ones alone may still do.
+        if opts.unsafe_fixes && matches!(result.refusal, Some(Refusal::ValueChanged(_))) {
+            let safe_only = FixOptions {
+                unsafe_fixes: false,
+                ..*opts
+            };
+            let first: Vec<&Diagnostic> = first_diags.iter().collect();
+            if let Some(mut safe) = fix_file_with(file, first, recheck, &safe_only, oracle)
+                && safe.refusal.is_none()
+            {
+                safe.unsafe_left_out = result.refusal.take();
+                return Some(safe);
+            }
+        }
     }
     Some(result)
 }
@@ -375,6 +404,7 @@ pub fn fix_text(
         passes: 0,
         applied: BTreeMap::new(),
         refusal: None,
+        unsafe_left_out: None,
     })
 }
 
@@ -539,6 +569,44 @@ mod tests {
         fn compare(&self, _: &Path, _: &str, _: &str) -> ValueVerdict {
             self.0.clone()
         }
+    }
+
+    /// Says `Changed` whenever the text after contains `bad`.
+    struct RejectsBad;
+    impl ValueOracle for RejectsBad {
+        fn compare(&self, _: &Path, _: &str, after: &str) -> ValueVerdict {
+            if after.contains("bad") {
+                ValueVerdict::Changed("bad".into())
+            } else {
+                ValueVerdict::Same
+            }
+        }
+    }
+
+    #[test]
+    fn unsafe_fixes_that_change_the_value_fall_back_to_safe_ones() {
+        let check = |f: &SourceFile| -> Vec<Diagnostic> {
+            let mut ds = replacing("x", "y")(f);
+            ds.extend(replacing("u", "bad")(f).into_iter().map(|mut d| {
+                d.fix.as_mut().unwrap().applicability = Applicability::Unsafe;
+                d
+            }));
+            ds
+        };
+        let opts = FixOptions {
+            unsafe_fixes: true,
+            ..FixOptions::default()
+        };
+        let r = run("[ x u ]", &check, opts, &RejectsBad);
+        assert_eq!(r.refusal, None);
+        assert_eq!(r.fixed, "[ y u ]");
+        assert_eq!(r.unsafe_left_out, Some(Refusal::ValueChanged("bad".into())));
+        assert!(
+            r.refusal_diagnostic()
+                .unwrap()
+                .message
+                .contains("safe fixes were applied")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod diff;
 pub mod fix;
 pub mod migrate;
+pub mod oracle;
 pub mod write;
 
 pub use fix::{FixOptions, FixReport, fix_project, fix_text};

@@ -40,6 +40,8 @@ pub struct SyntaxError {
 pub struct Parsed {
     green: GreenNode,
     pub errors: Vec<SyntaxError>,
+    /// The input crossed a parser limit (see [`Parsed::exceeded_limits`]).
+    limited: bool,
 }
 
 impl Parsed {
@@ -56,6 +58,13 @@ impl Parsed {
 
     pub fn green(&self) -> &GreenNode {
         &self.green
+    }
+
+    /// Whether the input crossed one of the parser's limits (nesting depth,
+    /// chain length, operator runs without spaces): the rest of the file is
+    /// then one error node, and only `syntax-error` looks at it.
+    pub fn exceeded_limits(&self) -> bool {
+        self.limited
     }
 }
 
@@ -81,6 +90,21 @@ pub fn parse(text: &str) -> Parsed {
     });
     let end = TextSize::of(text);
     let mut errors: Vec<SyntaxError> = rnix_errors.iter().map(|e| convert_error(e, end)).collect();
+    let limited = rnix_errors
+        .iter()
+        .any(|e| matches!(e, rnix::ParseError::RecursionLimitExceeded));
+    if limited {
+        // rnix gives no position: it gave up where its error node starts.
+        let at = SyntaxNode::new_root(green.clone())
+            .descendants()
+            .find(|n| n.kind() == SyntaxKind::NODE_ERROR)
+            .map(|n| n.text_range().start());
+        for (e, raw) in errors.iter_mut().zip(&rnix_errors) {
+            if let (Some(at), rnix::ParseError::RecursionLimitExceeded) = (at, raw) {
+                e.range = TextRange::empty(at);
+            }
+        }
+    }
     // rnix accepts some programs that Nix rejects; see validate.rs.
     let clean = errors.is_empty();
     errors.extend(validate::validate(
@@ -88,7 +112,11 @@ pub fn parse(text: &str) -> Parsed {
         clean,
     ));
     errors.sort_by_key(|e| e.range.start());
-    Parsed { green, errors }
+    Parsed {
+        green,
+        errors,
+        limited,
+    }
 }
 
 /// A root holding every token in one error node.
@@ -112,6 +140,7 @@ fn too_deep(tokens: &[(SyntaxKind, &str)], at: usize) -> Parsed {
                 "expression nested more than {MAX_TREE_DEPTH} levels deep (counting brackets and chains of operators or arguments); nixfold does not follow deeper nesting"
             ),
         }],
+        limited: true,
     }
 }
 

@@ -174,6 +174,7 @@ pub(super) fn untokenized(text: &str, run: TextRange) -> Parsed {
                 u32::from(run.len())
             ),
         }],
+        limited: true,
     }
 }
 

@@ -92,7 +92,8 @@ fn intersect_attrs(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult
 fn list_to_attrs(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
     let l = ev.force_list(&args[0], span)?;
     ev.charge(24 * l.len() as u64 + 32)?;
-    let mut seen: rustc_hash::FxHashSet<Symbol> = Default::default();
+    let mut seen: rustc_hash::FxHashSet<Symbol> =
+        rustc_hash::FxHashSet::with_capacity_and_hasher(l.len(), Default::default());
     let mut entries = Vec::with_capacity(l.len());
     let (sname, svalue) = (ev.syms.name, ev.syms.value);
     for item in l.iter() {

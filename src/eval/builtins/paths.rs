@@ -101,7 +101,7 @@ fn scoped_import(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<V
         base.insert(*k, v.clone());
     }
     let e = ev.load_and_compile(&path, &base, span)?;
-    let env = Frame::new(None, Vec::new());
+    let env = Frame::new(None, crate::eval::value::Slots::Empty);
     ev.eval(&e, &env)
 }
 
