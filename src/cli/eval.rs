@@ -173,7 +173,13 @@ pub fn run(args: EvalArgs) -> i32 {
 
 /// Render an evaluation error like Nix: message, position and an excerpt.
 pub fn render_error(ev: &Evaluator, e: &EvalError) -> String {
-    let mut out = format!("error: {}\n", e.message());
+    let mut out = match e.as_unknown() {
+        Some(u) => format!(
+            "error: evaluation needs the value of «unknown {}»\n",
+            u.provenance()
+        ),
+        None => format!("error: {}\n", e.message()),
+    };
     let mut spans: Vec<(Span, Option<&str>)> = vec![(e.span(), None)];
     for (sp, msg) in e.trace() {
         spans.push((*sp, Some(msg.as_str())));

@@ -842,7 +842,8 @@ impl Evaluator {
         if matches!(a, Value::Unknown(_)) || matches!(b, Value::Unknown(_)) {
             return Ok(self.unknown_binop(op, a, b, span));
         }
-        let r = match op {
+        let (a0, b0) = (a.clone(), b.clone());
+        let r = (|| match op {
             BinOp::Add => self.add(a, b, span),
             BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &a, &b, span),
             BinOp::Eq => Ok(Value::Bool(self.values_equal(&a, &b, true)?)),
@@ -881,13 +882,14 @@ impl Evaluator {
                 )),
             },
             BinOp::And | BinOp::Or | BinOp::Impl => unreachable!("short-circuit operators"),
-        };
+        })();
         match r {
             Err(e) => match e.as_unknown() {
-                Some(u) => Ok(Value::Unknown(Unknown::new(UnknownKind::Op(
+                // An unknown inside a list or set operand.
+                Some(_) => Ok(Value::Unknown(Unknown::new(UnknownKind::Op(
                     op.symbol(),
-                    Value::Unknown(u.clone()),
-                    Value::Null,
+                    a0,
+                    b0,
                 )))),
                 None => Err(e.at(span)),
             },
