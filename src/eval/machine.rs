@@ -552,6 +552,8 @@ impl Evaluator {
         span: Span,
     ) -> EvalResult<Value> {
         match (op.func)(self, args, span) {
+            // Results are in weak head normal form.
+            Ok(Value::Thunk(t)) => self.force_thunk(&t),
             Ok(v) => Ok(v),
             Err(e) => match e.as_unknown() {
                 Some(u) => Ok(Value::Unknown(Unknown::new(UnknownKind::Builtin(
