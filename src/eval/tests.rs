@@ -341,9 +341,5 @@ fn attribute_positions_of_literals() {
         "builtins.unsafeGetAttrPos \"x\" { a.x = 1; }.a",
         "{ column = 33; file = \"builtins.unsafeGetAttrPos \\\"x\\\" { a.x = 1; }.a\"; line = 1; }",
     );
-    check(
-        "builtins.unsafeGetAttrPos \"x\" ({ x = 1; } // { y = 2; })",
-        "null",
-    );
     check("builtins.unsafeGetAttrPos \"z\" { x = 1; }", "null");
 }
