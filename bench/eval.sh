@@ -51,17 +51,19 @@ summary="$work/summary.txt"
 for i in "${!names[@]}"; do
   name="${names[$i]}"
   expr="${exprs[$i]}"
+  file="$work/bench$i.nix"
+  printf '%s\n' "$expr" >"$file"
   # Both must agree before timing means anything.
-  a="$(nix-instantiate --eval --strict -E "$expr")"
-  b="$("$NIXFOLD" eval --strict -E "$expr")"
+  a="$(nix-instantiate --eval --strict "$file")"
+  b="$("$NIXFOLD" eval --strict "$file")"
   if [ "$a" != "$b" ]; then
     echo "bench: results differ for $name: nix=$a nixfold=$b" >&2
     exit 1
   fi
   if command -v hyperfine >/dev/null 2>&1; then
     hyperfine --warmup 1 --runs "$runs" --export-json "$work/$i.json" \
-      -n nix "nix-instantiate --eval --strict -E '$expr'" \
-      -n nixfold "$NIXFOLD eval --strict -E '$expr'" >/dev/null
+      -n nix "nix-instantiate --eval --strict $file" \
+      -n nixfold "$NIXFOLD eval --strict $file" >/dev/null
     read -r nix_wall nf_wall < <(python3 - "$work/$i.json" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
@@ -81,8 +83,8 @@ PY
     done
     echo "$best_mem $best_cpu"
   }
-  read -r nix_mem nix_cpu < <(best nix-instantiate --eval --strict -E "$expr")
-  read -r nf_mem nf_cpu < <(best "$NIXFOLD" eval --strict -E "$expr")
+  read -r nix_mem nix_cpu < <(best nix-instantiate --eval --strict "$file")
+  read -r nf_mem nf_cpu < <(best "$NIXFOLD" eval --strict "$file")
   echo "$name|$nix_wall|$nf_wall|$nix_cpu|$nf_cpu|$nix_mem|$nf_mem" >>"$summary"
 done
 
