@@ -53,7 +53,8 @@ pub struct EvalArgs {
     /// Step budget.
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u64>,
-    /// Memory budget in bytes (suffixes K, M, G accepted).
+    /// Budget for the (estimated) bytes evaluation allocates in total
+    /// (suffixes K, M, G accepted).
     #[arg(long, value_name = "BYTES")]
     pub max_memory: Option<String>,
 }
@@ -173,7 +174,13 @@ pub fn run(args: EvalArgs) -> i32 {
 
 /// Render an evaluation error like Nix: message, position and an excerpt.
 pub fn render_error(ev: &Evaluator, e: &EvalError) -> String {
-    let mut out = format!("error: {}\n", e.message());
+    let mut out = match e.as_unknown() {
+        Some(u) => format!(
+            "error: evaluation needs the value of «unknown {}»\n",
+            u.provenance()
+        ),
+        None => format!("error: {}\n", e.message()),
+    };
     let mut spans: Vec<(Span, Option<&str>)> = vec![(e.span(), None)];
     for (sp, msg) in e.trace() {
         spans.push((*sp, Some(msg.as_str())));

@@ -552,6 +552,8 @@ impl Evaluator {
         span: Span,
     ) -> EvalResult<Value> {
         match (op.func)(self, args, span) {
+            // Results are in weak head normal form.
+            Ok(Value::Thunk(t)) => self.force_thunk(&t),
             Ok(v) => Ok(v),
             Err(e) => match e.as_unknown() {
                 Some(u) => Ok(Value::Unknown(Unknown::new(UnknownKind::Builtin(
@@ -842,7 +844,8 @@ impl Evaluator {
         if matches!(a, Value::Unknown(_)) || matches!(b, Value::Unknown(_)) {
             return Ok(self.unknown_binop(op, a, b, span));
         }
-        let r = match op {
+        let (a0, b0) = (a.clone(), b.clone());
+        let r = (|| match op {
             BinOp::Add => self.add(a, b, span),
             BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &a, &b, span),
             BinOp::Eq => Ok(Value::Bool(self.values_equal(&a, &b, true)?)),
@@ -881,13 +884,14 @@ impl Evaluator {
                 )),
             },
             BinOp::And | BinOp::Or | BinOp::Impl => unreachable!("short-circuit operators"),
-        };
+        })();
         match r {
             Err(e) => match e.as_unknown() {
-                Some(u) => Ok(Value::Unknown(Unknown::new(UnknownKind::Op(
+                // An unknown inside a list or set operand.
+                Some(_) => Ok(Value::Unknown(Unknown::new(UnknownKind::Op(
                     op.symbol(),
-                    Value::Unknown(u.clone()),
-                    Value::Null,
+                    a0,
+                    b0,
                 )))),
                 None => Err(e.at(span)),
             },
@@ -1087,7 +1091,11 @@ impl Evaluator {
             }
             Value::Path(p) => {
                 if copy_to_store {
+                    // Nix would copy the path to the store and refer to the
+                    // copy; nixfold keeps the source path, and records it
+                    // as the string's context as Nix records the copy.
                     self.check_copyable(p, span)?;
+                    ctx.insert(p.to_string());
                 }
                 Ok(p.to_string())
             }

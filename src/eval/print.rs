@@ -215,7 +215,13 @@ impl Evaluator {
     /// `builtins.toJSON` semantics; see [`to_json_string`].
     pub fn to_json(&mut self, v: &Value) -> EvalResult<String> {
         let mut ctx = Context::default();
-        to_json_string(self, v, &mut ctx)
+        to_json_string(self, v, &mut ctx).map_err(|e| match e.as_unknown() {
+            Some(u) => EvalError::eval(
+                format!("cannot convert «unknown {}» to JSON", u.provenance()),
+                e.span(),
+            ),
+            None => e,
+        })
     }
 
     pub(crate) fn json_into(
@@ -305,7 +311,9 @@ impl Evaluator {
             Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_) => {
                 return Err(EvalError::eval("cannot convert a function to JSON", span));
             }
-            Value::Thunk(_) => unreachable!("forced"),
+            Value::Thunk(_) => {
+                return Err(EvalError::eval("internal error: unforced value", span));
+            }
         }
         Ok(())
     }

@@ -10,9 +10,10 @@
 
 use rnix::SyntaxKind::{self, *};
 
-/// Where (byte offset) an over-estimate of the tree depth for `tokens`
-/// first exceeds `limit`, if it does.
-pub(crate) fn estimate(tokens: &[(SyntaxKind, &str)], limit: usize) -> Option<usize> {
+/// An over-estimate of the depth of the tree for `tokens`: `Ok(depth)`, or
+/// `Err(offset)` with the byte offset where it first exceeds `limit`.
+pub(crate) fn estimate(tokens: &[(SyntaxKind, &str)], limit: usize) -> Result<usize, usize> {
+    let mut max = 0;
     // One entry per open bracket: the operator/application chain length
     // counted so far at that level, and whether it is a list (whose items
     // do not nest).
@@ -100,8 +101,9 @@ pub(crate) fn estimate(tokens: &[(SyntaxKind, &str)], limit: usize) -> Option<us
         );
         let depth = levels.len() + open_chain + levels.last().map_or(0, |l| l.chain);
         if depth > limit {
-            return Some(here);
+            return Err(here);
         }
+        max = max.max(depth);
     }
-    None
+    Ok(max)
 }

@@ -74,11 +74,14 @@ pub fn parse(text: &str) -> Parsed {
         return runs::untokenized(text, run);
     }
     let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(text).collect();
-    if let Some(at) = depth::estimate(&tokens, MAX_TREE_DEPTH) {
-        return too_deep(&tokens, at);
-    }
-    // rnix recurses once per nesting level: give it room.
-    let (green, rnix_errors) = stacker::maybe_grow(4 << 20, 16 << 20, || {
+    let depth = match depth::estimate(&tokens, MAX_TREE_DEPTH) {
+        Ok(depth) => depth,
+        Err(at) => return too_deep(&tokens, at),
+    };
+    // rnix recurses about twenty frames per nesting level: make sure there
+    // is room (a new stack only when the current one is short).
+    let need = (depth + 16) * (16 << 10);
+    let (green, rnix_errors) = stacker::maybe_grow(need, need * 2, || {
         // rnix rejects a few programs that Nix accepts; see repair.rs.
         repair::reparse(text, &tokens).unwrap_or_else(|| {
             let parse = rnix::Root::parse(text);

@@ -32,6 +32,9 @@ struct Insert {
 /// The insertions that help rnix, in original byte offsets (sorted), or
 /// none when the text needs no help.
 fn plan(tokens: &[(SyntaxKind, &str)]) -> Vec<Insert> {
+    if !needs_help(tokens) {
+        return Vec::new();
+    }
     // Offsets of every token, and the significant (non-trivia) ones.
     let mut starts = Vec::with_capacity(tokens.len());
     let mut off = 0;
@@ -121,6 +124,28 @@ fn plan(tokens: &[(SyntaxKind, &str)]) -> Vec<Insert> {
     // Closing before opening at the same offset keeps the nesting right.
     ins.sort_by_key(|i| (i.at, i.text != ")"));
     ins
+}
+
+/// A cheap first look, without allocating: is there a `!` right after
+/// `+ - * / ++`, a `let` followed by `{`, or a bad token at all?
+fn needs_help(tokens: &[(SyntaxKind, &str)]) -> bool {
+    let mut prev = None;
+    for (kind, _) in tokens {
+        let kind = *kind;
+        if kind.is_trivia() {
+            continue;
+        }
+        match (prev, kind) {
+            (_, TOKEN_ERROR)
+            | (Some(TOKEN_LET), TOKEN_L_BRACE)
+            | (Some(TOKEN_ADD | TOKEN_SUB | TOKEN_MUL | TOKEN_DIV | TOKEN_CONCAT), TOKEN_INVERT) => {
+                return true;
+            }
+            _ => {}
+        }
+        prev = Some(kind);
+    }
+    false
 }
 
 /// For a bad token like `1.5e` or `1.5e+`, the offset of the `e`.

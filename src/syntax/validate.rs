@@ -93,6 +93,8 @@ enum Def {
     /// To an attribute set (a literal, or the implicit set of `a.b = ...`),
     /// with the names it holds.
     Attrs(Names),
+    /// To an attribute-set literal whose names are not needed yet.
+    Literal(SyntaxNode),
     /// To any other expression.
     Other,
 }
@@ -283,11 +285,12 @@ impl Validator {
         report: bool,
     ) {
         // Nix names the whole path in its message.
-        let shown = path
-            .iter()
-            .map(|a| static_name(a).unwrap_or_else(|| "${...}".into()))
-            .collect::<Vec<_>>()
-            .join(".");
+        let shown = || {
+            path.iter()
+                .map(|a| static_name(a).unwrap_or_else(|| "${...}".into()))
+                .collect::<Vec<_>>()
+                .join(".")
+        };
         let mut cur = names;
         let (last, prefix) = match path.split_last() {
             Some(x) => x,
@@ -299,11 +302,12 @@ impl Validator {
                 return;
             };
             let def = cur.entry(name).or_insert_with(|| Def::Attrs(Names::new()));
+            self.materialize(def);
             match def {
                 Def::Attrs(inner) => cur = inner,
                 _ => {
                     if report {
-                        self.duplicate(range, &shown);
+                        self.duplicate(range, &shown());
                     }
                     return;
                 }
@@ -316,12 +320,18 @@ impl Validator {
         match cur.get_mut(&name) {
             None => {
                 let def = match literal {
-                    Some(set) => Def::Attrs(self.bindings(&set, false, false)),
+                    // Its names are only worked out if a later binding
+                    // reaches into it.
+                    Some(set) => Def::Literal(set),
                     None => Def::Other,
                 };
                 cur.insert(name, def);
             }
-            Some(Def::Attrs(existing)) if literal.is_some() => {
+            Some(def @ (Def::Attrs(_) | Def::Literal(_))) if literal.is_some() => {
+                self.materialize(def);
+                let Def::Attrs(existing) = def else {
+                    unreachable!("materialized")
+                };
                 let set = literal.expect("checked");
                 for (k, v) in self.bindings(&set, false, false) {
                     match existing.entry(k) {
@@ -338,9 +348,17 @@ impl Validator {
             }
             Some(_) => {
                 if report {
-                    self.duplicate(range, &shown);
+                    self.duplicate(range, &shown());
                 }
             }
+        }
+    }
+
+    /// Turn a literal's deferred names into a map.
+    fn materialize(&mut self, def: &mut Def) {
+        if let Def::Literal(node) = def {
+            let node = node.clone();
+            *def = Def::Attrs(self.bindings(&node, false, false));
         }
     }
 }

@@ -22,12 +22,15 @@ pub enum Regex {
 
 /// Characters a negated class or `.` draws from: printable ASCII, tab,
 /// newline and a few multi-byte characters.
-pub fn universe() -> Vec<char> {
-    let mut v: Vec<char> = (0x20u8..0x7f).map(char::from).collect();
-    v.push('\n');
-    v.push('\t');
-    v.extend(['é', 'λ', '日', '€', '🙂']);
-    v
+pub fn universe() -> &'static [char] {
+    static U: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
+    U.get_or_init(|| {
+        let mut v: Vec<char> = (0x20u8..0x7f).map(char::from).collect();
+        v.push('\n');
+        v.push('\t');
+        v.extend(['é', 'λ', '日', '€', '🙂']);
+        v
+    })
 }
 
 impl Regex {
@@ -72,7 +75,8 @@ impl Regex {
             Regex::Class(ranges, negated) => {
                 if *negated {
                     let u: Vec<char> = universe()
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .filter(|c| !in_ranges(ranges, *c))
                         .collect();
                     out.push(u[rng.below(u.len())]);
@@ -91,7 +95,7 @@ impl Regex {
             }
             Regex::Char(c) => out.push(*c),
             Regex::Any => {
-                let u: Vec<char> = universe().into_iter().filter(|c| *c != '\n').collect();
+                let u: Vec<char> = universe().iter().copied().filter(|c| *c != '\n').collect();
                 out.push(u[rng.below(u.len())]);
             }
         }
