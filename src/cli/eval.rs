@@ -53,7 +53,8 @@ pub struct EvalArgs {
     /// Step budget.
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u64>,
-    /// Memory budget in bytes (suffixes K, M, G accepted).
+    /// Budget for the (estimated) bytes evaluation allocates in total
+    /// (suffixes K, M, G accepted).
     #[arg(long, value_name = "BYTES")]
     pub max_memory: Option<String>,
 }

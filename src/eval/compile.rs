@@ -522,7 +522,9 @@ impl<'a> Compiler<'a> {
                 .join(".")
         };
         let mut cur = root;
-        let (last, init) = keys.split_last().expect("attrpath has one attribute");
+        let Some((last, init)) = keys.split_last() else {
+            return Err(err("syntax error: empty attribute path", span));
+        };
         for k in init {
             match k {
                 Key::Static(sym, _) => {

@@ -552,6 +552,8 @@ impl Evaluator {
         span: Span,
     ) -> EvalResult<Value> {
         match (op.func)(self, args, span) {
+            // Results are in weak head normal form.
+            Ok(Value::Thunk(t)) => self.force_thunk(&t),
             Ok(v) => Ok(v),
             Err(e) => match e.as_unknown() {
                 Some(u) => Ok(Value::Unknown(Unknown::new(UnknownKind::Builtin(
@@ -1089,7 +1091,11 @@ impl Evaluator {
             }
             Value::Path(p) => {
                 if copy_to_store {
+                    // Nix would copy the path to the store and refer to the
+                    // copy; nixfold keeps the source path, and records it
+                    // as the string's context as Nix records the copy.
                     self.check_copyable(p, span)?;
+                    ctx.insert(p.to_string());
                 }
                 Ok(p.to_string())
             }

@@ -93,7 +93,7 @@ impl Default for EvalOptions {
             current_system: default_system(),
             max_steps: 5_000_000_000,
             max_memory: 16 << 30,
-            max_depth: 400_000,
+            max_depth: 200_000,
         }
     }
 }
@@ -546,9 +546,21 @@ impl Evaluator {
                 }
             }
             Value::Attrs(a) if a.contains(self.syms.functor) => {
-                let arg = Value::attrs(args.clone());
-                let r = self.call(&f, arg, Span::NONE)?;
-                self.force(&r)
+                // Like Nix: apply the functor to the set, then auto-call that.
+                let functor = a.get(self.syms.functor).cloned().unwrap_or(Value::Null);
+                let g = self.call(&functor, f.clone(), Span::NONE)?;
+                self.depth += 1;
+                if self.depth > self.opts.max_depth {
+                    self.depth -= 1;
+                    return Err(EvalError::new(
+                        ErrorKind::Limit,
+                        "stack overflow (possible infinite recursion)",
+                        Span::NONE,
+                    ));
+                }
+                let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.auto_call(&g, args));
+                self.depth -= 1;
+                r
             }
             _ => Ok(f),
         }

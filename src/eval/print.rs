@@ -319,7 +319,9 @@ impl Evaluator {
             Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_) => {
                 return Err(EvalError::eval("cannot convert a function to JSON", span));
             }
-            Value::Thunk(_) => unreachable!("forced"),
+            Value::Thunk(_) => {
+                return Err(EvalError::eval("internal error: unforced value", span));
+            }
         }
         Ok(())
     }
