@@ -458,9 +458,18 @@ impl<'a> Compiler<'a> {
             match entry {
                 ast::Entry::Inherit(inh) => {
                     let from = inh.from().and_then(|f| f.expr());
+                    // Nix places inherited attributes right after `inherit`
+                    // or `(…)`.
+                    let list_start = inh
+                        .from()
+                        .map(|f| f.syntax().text_range().end())
+                        .or_else(|| inh.inherit_token().map(|t| t.text_range().end()));
                     for a in inh.attrs() {
                         let (sym, span) = match self.attr_key(&a)? {
-                            Key::Static(s, sp) => (s, sp),
+                            Key::Static(s, sp) => match list_start {
+                                Some(st) => (s, self.span(TextRange::empty(st))),
+                                None => (s, sp),
+                            },
                             Key::Dynamic(_, sp) => {
                                 return Err(err("dynamic attributes not allowed in inherit", sp));
                             }

@@ -334,6 +334,11 @@ impl Evaluator {
         }
     }
 
+    /// `{ file, line, column }` for a span (as `__curPos` gives).
+    pub(crate) fn pos_value(&self, span: Span) -> Value {
+        self.cur_pos(span)
+    }
+
     fn cur_pos(&self, span: Span) -> Value {
         match self.file_info(span.file) {
             Some(f) => {
@@ -688,7 +693,7 @@ impl Evaluator {
         Ok(Value::Bool(true))
     }
 
-    fn eval_attrs(&mut self, def: &AttrsDef, env: &Env) -> EvalResult<Value> {
+    fn eval_attrs(&mut self, def: &Rc<AttrsDef>, env: &Env) -> EvalResult<Value> {
         self.charge(32 + 24 * (def.statics.len() + def.dynamics.len()) as u64)?;
         let (mut entries, inner_env) = if def.rec {
             let frame = Frame::new(Some(env.clone()), Slots::with_capacity(def.statics.len()));
@@ -711,9 +716,11 @@ impl Evaluator {
             (entries, env.clone())
         };
         if def.dynamics.is_empty() {
-            return Ok(Value::attrs(Attrs::from_sorted(entries)));
+            return Ok(Value::attrs(
+                Attrs::from_sorted(entries).with_origin(def.clone()),
+            ));
         }
-        let mut attrs = Attrs::from_sorted(std::mem::take(&mut entries));
+        let mut attrs = Attrs::from_sorted(std::mem::take(&mut entries)).with_origin(def.clone());
         for d in &def.dynamics {
             let k = self.eval(&d.key, &inner_env)?;
             let sym = match &k {

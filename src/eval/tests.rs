@@ -334,3 +334,16 @@ fn absurd_nesting_is_an_error() {
     let e = eval_with(EvalOptions::default(), &src).unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::Parse), "{e}");
 }
+
+#[test]
+fn attribute_positions_of_literals() {
+    check(
+        "builtins.unsafeGetAttrPos \"x\" { a.x = 1; }.a",
+        "{ column = 33; file = \"builtins.unsafeGetAttrPos \\\"x\\\" { a.x = 1; }.a\"; line = 1; }",
+    );
+    check(
+        "builtins.unsafeGetAttrPos \"x\" ({ x = 1; } // { y = 2; })",
+        "null",
+    );
+    check("builtins.unsafeGetAttrPos \"z\" { x = 1; }", "null");
+}

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use super::Evaluator;
 use super::builtins::PrimOpDef;
 use super::error::EvalResult;
-use super::ir::{ExprRef, LambdaDef};
+use super::ir::{AttrsDef, ExprRef, LambdaDef};
 use super::symbol::Symbol;
 use super::symbolic::Unknown;
 
@@ -347,6 +347,9 @@ impl NixString {
 #[derive(Clone, Default)]
 pub struct Attrs {
     entries: Vec<(Symbol, Value)>,
+    /// The literal this set was built from, for attribute positions
+    /// (`unsafeGetAttrPos`); sets computed otherwise have none.
+    origin: Option<Rc<AttrsDef>>,
 }
 
 impl Attrs {
@@ -357,6 +360,7 @@ impl Attrs {
     pub fn with_capacity(n: usize) -> Attrs {
         Attrs {
             entries: Vec::with_capacity(n),
+            origin: None,
         }
     }
 
@@ -364,17 +368,35 @@ impl Attrs {
     pub fn from_unsorted(mut entries: Vec<(Symbol, Value)>) -> Attrs {
         entries.sort_by_key(|(k, _)| k.id());
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
-        Attrs { entries }
+        Attrs {
+            entries,
+            origin: None,
+        }
     }
 
     /// Build from entries already sorted by symbol id and without duplicates.
     pub fn from_sorted(entries: Vec<(Symbol, Value)>) -> Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].0.id() < w[1].0.id()));
-        Attrs { entries }
+        Attrs {
+            entries,
+            origin: None,
+        }
     }
 
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Record the literal this set was built from.
+    pub fn with_origin(mut self, def: Rc<AttrsDef>) -> Attrs {
+        self.origin = Some(def);
+        self
+    }
+
+    /// Where attribute `k` was defined, if this set came from a literal.
+    pub fn position_of(&self, k: Symbol) -> Option<crate::eval::Span> {
+        let def = self.origin.as_ref()?;
+        def.statics.iter().find(|s| s.name == k).map(|s| s.span)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -443,7 +465,10 @@ impl Attrs {
         }
         out.extend_from_slice(&a[i..]);
         out.extend_from_slice(&b[j..]);
-        Attrs { entries: out }
+        Attrs {
+            entries: out,
+            origin: None,
+        }
     }
 }
 

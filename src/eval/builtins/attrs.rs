@@ -191,9 +191,13 @@ fn zip_attrs_with(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<
     Ok(Value::attrs(Attrs::from_unsorted(entries)))
 }
 
+/// Positions are known for attributes of set literals (not for sets
+/// computed by `//`, `listToAttrs`, …, where this gives `null`).
 fn unsafe_get_attr_pos(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
-    let _ = ev.force_string_no_ctx(&args[0], span)?;
-    let _ = ev.force_attrs(&args[1], span)?;
-    // Attribute positions are not tracked at run time.
-    Ok(Value::Null)
+    let name = ev.force_string_no_ctx(&args[0], span)?;
+    let a = ev.force_attrs(&args[1], span)?;
+    match a.position_of(Symbol::new(&name)) {
+        Some(pos) => Ok(ev.pos_value(pos)),
+        None => Ok(Value::Null),
+    }
 }
