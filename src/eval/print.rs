@@ -118,12 +118,20 @@ fn attr_name(s: &str) -> String {
     if is_plain_ident(s) {
         s.to_string()
     } else {
-        escape_string(s)
+        // Nix 2.8 escapes every `$` in a quoted attribute name (`"a\$b"`),
+        // not only `${` as in string values.
+        escape_with(s, true)
     }
 }
 
 /// A Nix string literal for `s`.
 pub fn escape_string(s: &str) -> String {
+    escape_with(s, false)
+}
+
+/// A Nix string literal for `s`; `every_dollar` escapes each `$`, else only
+/// the `$` of `${`.
+fn escape_with(s: &str, every_dollar: bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     let mut it = s.chars().peekable();
@@ -134,7 +142,7 @@ pub fn escape_string(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '$' if it.peek() == Some(&'{') => out.push_str("\\$"),
+            '$' if every_dollar || it.peek() == Some(&'{') => out.push_str("\\$"),
             c => out.push(c),
         }
     }

@@ -2,28 +2,64 @@
 //! every rule that runs on the file, so that rules look only at the nodes they
 //! care about instead of each walking the whole tree again.
 
+use std::cell::OnceCell;
+
 use crate::syntax::{SyntaxKind, SyntaxNode};
 
-/// Every node of one file, grouped by kind, in document order.
+/// Nodes of one file grouped by kind, in document order.
+///
+/// The kinds the default rules look at are collected in one walk when the
+/// index is built; any other kind is collected by a walk of its own the first
+/// time it is asked for. (Keeping every node of every kind alive costs about
+/// as much as the walk itself.)
 pub struct NodeIndex {
     root: SyntaxNode,
-    by_kind: Vec<Vec<SyntaxNode>>,
+    by_kind: Vec<OnceCell<Vec<SyntaxNode>>>,
 }
 
 const KINDS: usize = SyntaxKind::NODE_WITH as usize + 1;
 
+/// Kinds collected by the first walk.
+const EAGER: &[SyntaxKind] = &[
+    SyntaxKind::NODE_ATTR_SET,
+    SyntaxKind::NODE_BIN_OP,
+    SyntaxKind::NODE_IF_ELSE,
+    SyntaxKind::NODE_INHERIT,
+    SyntaxKind::NODE_LAMBDA,
+    SyntaxKind::NODE_LEGACY_LET,
+    SyntaxKind::NODE_LET_IN,
+    SyntaxKind::NODE_LITERAL,
+    SyntaxKind::NODE_PATTERN,
+    SyntaxKind::NODE_UNARY_OP,
+];
+
 impl NodeIndex {
     /// Walk `root` once (iteratively: deep trees cannot overflow the stack).
     pub fn build(root: SyntaxNode) -> Self {
-        let mut by_kind: Vec<Vec<SyntaxNode>> = (0..KINDS).map(|_| Vec::new()).collect();
+        let mut eager: Vec<Vec<SyntaxNode>> = (0..KINDS).map(|_| Vec::new()).collect();
+        let mut wanted = [false; KINDS];
+        for k in EAGER {
+            wanted[*k as usize] = true;
+        }
         for ev in root.preorder() {
             if let rowan::WalkEvent::Enter(node) = ev {
                 let k = node.kind() as usize;
-                if k < KINDS {
-                    by_kind[k].push(node);
+                if k < KINDS && wanted[k] {
+                    eager[k].push(node);
                 }
             }
         }
+        let by_kind = eager
+            .into_iter()
+            .enumerate()
+            .map(|(k, v)| {
+                let cell = OnceCell::new();
+                if wanted[k] {
+                    let _ = cell.set(v);
+                }
+                cell
+            })
+            .collect();
         NodeIndex { root, by_kind }
     }
 
@@ -34,10 +70,18 @@ impl NodeIndex {
 
     /// All nodes of `kind`, in document order.
     pub fn nodes(&self, kind: SyntaxKind) -> &[SyntaxNode] {
-        self.by_kind
-            .get(kind as usize)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        let Some(cell) = self.by_kind.get(kind as usize) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            self.root
+                .preorder()
+                .filter_map(|ev| match ev {
+                    rowan::WalkEvent::Enter(n) if n.kind() == kind => Some(n),
+                    _ => None,
+                })
+                .collect()
+        })
     }
 }
 

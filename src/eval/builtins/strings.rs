@@ -85,12 +85,18 @@ fn replace_strings(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult
             span,
         ));
     }
-    let s = ev.force_string(&args[2], span)?;
-    let mut ctx = s.ctx.clone();
+    // Like Nix 2.8: every pattern, then every replacement, then the string
+    // (a replacement is forced even when it is never used).
     let mut pats: Vec<String> = Vec::with_capacity(from.len());
     for f in from.iter() {
         pats.push(ev.force_string(f, span)?.s.clone());
     }
+    let mut forced_to = Vec::with_capacity(to.len());
+    for t in to.iter() {
+        forced_to.push(ev.force_string(t, span)?);
+    }
+    let s = ev.force_string(&args[2], span)?;
+    let mut ctx = s.ctx.clone();
     let mut reps: Vec<Option<String>> = vec![None; to.len()];
     let b = s.s.as_bytes();
     let mut res: Vec<u8> = Vec::with_capacity(b.len());
@@ -102,7 +108,7 @@ fn replace_strings(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult
             if b.len() - p >= pb.len() && &b[p..p + pb.len()] == pb {
                 found = true;
                 if reps[i].is_none() {
-                    let r = ev.force_string(&to[i], span)?;
+                    let r = &forced_to[i];
                     ctx.extend(&r.ctx);
                     reps[i] = Some(r.s.clone());
                 }

@@ -46,6 +46,16 @@ impl Rule for DuplicatedFormal {
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        // the syntax layer reports every duplicate formal as Nix does; without one there is nothing to find
+        if !(cx
+            .file
+            .parsed
+            .errors
+            .iter()
+            .any(|e| e.message.contains("duplicate formal")))
+        {
+            return;
+        }
         for node in cx.nodes(SyntaxKind::NODE_PATTERN) {
             let Some(pat) = ast::Pattern::cast(node.clone()) else {
                 continue;

@@ -197,6 +197,16 @@ impl Rule for DuplicatedKey {
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        // Nix's parser (and so the syntax layer) rejects every duplicate; without such an error there is nothing to find
+        if !(cx
+            .file
+            .parsed
+            .errors
+            .iter()
+            .any(|e| e.message.contains("is already defined")))
+        {
+            return;
+        }
         let mut found = Vec::new();
         // Every set is checked on its own; a set literal merged into an
         // enclosing binding is also checked as part of it (same ranges, so

@@ -84,9 +84,22 @@ impl Rule for ManualInherit {
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        // every finding is a binding
+        if !(cx.file.text.contains('=')) {
+            return;
+        }
         let root = cx.index().root();
         for set in cx.nodes(SyntaxKind::NODE_ATTR_SET) {
             if ast::AttrSet::cast(set.clone()).is_none_or(|s| s.rec_token().is_some()) {
+                continue;
+            }
+            // cheap test first: some binding's value is a plain name
+            let candidate = set.children().any(|c| {
+                c.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
+                    && c.last_child()
+                        .is_some_and(|v| v.kind() == SyntaxKind::NODE_IDENT)
+            });
+            if !candidate {
                 continue;
             }
             // every binding in a run gets the fix for the whole run; a plain

@@ -127,6 +127,10 @@ impl Rule for ManualInheritFrom {
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        // every finding is a binding
+        if !(cx.file.text.contains('=')) {
+            return;
+        }
         let root = cx.index().root();
         let text = &cx.file.text;
         let parents = cx
@@ -135,6 +139,15 @@ impl Rule for ManualInheritFrom {
             .chain(cx.nodes(SyntaxKind::NODE_LET_IN))
             .chain(cx.nodes(SyntaxKind::NODE_LEGACY_LET));
         for parent in parents {
+            // cheap test first: some binding's value is a selection
+            let candidate = parent.children().any(|c| {
+                c.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
+                    && c.last_child()
+                        .is_some_and(|v| v.kind() == SyntaxKind::NODE_SELECT)
+            });
+            if !candidate {
+                continue;
+            }
             let runs = fixkit::binding_runs(parent, |e| member(e, text).map(|(_, n)| n));
             for run in runs {
                 let members: Vec<(SyntaxNode, Member)> = run
