@@ -10,11 +10,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::nixflake::{EvalOptions, eval_flake, git_copy};
+use common::project::repo;
 use serde_json::Value;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn fixture(name: &str) -> std::path::PathBuf {
     repo().join("tests/fixtures/migrate").join(name)
