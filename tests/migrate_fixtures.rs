@@ -292,7 +292,8 @@ fn default_when_empty_without_a_flake() {
 
 #[test]
 fn outputs_built_by_flake_utils_for_every_system() {
-    let cases: Vec<(String, &[(&str, &str)], String)> = ["x86_64-linux", "aarch64-darwin"]
+    type Owned<'a> = (String, &'a [(&'a str, &'a str)], String);
+    let cases: Vec<Owned> = ["x86_64-linux", "aarch64-darwin"]
         .iter()
         .flat_map(|s| {
             let empty: &[(&str, &str)] = &[];
