@@ -16,7 +16,7 @@ use crate::project::Project;
 
 /// flake-utils' functions, by their documented behaviour: `eachSystem
 /// systems f` turns `f system = { k = v; }` into `{ k.${system} = v; }`.
-const FLAKE_UTILS: &str = r#"
+pub(crate) const FLAKE_UTILS: &str = r#"
 let
   defaultSystems = [ "aarch64-linux" "aarch64-darwin" "x86_64-darwin" "x86_64-linux" ];
   eachSystem = systems: f:
@@ -31,11 +31,15 @@ let
       systems;
   eachSystemPassThrough = systems: f:
     builtins.foldl' (acc: system: acc // f system) { } systems;
+  eachSystemMap = systems: f:
+    builtins.listToAttrs (map (system: { name = system; value = f system; }) systems);
 in {
   lib = {
     inherit defaultSystems eachSystem eachSystemPassThrough;
     eachDefaultSystem = eachSystem defaultSystems;
     eachDefaultSystemPassThrough = eachSystemPassThrough defaultSystems;
+    inherit eachSystemMap;
+    eachDefaultSystemMap = eachSystemMap defaultSystems;
     allSystems = defaultSystems;
     system = builtins.listToAttrs (map (s: { name = s; value = s; }) defaultSystems);
   };
@@ -213,7 +217,7 @@ fn collect(ev: &mut Evaluator, v: &Value, path: &mut Vec<String>, out: &mut Eval
 
 /// Input names that refer to flake-utils (`flake-utils.url =
 /// "github:numtide/flake-utils"`, or simply named `flake-utils`/`utils`).
-fn flake_utils_inputs(syntax: &crate::syntax::SyntaxNode) -> Vec<String> {
+pub(crate) fn flake_utils_inputs(syntax: &crate::syntax::SyntaxNode) -> Vec<String> {
     use crate::syntax::{AstNode, ast};
     let mut names = vec!["flake-utils".to_string()];
     for av in syntax.descendants().filter_map(ast::AttrpathValue::cast) {

@@ -170,6 +170,33 @@ pub fn prove(
     Ok(lines)
 }
 
+/// `genAttrs names f` left unknown because `lib` is: `f name`, when `name`
+/// is one of the (known) `names`.
+fn gen_attrs_pick(ev: &mut Evaluator, u: &Unknown, name: &str) -> Option<Value> {
+    let UnknownKind::Apply(g, f) = &u.kind else {
+        return None;
+    };
+    let UnknownKind::Apply(h, names) = &g.kind else {
+        return None;
+    };
+    if !matches!(&h.kind, UnknownKind::Select(_, n) if n == "genAttrs") {
+        return None;
+    }
+    let Ok(Value::List(l)) = ev.force(names) else {
+        return None;
+    };
+    let mut found = false;
+    for item in l.0.iter() {
+        if matches!(ev.force(item), Ok(Value::String(s)) if s.s == name) {
+            found = true;
+        }
+    }
+    if !found {
+        return None;
+    }
+    ev.call(f, Value::string(name), Span::NONE).ok()
+}
+
 fn cannot(what: &str) -> MigrateError {
     MigrateError::new(format!(
         "refusing to migrate: the proof cannot {what}\n(--no-verify skips the proof)"
@@ -201,13 +228,28 @@ fn flake_outputs(ev: &mut Evaluator, path: &Path) -> Result<Value, String> {
     }
     names.sort();
     names.dedup();
+    // flake-utils is pure Nix over system names: the evaluator runs a model
+    // of it, so outputs built per system can be selected.
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let utils = crate::analysis::variants::evalout::flake_utils_inputs(
+        &crate::syntax::parse(&text).syntax(),
+    );
+    let shim = if names.iter().any(|n| utils.contains(n)) {
+        let dir = path.parent().unwrap_or(Path::new("/"));
+        Some(
+            ev.eval_expr_str(crate::analysis::variants::evalout::FLAKE_UTILS, dir)
+                .map_err(|e| e.to_string())?,
+        )
+    } else {
+        None
+    };
     let entries = names
         .iter()
         .map(|n| {
-            let v = if n == "self" {
-                Unknown::value("self")
-            } else {
-                Unknown::value(format!("inputs.{n}"))
+            let v = match &shim {
+                Some(s) if utils.contains(n) => s.clone(),
+                _ if n == "self" => Unknown::value("self"),
+                _ => Unknown::value(format!("inputs.{n}")),
             };
             (Symbol::new(n), v)
         })
@@ -296,6 +338,15 @@ impl Cmp<'_> {
                         break;
                     }
                     (Value::Unknown(x), Value::Unknown(y)) => {
+                        // `genAttrs systems f` with `lib` unknown.
+                        if let (Some(p), Some(q)) = (
+                            gen_attrs_pick(self.eo, x, no),
+                            gen_attrs_pick(self.em, y, nm),
+                        ) {
+                            a = p;
+                            b = q;
+                            break;
+                        }
                         // `{ ... } // unknown`: compare the unknown operands,
                         // select from the known ones.
                         match (&x.kind, &y.kind) {
