@@ -1,26 +1,15 @@
 //! `nixfold variants` and `nixfold init` from the command line.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use assert_cmd::Command;
+use common::nixflake::copy_tree;
+use common::project::repo;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/variants")
-        .join(name)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let rel = e.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
+    repo().join("tests/fixtures/variants").join(name)
 }
 
 #[test]
@@ -97,10 +86,7 @@ fn declared_variant_with_unknown_output_exits_1() {
 #[test]
 fn init_writes_never_overwrites_and_keeps_settings() {
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/unified-nixos"),
-        dir.path(),
-    );
+    copy_tree(&repo().join("examples/unified-nixos"), dir.path());
     let _ = std::fs::remove_file(dir.path().join("nixfold.toml"));
     let run = |args: &[&str]| {
         Command::cargo_bin("nixfold")

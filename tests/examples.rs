@@ -14,14 +14,11 @@ use std::process::Command;
 use common::nixflake::{
     EvalOptions, eval_flake, eval_flake_attr_apply, git_copy, git_copy_paths, strings,
 };
+use common::project::repo;
 use serde_json::Value;
 
 const CONTAINER: &str = "packages.x86_64-linux.container";
 const NAMES: &str = "map (p: p.pname)";
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn example() -> tempfile::TempDir {
     git_copy(&repo().join("examples/unified-nixos"))
@@ -479,8 +476,7 @@ fn project_flake_builds_nixfold_from_cargo_lock() {
 #[test]
 fn check_reports_the_examples_environment_reads() {
     let root = repo().join("examples/unified-nixos");
-    let project = nixfold::project::Project::load(&root, std::slice::from_ref(&root), &|_| false);
-    let config = nixfold::config::Config::load(&root).expect("config");
+    let (project, config) = common::project::load(&root);
     let diags = nixfold::lints::check(&project, &config);
     let rel = |d: &nixfold::diagnostics::Diagnostic| {
         d.path

@@ -5,26 +5,22 @@
 //! snapshotted (`tests/snapshots/fixes__fix__<rule>.snap`, for rules whose
 //! fixtures get fixed at all).
 
+mod common;
+
 use std::path::PathBuf;
 
+use common::project::{dir_name, fixture_dirs, repo};
 use nixfold::config::Config;
 use nixfold::rewrite::fix::{FixOptions, NoOracle, fix_text};
 
 #[test]
 fn fixed_fixtures() {
-    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
-    let mut dirs: Vec<_> = std::fs::read_dir(&base)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
     let opts = FixOptions {
         unsafe_fixes: true,
         ..FixOptions::default()
     };
-    for dir in dirs {
-        let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+    for dir in fixture_dirs("rules") {
+        let name = dir_name(&dir);
         let config = Config::only(&[name.as_str()]);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()
@@ -86,9 +82,7 @@ fn fixed_fixtures() {
 #[test]
 fn readme_lists_every_correctness_dead_code_and_style_rule() {
     use nixfold::lints::Category;
-    let readme =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     for r in nixfold::lints::rules::all() {
         let m = r.meta();
         if matches!(

@@ -8,10 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::nixflake::{eval_flake_attr_apply, git_copy};
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::project::repo;
 
 fn nixfold(args: &[&str], dir: &Path) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_nixfold"))
@@ -311,8 +308,7 @@ fn every_variant_evaluates_like_the_original_with_its_environment() {
 // ---- the proof ----
 
 fn plan(dir: &Path, verify: bool) -> nixfold::rewrite::migrate::Migration {
-    let config = nixfold::config::Config::load(dir).unwrap();
-    let project = nixfold::project::Project::load(dir, &[dir.to_path_buf()], &|_| false);
+    let (project, config) = common::project::load(dir);
     nixfold::rewrite::migrate::migrate(
         &project,
         &config,
@@ -324,8 +320,7 @@ fn plan(dir: &Path, verify: bool) -> nixfold::rewrite::migrate::Migration {
 /// Tamper with one migrated file and run the proof on the result.
 fn prove_tampered(file: &str, from: &str, to: &str) -> Result<Vec<String>, String> {
     let dir = repo().join("examples/unified-nixos");
-    let config = nixfold::config::Config::load(&dir).unwrap();
-    let project = nixfold::project::Project::load(&dir, std::slice::from_ref(&dir), &|_| false);
+    let (project, config) = common::project::load(&dir);
     let mut m = plan(&dir, false);
     let c = m.changes.iter_mut().find(|c| c.rel == file).unwrap();
     assert!(c.new.contains(from), "{from} not in {file}");

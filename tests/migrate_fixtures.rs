@@ -10,11 +10,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::nixflake::{EvalOptions, eval_flake, git_copy};
+use common::project::repo;
 use serde_json::Value;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn fixture(name: &str) -> std::path::PathBuf {
     repo().join("tests/fixtures/migrate").join(name)
@@ -57,7 +54,10 @@ fn eval(
     let mut opts = EvalOptions::new(env, impure).apply(apply);
     for i in inputs {
         opts = opts.stub_input(i);
-        if *i != "nixpkgs" {
+        let has_nixpkgs_input = common::nixflake::stub_for_input(i)
+            .and_then(|d| std::fs::read_to_string(d.join("flake.nix")).ok())
+            .is_some_and(|t| t.contains("nixpkgs"));
+        if *i != "nixpkgs" && has_nixpkgs_input {
             // The stub inputs' own nixpkgs input is the stub too.
             opts.overrides.insert(
                 format!("{i}/nixpkgs"),
@@ -287,6 +287,90 @@ fn default_when_empty_without_a_flake() {
     assert_ne!(
         run(&new, &[], "{ }"),
         run(&orig, &[("AWS_REGION", "us-east-2")], "{ }")
+    );
+}
+
+#[test]
+fn outputs_built_by_flake_utils_for_every_system() {
+    type Owned<'a> = (String, &'a [(&'a str, &'a str)], String);
+    let cases: Vec<Owned> = ["x86_64-linux", "aarch64-darwin"]
+        .iter()
+        .flat_map(|s| {
+            let empty: &[(&str, &str)] = &[];
+            let full: &[(&str, &str)] = &[("FEATURES", "tls,metrics")];
+            [
+                (
+                    format!("packages.{s}.default"),
+                    empty,
+                    format!("packages.{s}.default"),
+                ),
+                (
+                    format!("packages.{s}.default"),
+                    full,
+                    format!("packages.{s}.full"),
+                ),
+            ]
+        })
+        .collect();
+    let cases: Vec<Case> = cases
+        .iter()
+        .map(|(a, e, b)| (a.as_str(), *e, b.as_str()))
+        .collect();
+    check(
+        "each-system",
+        &["nixpkgs", "flake-utils"],
+        "p: p.text",
+        &cases,
+    );
+    // The shell keeps its one (default) variant, purely.
+    let (original, migrated) = trees("each-system");
+    let attr = "devShells.x86_64-linux.default";
+    let apply = "s: s.APP_FEATURES";
+    let inputs = ["nixpkgs", "flake-utils"];
+    assert_eq!(
+        eval(migrated.path(), attr, &[], false, apply, &inputs),
+        eval(original.path(), attr, &[], true, apply, &inputs)
+    );
+}
+
+#[test]
+fn outputs_built_by_for_all_systems_and_gen_attrs() {
+    check(
+        "for-all-systems",
+        &["nixpkgs"],
+        "p: p.text or p.TOOL_LOG_LEVEL",
+        &[
+            (
+                "packages.x86_64-linux.default",
+                &[],
+                "packages.x86_64-linux.default",
+            ),
+            (
+                "packages.aarch64-linux.default",
+                &[("LOG_LEVEL", "debug")],
+                "packages.aarch64-linux.debug",
+            ),
+            (
+                "devShells.x86_64-linux.default",
+                &[],
+                "devShells.x86_64-linux.default",
+            ),
+            (
+                "devShells.aarch64-linux.default",
+                &[("LOG_LEVEL", "debug")],
+                "devShells.aarch64-linux.debug",
+            ),
+        ],
+    );
+    // The variants are added inside the per-system function, next to the
+    // default; the static output is untouched.
+    let migrated = git_copy(&fixture("for-all-systems"));
+    nixfold(&["migrate", "--write"], migrated.path());
+    let flake = std::fs::read_to_string(migrated.path().join("flake.nix")).unwrap();
+    assert!(flake.contains("        debug = mkPackagesDefault variants.debug;\n        docs = pkgs.writeText \"docs\" \"static documentation\";"), "{flake}");
+    assert!(
+        flake.contains("# The tool, configured at build time."),
+        "{flake}"
     );
 }
 

@@ -1,13 +1,15 @@
 //! Reachability over fixture trees under tests/fixtures/reach/, loaded from
 //! disk the way `nixfold check` loads them.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::project::{load_project, repo};
 use nixfold::analysis::reach::Reachability;
-use nixfold::project::Project;
 
 fn reached(dir: &Path) -> Vec<String> {
-    let project = Project::load(dir, &[dir.to_path_buf()], &|_| false);
+    let project = load_project(dir);
     assert!(project.load_errors.is_empty());
     let reach = Reachability::compute(&project);
     let mut out: Vec<String> = project
@@ -41,7 +43,7 @@ const NIXOS: &[&str] = &[
 
 #[test]
 fn nixos_tree_absolute() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reach/nixos");
+    let dir = repo().join("tests/fixtures/reach/nixos");
     assert_eq!(reached(&dir), NIXOS);
 }
 

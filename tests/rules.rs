@@ -3,10 +3,11 @@
 //! starts with `fires` must get at least one finding, every file whose name
 //! starts with `ok` none; all findings are snapshotted.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use nixfold::config::Config;
-use nixfold::project::Project;
+use std::path::Path;
+
+use common::project::{dir_name, fixture_dirs, load, repo};
 
 fn render(root: &Path, diags: &[nixfold::diagnostics::Diagnostic]) -> String {
     let mut s = String::new();
@@ -46,23 +47,16 @@ fn render(root: &Path, diags: &[nixfold::diagnostics::Diagnostic]) -> String {
 
 #[test]
 fn rule_fixtures() {
-    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
-    let mut dirs: Vec<_> = std::fs::read_dir(&base)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
+    let dirs = fixture_dirs("rules");
     assert!(!dirs.is_empty());
     for dir in dirs {
-        let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let name = dir_name(&dir);
         assert!(
             nixfold::lints::rule_by_name(&name).is_some(),
             "fixture dir for unknown rule {name}"
         );
-        let project = Project::load(&dir, std::slice::from_ref(&dir), &|_| false);
         // A fixture's own nixfold.toml (declared variants) is honoured.
-        let mut config = Config::load(&dir).expect("fixture nixfold.toml");
+        let (project, mut config) = load(&dir);
         config.check.select = Some(vec![name.clone()]);
         let diags = nixfold::lints::check(&project, &config);
         let mut saw_fires = false;
@@ -96,7 +90,7 @@ fn rule_fixtures() {
 
 #[test]
 fn every_rule_has_docs_and_fixture() {
-    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+    let base = repo().join("tests/fixtures/rules");
     for r in nixfold::lints::rules::all() {
         let m = r.meta();
         assert!(

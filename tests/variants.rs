@@ -2,15 +2,15 @@
 //! (`tests/fixtures/variants/<pattern>/`) and on examples/unified-nixos:
 //! the `nixfold variants --format json` document is snapshotted.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::Path;
+
+use common::project::{dir_name, fixture_dirs, load, repo};
 use nixfold::analysis::variants::{self, report};
-use nixfold::config::Config;
-use nixfold::project::Project;
 
 fn analyse(dir: &Path) -> (report::Report, String) {
-    let config = Config::load(dir).expect("config");
-    let project = Project::load(dir, &[dir.to_path_buf()], &|_| false);
+    let (project, config) = load(dir);
     let an = variants::analyse(&project, &config);
     assert!(an.matrix_errors.is_empty(), "{:?}", an.matrix_errors);
     let rep = report::report(&an, &project);
@@ -20,16 +20,10 @@ fn analyse(dir: &Path) -> (report::Report, String) {
 
 #[test]
 fn pattern_fixtures() {
-    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/variants");
-    let mut dirs: Vec<_> = std::fs::read_dir(&base)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
+    let dirs = fixture_dirs("variants");
     assert!(dirs.len() >= 9);
     for dir in dirs {
-        let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let name = dir_name(&dir);
         let (_, json) = analyse(&dir);
         insta::assert_snapshot!(format!("variants__{name}"), json);
     }
@@ -37,7 +31,7 @@ fn pattern_fixtures() {
 
 #[test]
 fn unified_nixos_example() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/unified-nixos");
+    let dir = repo().join("examples/unified-nixos");
     let (rep, json) = analyse(&dir);
     let container = rep
         .env

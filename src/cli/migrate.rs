@@ -25,7 +25,9 @@ pub struct MigrateArgs {
 }
 
 pub fn run(args: MigrateArgs) -> i32 {
-    let (config, project) = match super::variants::load(&args.path) {
+    // Absolute, so that `nixfold migrate .` finds the same files as a full path.
+    let path = std::fs::canonicalize(&args.path).unwrap_or_else(|_| args.path.clone());
+    let (config, project) = match super::variants::load(&path) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("nixfold: {e}");

@@ -106,7 +106,8 @@ pub fn git_commit_all(dir: &Path) {
     git(&["commit", "-q", "-m", "fixture"]);
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+/// Copies the tree `from` into `to` (without `.git` and `result*` links).
+pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

@@ -1,6 +1,7 @@
 //! Flake output names as nixfold's evaluator computes them.
 //!
-//! flake.nix's `outputs` function is called with its inputs unknown, except
+//! flake.nix's `outputs` function is called with its inputs unknown (but
+//! `nixpkgs.lib` is lib, see [`LibConfig::for_project`]), except
 //! flake-utils, which is replaced by a small Nix implementation of its
 //! `eachSystem`/`eachDefaultSystem` (names only matter here), and `self`,
 //! which is the result itself. Categories and names the evaluation produces
@@ -10,12 +11,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::eval::{EvalOptions, Evaluator, Symbol, Unknown, Value};
+use crate::eval::{EvalOptions, Evaluator, LibConfig, Symbol, Unknown, Value};
 use crate::project::Project;
 
 /// flake-utils' functions, by their documented behaviour: `eachSystem
 /// systems f` turns `f system = { k = v; }` into `{ k.${system} = v; }`.
-const FLAKE_UTILS: &str = r#"
+pub(crate) const FLAKE_UTILS: &str = r#"
 let
   defaultSystems = [ "aarch64-linux" "aarch64-darwin" "x86_64-darwin" "x86_64-linux" ];
   eachSystem = systems: f:
@@ -30,11 +31,15 @@ let
       systems;
   eachSystemPassThrough = systems: f:
     builtins.foldl' (acc: system: acc // f system) { } systems;
+  eachSystemMap = systems: f:
+    builtins.listToAttrs (map (system: { name = system; value = f system; }) systems);
 in {
   lib = {
     inherit defaultSystems eachSystem eachSystemPassThrough;
     eachDefaultSystem = eachSystem defaultSystems;
     eachDefaultSystemPassThrough = eachSystemPassThrough defaultSystems;
+    inherit eachSystemMap;
+    eachDefaultSystemMap = eachSystemMap defaultSystems;
     allSystems = defaultSystems;
     system = builtins.listToAttrs (map (s: { name = s; value = s; }) defaultSystems);
   };
@@ -127,6 +132,7 @@ fn evaluate(
         max_steps: 5_000_000,
         max_memory: 512 << 20,
         max_depth: 20_000,
+        lib: Some(LibConfig::for_project(root)),
         ..EvalOptions::default()
     };
     let mut ev = Evaluator::new(opts);
@@ -211,7 +217,7 @@ fn collect(ev: &mut Evaluator, v: &Value, path: &mut Vec<String>, out: &mut Eval
 
 /// Input names that refer to flake-utils (`flake-utils.url =
 /// "github:numtide/flake-utils"`, or simply named `flake-utils`/`utils`).
-fn flake_utils_inputs(syntax: &crate::syntax::SyntaxNode) -> Vec<String> {
+pub(crate) fn flake_utils_inputs(syntax: &crate::syntax::SyntaxNode) -> Vec<String> {
     use crate::syntax::{AstNode, ast};
     let mut names = vec!["flake-utils".to_string()];
     for av in syntax.descendants().filter_map(ast::AttrpathValue::cast) {

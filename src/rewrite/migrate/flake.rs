@@ -32,9 +32,43 @@ enum Leaf {
     Value {
         entry: ast::AttrpathValue,
         value: ast::Expr,
+        frame: usize,
     },
     Inherit(ast::Inherit),
     Opaque(ast::Expr),
+}
+
+/// A scope outputs are written in: the body of `outputs`, or the body of a
+/// per-system function (`eachDefaultSystem (system: ...)`,
+/// `forAllSystems (system: ...)`), whose outputs exist for every system.
+struct Frame {
+    /// The body: a `let` (`let_in`) or the attribute set itself.
+    body: ast::Expr,
+    let_in: Option<ast::LetIn>,
+    /// Where the outputs are (the `let`'s body, or `body`).
+    result: ast::Expr,
+    /// The category a per-system function builds (`packages` in
+    /// `packages = forAllSystems (...)`), for naming moved outputs.
+    label: Option<String>,
+}
+
+impl Frame {
+    fn new(body: ast::Expr) -> Option<Frame> {
+        let let_in = match syn::unparen(body.clone()) {
+            ast::Expr::LetIn(l) => Some(l),
+            _ => None,
+        };
+        let result = match &let_in {
+            Some(l) => l.body()?,
+            None => body.clone(),
+        };
+        Some(Frame {
+            body,
+            let_in,
+            result,
+            label: None,
+        })
+    }
 }
 
 impl Planner<'_> {
@@ -80,46 +114,38 @@ impl Planner<'_> {
                 "an environment read outside the `outputs` function cannot be migrated",
             ));
         }
-        let let_in = match syn::unparen(body.clone()) {
-            ast::Expr::LetIn(l) => Some(l),
-            _ => None,
+        let Some(frame0) = Frame::new(body.clone()) else {
+            return Err(self.err_at(f, body.syntax().text_range().start(), "`let` without body"));
         };
-        let b = match &let_in {
-            Some(l) => match l.body() {
-                Some(b) => b,
-                None => {
-                    return Err(self.err_at(
-                        f,
-                        l.syntax().text_range().start(),
-                        "`let` without body",
-                    ));
-                }
-            },
-            None => body.clone(),
-        };
-        let let_entries: Vec<ast::Entry> = let_in.iter().flat_map(|l| l.entries()).collect();
+        let mut frames = vec![frame0];
+        let mut leaves = Vec::new();
+        let result0 = frames[0].result.clone();
+        walk_outputs(&result0, 0, None, &mut frames, &mut leaves);
         let scopes = Scopes::new(&root);
 
-        // The let's bindings.
+        // The bindings of every frame's `let`.
         let mut binds: Vec<LetBinding> = Vec::new();
-        for e in let_entries.iter().cloned() {
-            match e {
-                ast::Entry::AttrpathValue(av) => {
-                    let Some(ap) = av.attrpath() else { continue };
-                    let names = path_names(&ap);
-                    let (Some(value), [name]) = (av.value(), names.as_slice()) else {
-                        continue;
-                    };
-                    let Some(id) = scopes.binding_at(ap.syntax().text_range().start()) else {
-                        continue;
-                    };
-                    binds.push(LetBinding {
-                        name: name.clone(),
-                        value,
-                        id,
-                    });
+        let mut let_inherits: Vec<ast::Inherit> = Vec::new();
+        for fr in &frames {
+            for e in fr.let_in.iter().flat_map(|l| l.entries()) {
+                match e {
+                    ast::Entry::AttrpathValue(av) => {
+                        let Some(ap) = av.attrpath() else { continue };
+                        let names = path_names(&ap);
+                        let (Some(value), [name]) = (av.value(), names.as_slice()) else {
+                            continue;
+                        };
+                        let Some(id) = scopes.binding_at(ap.syntax().text_range().start()) else {
+                            continue;
+                        };
+                        binds.push(LetBinding {
+                            name: name.clone(),
+                            value,
+                            id,
+                        });
+                    }
+                    ast::Entry::Inherit(inh) => let_inherits.push(inh),
                 }
-                ast::Entry::Inherit(_) => {}
             }
         }
         let in_value = |b: &LetBinding, at: TextSize| {
@@ -149,11 +175,9 @@ impl Planner<'_> {
                 break;
             }
         }
-        // `inherit (x) ...;` in the let, from a dependent binding.
-        for e in let_entries.iter().cloned() {
-            if let ast::Entry::Inherit(inh) = e
-                && let Some(from) = inh.from()
-            {
+        // `inherit (x) ...;` in a let, from a dependent binding.
+        for inh in &let_inherits {
+            if let Some(from) = inh.from() {
                 let r = from.syntax().text_range();
                 let uses_dep = dep
                     .iter()
@@ -170,8 +194,8 @@ impl Planner<'_> {
         }
         let dep_ids: BTreeMap<BindingId, usize> = dep.iter().map(|i| (binds[*i].id, *i)).collect();
 
-        // Every use of a dependent binding: in the let (→ `(b variant)`) or in the body.
-        let body_range = b.syntax().text_range();
+        // Every use of a dependent binding: in a let (→ `(b variant)`) or
+        // where the outputs are written.
         let mut body_refs: Vec<(TextRange, usize)> = Vec::new();
         for &i in &dep {
             let lb = &binds[i];
@@ -197,33 +221,28 @@ impl Planner<'_> {
                         ),
                     ));
                 }
-                if body_range.contains_range(r.range) {
-                    body_refs.push((r.range, i));
-                } else if binds.iter().any(|x| in_value(x, r.range.start())) {
+                if binds.iter().any(|x| in_value(x, r.range.start())) {
                     let s = applied(ident.as_ref(), &lb.name, &param);
                     self.edits[f].push(r.range, s, true);
+                } else if frames
+                    .iter()
+                    .any(|fr| fr.result.syntax().text_range().contains_range(r.range))
+                {
+                    body_refs.push((r.range, i));
                 } else {
                     return Err(self.err_at(f, r.range.start(), "cannot pass the variant here"));
                 }
             }
         }
 
-        // The outputs in the body.
-        let mut leaves = Vec::new();
-        walk_outputs(&b, &mut leaves);
+        // The outputs.
         let refs_in = |r: TextRange| body_refs.iter().filter(move |(x, _)| r.contains_range(*x));
         let unit = text::indent_unit(&text);
-        let body_start = body.syntax().text_range().start();
-        let let_indent = match let_entries.first() {
-            Some(e) => text::line_indent(&text, e.syntax().text_range().start()),
-            None if let_in.is_some() => text::line_indent(&text, body_start) + &unit,
-            // A new `let`: its bindings one level deeper than `in`.
-            None if text::starts_line(&text, body_start) => {
-                text::line_indent(&text, body_start) + &unit
-            }
-            None => text::line_indent(&text, body_start) + &unit + &unit,
-        };
-        let mut hoisted: Vec<(String, String)> = Vec::new();
+        let let_indents: Vec<String> = frames
+            .iter()
+            .map(|fr| frame_let_indent(&text, fr, &unit))
+            .collect();
+        let mut hoisted: Vec<Vec<(String, String)>> = vec![Vec::new(); frames.len()];
         let mut taken_names: BTreeSet<String> = self.flake_names.clone();
         let mut matched: BTreeSet<usize> = BTreeSet::new();
         for leaf in &leaves {
@@ -260,7 +279,11 @@ impl Planner<'_> {
                         ));
                     }
                 }
-                Leaf::Value { entry, value } => {
+                Leaf::Value {
+                    entry,
+                    value,
+                    frame,
+                } => {
                     let r = value.syntax().text_range();
                     let direct = sites.iter().any(|s| r.contains(*s));
                     let inner: Vec<(TextRange, usize)> = refs_in(r).cloned().collect();
@@ -286,6 +309,8 @@ impl Planner<'_> {
                             matched.insert(k);
                         }
                     }
+                    let Some(ap) = entry.attrpath() else { continue };
+                    let attrs: Vec<ast::Attr> = ap.attrs().collect();
                     // The function the output is built from.
                     let base = match syn::unparen(value.clone()) {
                         ast::Expr::Ident(id)
@@ -303,12 +328,10 @@ impl Planner<'_> {
                                 let s = applied(ident.as_ref(), &binds[*i].name, &param);
                                 self.edits[f].push(*rr, s, true);
                             }
-                            let last = entry
-                                .attrpath()
-                                .and_then(|p| p.attrs().last())
-                                .and_then(|a| syn::attr_name(&a))
-                                .unwrap_or_else(|| "output".into());
-                            let name = unique(&mk_name(&last), &mut taken_names);
+                            let name = unique(
+                                &mk_name(&hoist_label(&attrs, frames[*frame].label.as_deref())),
+                                &mut taken_names,
+                            );
                             let eds: Vec<Ed> = self.edits[f].take_inside(r).map_err(|bad| {
                                 self.err_at(f, bad.start(), "overlapping edits (internal error)")
                             })?;
@@ -317,13 +340,14 @@ impl Planner<'_> {
                             })?;
                             let entry_indent =
                                 text::line_indent(&text, entry.syntax().text_range().start());
-                            let delta = let_indent.len() as isize - entry_indent.len() as isize;
+                            let delta =
+                                let_indents[*frame].len() as isize - entry_indent.len() as isize;
                             let moved = if text::has_multiline_plain_string(value.syntax()) {
                                 moved
                             } else {
                                 text::reindent(&moved, delta).unwrap_or(moved)
                             };
-                            hoisted.push((name.clone(), moved));
+                            hoisted[*frame].push((name.clone(), moved));
                             name
                         }
                     };
@@ -331,8 +355,6 @@ impl Planner<'_> {
                     if decls.is_empty() {
                         continue;
                     }
-                    let Some(ap) = entry.attrpath() else { continue };
-                    let attrs: Vec<ast::Attr> = ap.attrs().collect();
                     let indent = text::line_indent(&text, entry.syntax().text_range().start());
                     let dynamic_prefix = attrs[..attrs.len() - 1]
                         .iter()
@@ -419,78 +441,133 @@ impl Planner<'_> {
             }
         }
 
-        let mut rec = String::new();
-        rec.push_str(&format!(
-            "{let_indent}# The variants of this flake (declared in nixfold.toml): each gives every\n{let_indent}\
-             # environment variable the configuration reads a value (\"\" when unset).\n{let_indent}"
-        ));
-        rec.push_str(&format!("{set_name} = {{\n"));
-        for (name, env) in self.variant_records() {
-            let fields: Vec<String> = env
-                .iter()
-                .map(|(k, v)| format!("{} = {};", text::attr_name(k), text::nix_string(v)))
-                .collect();
-            rec.push_str(&format!(
-                "{let_indent}{unit}{} = {{ {} }};\n",
-                text::attr_name(&name),
-                fields.join(" ")
-            ));
-        }
-        rec.push_str(&format!("{let_indent}}};\n"));
-        let mut moved = String::new();
-        for (name, body) in &hoisted {
-            moved.push_str(&format!("\n\n{let_indent}{name} = {param}: {body};"));
-        }
-        let Some(let_in) = let_in else {
-            // No `let` yet: add one around the body.
-            let in_indent = &let_indent[..let_indent.len() - unit.len()];
-            let after_in = if text::starts_line(&text, body_start) {
-                format!("\n{in_indent}")
-            } else {
-                " ".to_string()
-            };
-            let moved = moved.strip_prefix('\n').unwrap_or(&moved);
-            self.edits[f].insert(
-                body_start,
-                format!("let\n{rec}{moved}\n{in_indent}in{after_in}"),
-                false,
-            );
-            return Ok(());
-        };
-        // `variants = { ... };` first in the let, the moved outputs last.
-        let first = let_in
-            .let_token()
-            .and_then(|t| t.next_token())
-            .and_then(|mut t| {
-                loop {
-                    if t.kind() != SyntaxKind::TOKEN_WHITESPACE {
-                        break Some(t);
-                    }
-                    t = t.next_token()?;
+        // The variants' record goes first in the outermost `let`; moved
+        // outputs last in the `let` of their frame.
+        for (k, fr) in frames.iter().enumerate() {
+            let let_indent = &let_indents[k];
+            let mut rec = String::new();
+            if k == 0 {
+                rec.push_str(&format!(
+                    "{let_indent}# The variants of this flake (declared in nixfold.toml): each gives every\n{let_indent}\
+                     # environment variable the configuration reads a value (\"\" when unset).\n{let_indent}"
+                ));
+                rec.push_str(&format!("{set_name} = {{\n"));
+                for (name, env) in self.variant_records() {
+                    let fields: Vec<String> = env
+                        .iter()
+                        .map(|(k, v)| format!("{} = {};", text::attr_name(k), text::nix_string(v)))
+                        .collect();
+                    rec.push_str(&format!(
+                        "{let_indent}{unit}{} = {{ {} }};\n",
+                        text::attr_name(&name),
+                        fields.join(" ")
+                    ));
                 }
-            });
-        let Some(first) = first else {
-            return Err(self.err_at(f, let_in.syntax().text_range().start(), "empty `let`"));
-        };
-        let first_at = if text::starts_line(&text, first.text_range().start()) {
-            let off = usize::from(first.text_range().start());
-            TextSize::from(text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0) as u32)
-        } else {
-            first.text_range().start()
-        };
-        rec.push('\n');
-        if first_at == first.text_range().start() {
-            rec.push_str(&let_indent);
-        }
-        self.edits[f].insert(first_at, rec, false);
-        if !hoisted.is_empty() {
-            let Some(last) = let_in.entries().last() else {
-                return Err(self.err_at(f, let_in.syntax().text_range().start(), "empty `let`"));
+                rec.push_str(&format!("{let_indent}}};\n"));
+            } else if hoisted[k].is_empty() {
+                continue;
+            }
+            let mut moved = String::new();
+            for (name, body) in &hoisted[k] {
+                moved.push_str(&format!("\n\n{let_indent}{name} = {param}: {body};"));
+            }
+            let body_start = fr.body.syntax().text_range().start();
+            let Some(let_in) = &fr.let_in else {
+                // No `let` yet: add one around the body.
+                let in_indent = &let_indent[..let_indent.len() - unit.len()];
+                let after_in = if text::starts_line(&text, body_start) {
+                    format!("\n{in_indent}")
+                } else {
+                    " ".to_string()
+                };
+                let moved = if rec.is_empty() {
+                    moved.trim_start_matches('\n')
+                } else {
+                    moved.strip_prefix('\n').unwrap_or(&moved)
+                };
+                let rec = if moved.is_empty() {
+                    rec.trim_end_matches('\n')
+                } else {
+                    &rec
+                };
+                self.edits[f].insert(
+                    body_start,
+                    format!("let\n{rec}{moved}\n{in_indent}in{after_in}"),
+                    false,
+                );
+                continue;
             };
-            let (at, _) = text::after_entry(&text, last.syntax());
-            self.edits[f].insert(at, moved, false);
+            if k == 0 {
+                // `variants = { ... };` first in the let.
+                let first = let_in
+                    .let_token()
+                    .and_then(|t| t.next_token())
+                    .and_then(|mut t| {
+                        loop {
+                            if t.kind() != SyntaxKind::TOKEN_WHITESPACE {
+                                break Some(t);
+                            }
+                            t = t.next_token()?;
+                        }
+                    });
+                let Some(first) = first else {
+                    return Err(self.err_at(
+                        f,
+                        let_in.syntax().text_range().start(),
+                        "empty `let`",
+                    ));
+                };
+                let first_at = if text::starts_line(&text, first.text_range().start()) {
+                    let off = usize::from(first.text_range().start());
+                    TextSize::from(text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0) as u32)
+                } else {
+                    first.text_range().start()
+                };
+                rec.push('\n');
+                if first_at == first.text_range().start() {
+                    rec.push_str(let_indent);
+                }
+                self.edits[f].insert(first_at, rec, false);
+            }
+            if !hoisted[k].is_empty() {
+                let Some(last) = let_in.entries().last() else {
+                    return Err(self.err_at(
+                        f,
+                        let_in.syntax().text_range().start(),
+                        "empty `let`",
+                    ));
+                };
+                let (at, _) = text::after_entry(&text, last.syntax());
+                self.edits[f].insert(at, moved, false);
+            }
         }
         Ok(())
+    }
+}
+
+/// The indentation of the bindings of a frame's `let` (a new one if needed).
+fn frame_let_indent(text: &str, fr: &Frame, unit: &str) -> String {
+    let body_start = fr.body.syntax().text_range().start();
+    match fr.let_in.as_ref().and_then(|l| l.entries().next()) {
+        Some(e) => text::line_indent(text, e.syntax().text_range().start()),
+        None if fr.let_in.is_some() => text::line_indent(text, body_start) + unit,
+        // A new `let`: its bindings one level deeper than `in`.
+        None if text::starts_line(text, body_start) => text::line_indent(text, body_start) + unit,
+        None => text::line_indent(text, body_start) + unit + unit,
+    }
+}
+
+/// What a moved output is named after: its last attribute, with the one
+/// before it when that is `default` (`packages.default` → `mkPackagesDefault`).
+fn hoist_label(attrs: &[ast::Attr], category: Option<&str>) -> String {
+    let name = |a: &ast::Attr| syn::attr_name(a).unwrap_or_else(|| a.syntax().text().to_string());
+    match attrs {
+        [.., prev, last] if name(last) == "default" => format!("{}-default", name(prev)),
+        [last] if name(last) == "default" && category.is_some() => {
+            format!("{}-default", category.unwrap_or_default())
+        }
+        [.., last] => name(last),
+        [] => "output".into(),
     }
 }
 
@@ -499,7 +576,11 @@ fn applied(ident: Option<&SyntaxNode>, name: &str, arg: &str) -> String {
     let bare = ident.and_then(|n| n.parent()).is_some_and(|p| {
         matches!(
             p.kind(),
-            SyntaxKind::NODE_PAREN | SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_LET_IN
+            SyntaxKind::NODE_PAREN
+                | SyntaxKind::NODE_ATTRPATH_VALUE
+                | SyntaxKind::NODE_LET_IN
+                | SyntaxKind::NODE_INTERPOL
+                | SyntaxKind::NODE_DYNAMIC
         ) || (p.kind() == SyntaxKind::NODE_BIN_OP
             && ast::BinOp::cast(p.clone())
                 .and_then(|b| b.operator())
@@ -519,14 +600,24 @@ fn node_at(root: &SyntaxNode, range: TextRange) -> Option<SyntaxNode> {
         .filter(|n| n.text_range() == range)
 }
 
-fn walk_outputs(e: &ast::Expr, out: &mut Vec<Leaf>) {
+fn walk_outputs(
+    e: &ast::Expr,
+    frame: usize,
+    label: Option<String>,
+    frames: &mut Vec<Frame>,
+    out: &mut Vec<Leaf>,
+) {
+    if frames.len() > 64 {
+        out.push(Leaf::Opaque(e.clone()));
+        return;
+    }
     match syn::unparen(e.clone()) {
         ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
             if let Some(l) = b.lhs() {
-                walk_outputs(&l, out);
+                walk_outputs(&l, frame, label.clone(), frames, out);
             }
             if let Some(r) = b.rhs() {
-                walk_outputs(&r, out);
+                walk_outputs(&r, frame, label, frames, out);
             }
         }
         ast::Expr::AttrSet(s) if s.rec_token().is_none() => {
@@ -536,11 +627,19 @@ fn walk_outputs(e: &ast::Expr, out: &mut Vec<Leaf>) {
                         let Some(v) = av.value() else { continue };
                         match syn::unparen(v.clone()) {
                             ast::Expr::AttrSet(inner) if inner.rec_token().is_none() => {
-                                walk_outputs(&ast::Expr::AttrSet(inner), out)
+                                walk_outputs(&ast::Expr::AttrSet(inner), frame, None, frames, out)
+                            }
+                            x @ ast::Expr::Apply(_) if per_system_lambda(&x).is_some() => {
+                                let label = av
+                                    .attrpath()
+                                    .and_then(|p| p.attrs().last())
+                                    .and_then(|a| syn::attr_name(&a));
+                                walk_outputs(&x, frame, label, frames, out)
                             }
                             _ => out.push(Leaf::Value {
                                 entry: av.clone(),
                                 value: v,
+                                frame,
                             }),
                         }
                     }
@@ -548,7 +647,51 @@ fn walk_outputs(e: &ast::Expr, out: &mut Vec<Leaf>) {
                 }
             }
         }
+        other @ ast::Expr::Apply(_) => {
+            // A per-system function: its body is a frame of its own.
+            match per_system_lambda(&other)
+                .and_then(|l| l.body())
+                .and_then(Frame::new)
+            {
+                Some(mut fr) => {
+                    let result = fr.result.clone();
+                    fr.label = label;
+                    frames.push(fr);
+                    walk_outputs(&result, frames.len() - 1, None, frames, out);
+                }
+                None => out.push(Leaf::Opaque(other)),
+            }
+        }
         other => out.push(Leaf::Opaque(other)),
+    }
+}
+
+/// For an application building outputs for every system, the function of
+/// the system: flake-utils' `eachDefaultSystem f`, `eachSystem systems f`
+/// (and their `...Map` forms), `genAttrs systems f`, and names bound to
+/// those (`forAllSystems = genAttrs systems;`, `forAllSystems = f:
+/// genAttrs systems (system: f ...);`).
+fn per_system_lambda(e: &ast::Expr) -> Option<ast::Lambda> {
+    let (head, args) = syn::spine(e);
+    let ast::Expr::Lambda(l) = syn::unparen(args.last()?.clone()) else {
+        return None;
+    };
+    let known = |name: &str, n: usize| match name {
+        "eachDefaultSystem" | "eachDefaultSystemMap" => n == 1,
+        "eachSystem" | "eachSystemMap" | "genAttrs" => n == 2,
+        _ => false,
+    };
+    match syn::callee(&head)? {
+        syn::Callee::Prim(p) if known(&p, args.len()) => Some(l),
+        syn::Callee::Lambda(def) if args.len() == 1 => {
+            // `forAllSystems = f: genAttrs systems (system: f ...)`.
+            let (h, a) = syn::spine(&def.body()?);
+            match syn::callee(&h)? {
+                syn::Callee::Prim(p) if known(&p, a.len()) => Some(l),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

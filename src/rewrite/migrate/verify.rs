@@ -3,7 +3,9 @@
 //! evaluated purely under the variant give the same outputs.
 //!
 //! Both trees are evaluated with nixfold's evaluator; flake inputs (and so
-//! `pkgs` and `lib` from nixpkgs) are symbolic. Results are compared
+//! `pkgs` from nixpkgs) are symbolic, while `lib` (a `lib` argument,
+//! `nixpkgs.lib`, `pkgs.lib`) is nixpkgs lib as [`LibConfig::for_project`]
+//! chooses it. Results are compared
 //! structurally, to a bounded depth: known values must be equal, unknowns
 //! must have the same provenance (the same operations applied to equal
 //! arguments). Functions are compared by calling both with the same fresh
@@ -20,7 +22,7 @@ use crate::analysis::variants::VariantAnalysis;
 use crate::config::Config;
 use crate::eval::symbolic::UnknownKind;
 use crate::eval::value::{Attrs, Value};
-use crate::eval::{EvalOptions, Evaluator, Span, Symbol, Unknown};
+use crate::eval::{EvalOptions, Evaluator, LibConfig, Span, Symbol, Unknown};
 use crate::project::Project;
 
 /// Deepest nesting compared.
@@ -90,6 +92,7 @@ pub fn prove(
         if pairs.is_empty() {
             continue;
         }
+        let lib = Some(LibConfig::for_project(&orig_root.join(entry_rel)));
         let mut eo = Evaluator::new(EvalOptions {
             pure: false,
             root: Some(orig_root.clone()),
@@ -98,6 +101,7 @@ pub fn prove(
             read_process_env: false,
             nix_path: Some(Vec::new()),
             max_steps: 50_000_000,
+            lib: lib.clone(),
             ..EvalOptions::default()
         });
         let mut em = Evaluator::new(EvalOptions {
@@ -107,6 +111,7 @@ pub fn prove(
             read_process_env: false,
             nix_path: Some(Vec::new()),
             max_steps: 50_000_000,
+            lib: lib.clone(),
             ..EvalOptions::default()
         });
         let out_o = flake_outputs(&mut eo, &flake_o)
@@ -165,6 +170,33 @@ pub fn prove(
     Ok(lines)
 }
 
+/// `genAttrs names f` left unknown because `lib` is: `f name`, when `name`
+/// is one of the (known) `names`.
+fn gen_attrs_pick(ev: &mut Evaluator, u: &Unknown, name: &str) -> Option<Value> {
+    let UnknownKind::Apply(g, f) = &u.kind else {
+        return None;
+    };
+    let UnknownKind::Apply(h, names) = &g.kind else {
+        return None;
+    };
+    if !matches!(&h.kind, UnknownKind::Select(_, n) if n == "genAttrs") {
+        return None;
+    }
+    let Ok(Value::List(l)) = ev.force(names) else {
+        return None;
+    };
+    let mut found = false;
+    for item in l.0.iter() {
+        if matches!(ev.force(item), Ok(Value::String(s)) if s.s == name) {
+            found = true;
+        }
+    }
+    if !found {
+        return None;
+    }
+    ev.call(f, Value::string(name), Span::NONE).ok()
+}
+
 fn cannot(what: &str) -> MigrateError {
     MigrateError::new(format!(
         "refusing to migrate: the proof cannot {what}\n(--no-verify skips the proof)"
@@ -196,13 +228,28 @@ fn flake_outputs(ev: &mut Evaluator, path: &Path) -> Result<Value, String> {
     }
     names.sort();
     names.dedup();
+    // flake-utils is pure Nix over system names: the evaluator runs a model
+    // of it, so outputs built per system can be selected.
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let utils = crate::analysis::variants::evalout::flake_utils_inputs(
+        &crate::syntax::parse(&text).syntax(),
+    );
+    let shim = if names.iter().any(|n| utils.contains(n)) {
+        let dir = path.parent().unwrap_or(Path::new("/"));
+        Some(
+            ev.eval_expr_str(crate::analysis::variants::evalout::FLAKE_UTILS, dir)
+                .map_err(|e| e.to_string())?,
+        )
+    } else {
+        None
+    };
     let entries = names
         .iter()
         .map(|n| {
-            let v = if n == "self" {
-                Unknown::value("self")
-            } else {
-                Unknown::value(format!("inputs.{n}"))
+            let v = match &shim {
+                Some(s) if utils.contains(n) => s.clone(),
+                _ if n == "self" => Unknown::value("self"),
+                _ => Unknown::value(format!("inputs.{n}")),
             };
             (Symbol::new(n), v)
         })
@@ -291,6 +338,15 @@ impl Cmp<'_> {
                         break;
                     }
                     (Value::Unknown(x), Value::Unknown(y)) => {
+                        // `genAttrs systems f` with `lib` unknown.
+                        if let (Some(p), Some(q)) = (
+                            gen_attrs_pick(self.eo, x, no),
+                            gen_attrs_pick(self.em, y, nm),
+                        ) {
+                            a = p;
+                            b = q;
+                            break;
+                        }
                         // `{ ... } // unknown`: compare the unknown operands,
                         // select from the known ones.
                         match (&x.kind, &y.kind) {
@@ -499,23 +555,31 @@ impl Cmp<'_> {
                 let mut names: Vec<String> = fa.into_iter().chain(fb).collect();
                 names.sort();
                 names.dedup();
-                let base: Vec<(Symbol, Value)> = names
-                    .iter()
-                    .filter(|n| **n != self.param)
-                    .map(|n| (Symbol::new(n), Unknown::value(format!("arg:{n}"))))
-                    .collect();
-                let base = Attrs::from_unsorted(base);
+                // `lib` is each evaluator's lib (the same in both trees).
+                let base_for = |ev: &mut Evaluator| {
+                    let base: Vec<(Symbol, Value)> = names
+                        .iter()
+                        .filter(|n| **n != self.param)
+                        .map(|n| {
+                            let lib = (n == "lib").then(|| ev.default_lib()).flatten();
+                            let v = lib.unwrap_or_else(|| Unknown::value(format!("arg:{n}")));
+                            (Symbol::new(n), v)
+                        })
+                        .collect();
+                    Attrs::from_unsorted(base)
+                };
+                let (base_a, base_b) = (base_for(self.eo), base_for(self.em));
                 match &self.ctx {
                     Some((ca, cb)) => {
                         let ca = self.eo.force(ca).ok();
                         let cb = self.em.force(cb).ok();
-                        let merge = |c: Option<Value>| match c {
+                        let merge = |base: Attrs, c: Option<Value>| match c {
                             Some(Value::Attrs(s)) => Value::attrs(base.update(&s)),
-                            _ => Value::attrs(base.clone()),
+                            _ => Value::attrs(base),
                         };
-                        (merge(ca), merge(cb))
+                        (merge(base_a, ca), merge(base_b, cb))
                     }
-                    None => (Value::attrs(base.clone()), Value::attrs(base)),
+                    None => (Value::attrs(base_a), Value::attrs(base_b)),
                 }
             }
             _ => {
