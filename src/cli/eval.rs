@@ -50,6 +50,12 @@ pub struct EvalArgs {
     /// Make `builtins.getEnv` return unknown values instead of strings.
     #[arg(long)]
     pub unknown_env: bool,
+    /// Bind `lib` to nixpkgs' lib, chosen as the analysis commands choose
+    /// it: the lib of a nixpkgs locked in ./flake.lock (next to FILE) when
+    /// its source is in /nix/store, else nixfold's embedded lib prelude. Also
+    /// makes `pkgs.lib` and `nixpkgs.lib` of unknowns (`--unknown pkgs`) lib.
+    #[arg(long)]
+    pub lib: bool,
     /// Step budget.
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u64>,
@@ -118,8 +124,23 @@ pub fn run(args: EvalArgs) -> i32 {
         };
         opts.root = Some(dir);
     }
+    if args.lib {
+        let dir = opts.root.clone().unwrap_or_else(|| cwd.clone());
+        opts.lib = Some(crate::eval::LibConfig::for_project(&dir));
+    }
     let mut ev = Evaluator::new(opts);
     ev.set_trace_sink(Box::new(|m| eprintln!("trace: {m}")));
+    if args.lib {
+        // Built when first used; an explicit `--unknown lib` wins.
+        ev.set_global(
+            "lib",
+            Thunk::new_native(|ev: &mut Evaluator| {
+                ev.default_lib().ok_or_else(|| {
+                    EvalError::eval("the lib prelude failed to evaluate", Span::NONE)
+                })
+            }),
+        );
+    }
     let names: Vec<&str> = args.unknown.iter().map(String::as_str).collect();
     ev.bind_unknowns(&names);
 
@@ -133,6 +154,17 @@ pub fn run(args: EvalArgs) -> i32 {
         }
         for pair in args.argstr.chunks(2) {
             auto.push((Symbol::new(&pair[0]), Value::string(pair[1].clone())));
+        }
+        if args.lib && !auto.iter().any(|(k, _)| k.as_str() == "lib") {
+            // A top-level `{ lib, ... }:` gets lib too.
+            auto.push((
+                Symbol::new("lib"),
+                Thunk::new_native(|ev: &mut Evaluator| {
+                    ev.default_lib().ok_or_else(|| {
+                        EvalError::eval("the lib prelude failed to evaluate", Span::NONE)
+                    })
+                }),
+            ));
         }
         let auto = Attrs::from_unsorted(auto);
         let root = match (&args.expr, &file) {

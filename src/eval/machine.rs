@@ -378,10 +378,7 @@ impl Evaluator {
                     }
                 }
                 Value::Unknown(u) => {
-                    return Ok(Value::Unknown(Unknown::new(UnknownKind::Select(
-                        u.clone(),
-                        name.as_str().to_string(),
-                    ))));
+                    return Ok(self.select_unknown(u, name.as_str().to_string()));
                 }
                 other => {
                     return Err(EvalError::eval(
@@ -389,6 +386,14 @@ impl Evaluator {
                         span,
                     ));
                 }
+            }
+        }
+        // `with lib;` over the lib prelude: a name it lacks is unknown.
+        for &d in withs {
+            if let Some(Value::Attrs(a)) = env.lookup(d, 0).map(|s| s.shallow_resolved())
+                && let Some(u) = self.soft_missing(&a, name)
+            {
+                return Ok(u);
             }
         }
         Err(EvalError::eval(
@@ -410,10 +415,7 @@ impl Evaluator {
                     Value::Attrs(a) => a.clone(),
                     Value::Unknown(u) => {
                         for f in &fs.entries {
-                            let v = Value::Unknown(Unknown::new(UnknownKind::Select(
-                                u.clone(),
-                                f.name.as_str().to_string(),
-                            )));
+                            let v = self.unknown_formal(u, f.name.as_str());
                             frame.slots.borrow_mut().push(v);
                         }
                         if fs.at.is_some() {
@@ -632,6 +634,10 @@ impl Evaluator {
                             if has_default {
                                 return Ok(None);
                             }
+                            if let Some(u) = self.soft_missing(a, key) {
+                                v = u;
+                                continue;
+                            }
                             return Err(EvalError::eval(
                                 format!("attribute '{key}' missing"),
                                 span,
@@ -644,7 +650,7 @@ impl Evaluator {
                         Ok(k) => k.as_str().to_string(),
                         Err(k) => format!("${{{}}}", k.provenance()),
                     };
-                    v = Value::Unknown(Unknown::new(UnknownKind::Select(u.clone(), name)));
+                    v = self.select_unknown(u, name);
                 }
                 other => {
                     if has_default {

@@ -23,6 +23,7 @@ pub mod builtins;
 pub mod compile;
 pub mod error;
 pub mod ir;
+mod libval;
 mod machine;
 pub mod prelude;
 pub mod print;
@@ -38,6 +39,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 pub use error::{ErrorKind, EvalError, EvalResult, Span};
+pub use prelude::LibConfig;
 pub use print::{print_value, to_json_string};
 pub use symbol::Symbol;
 pub use symbolic::{Observation, Unknown, UnknownKind};
@@ -78,6 +80,11 @@ pub struct EvalOptions {
     pub max_memory: u64,
     /// Maximum nesting of evaluation (Nix: "stack overflow").
     pub max_depth: usize,
+    /// Where nixpkgs' `lib` comes from when symbolic evaluation needs it and
+    /// it is not otherwise available (a formal `lib` filled by the
+    /// evaluator, `pkgs.lib` or `nixpkgs.lib` of unknowns). `None` (the
+    /// default, as in `nixfold eval`) leaves lib unknown.
+    pub lib: Option<LibConfig>,
 }
 
 impl Default for EvalOptions {
@@ -94,6 +101,7 @@ impl Default for EvalOptions {
             max_steps: 5_000_000_000,
             max_memory: 16 << 30,
             max_depth: 200_000,
+            lib: None,
         }
     }
 }
@@ -192,6 +200,14 @@ pub struct Evaluator {
     home: String,
     /// Derivations computed so far, by `.drv` path.
     pub(crate) drvs: FxHashMap<String, builtins::derivation::DrvInfo>,
+    /// The lib handed out for unknown lib (see [`EvalOptions::lib`]).
+    lib_state: libval::LibState,
+    /// Sets of the lib prelude whose missing attributes are unknowns, by
+    /// address, with the name to give them (`lib.types`).
+    lib_soft: FxHashMap<usize, Rc<str>>,
+    /// Directories file access is allowed in besides the root (the nixpkgs
+    /// tree of a real lib).
+    extra_roots: Vec<PathBuf>,
 }
 
 impl Evaluator {
@@ -219,6 +235,9 @@ impl Evaluator {
             root_dir,
             home,
             drvs: FxHashMap::default(),
+            lib_state: libval::LibState::NotBuilt,
+            lib_soft: FxHashMap::default(),
+            extra_roots: Vec::new(),
         };
         builtins::install(&mut ev);
         ev
@@ -256,11 +275,18 @@ impl Evaluator {
     }
 
     /// An attribute set binding each name to an unknown of that name, for
-    /// calling functions like `{ pkgs, config, ... }: …` symbolically.
-    pub fn unknown_args(&self, names: &[&str]) -> Value {
+    /// calling functions like `{ pkgs, config, ... }: …` symbolically;
+    /// `lib` is bound to [`Evaluator::default_lib`] when there is one.
+    pub fn unknown_args(&mut self, names: &[&str]) -> Value {
         let entries = names
             .iter()
-            .map(|n| (Symbol::new(n), Unknown::value(*n)))
+            .map(|n| {
+                let v = match (*n == "lib").then(|| self.default_lib()).flatten() {
+                    Some(l) => l,
+                    None => Unknown::value(*n),
+                };
+                (Symbol::new(n), v)
+            })
             .collect();
         Value::attrs(Attrs::from_unsorted(entries))
     }
@@ -491,7 +517,9 @@ impl Evaluator {
             return Ok(());
         }
         let canon = PathBuf::from(compile::canon_path(&p.to_string_lossy()));
-        if canon.starts_with(&self.root_dir) {
+        if canon.starts_with(&self.root_dir)
+            || self.extra_roots.iter().any(|r| canon.starts_with(r))
+        {
             return Ok(());
         }
         // Inside the root once symlinks in the root itself are resolved.

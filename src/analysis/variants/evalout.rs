@@ -1,6 +1,7 @@
 //! Flake output names as nixfold's evaluator computes them.
 //!
-//! flake.nix's `outputs` function is called with its inputs unknown, except
+//! flake.nix's `outputs` function is called with its inputs unknown (but
+//! `nixpkgs.lib` is lib, see [`LibConfig::for_project`]), except
 //! flake-utils, which is replaced by a small Nix implementation of its
 //! `eachSystem`/`eachDefaultSystem` (names only matter here), and `self`,
 //! which is the result itself. Categories and names the evaluation produces
@@ -10,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::eval::{EvalOptions, Evaluator, Symbol, Unknown, Value};
+use crate::eval::{EvalOptions, Evaluator, LibConfig, Symbol, Unknown, Value};
 use crate::project::Project;
 
 /// flake-utils' functions, by their documented behaviour: `eachSystem
@@ -131,6 +132,7 @@ fn evaluate(
         max_steps: 5_000_000,
         max_memory: 512 << 20,
         max_depth: 20_000,
+        lib: Some(LibConfig::for_project(root)),
         ..EvalOptions::default()
     };
     let mut ev = Evaluator::new(opts);

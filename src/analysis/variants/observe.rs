@@ -1,6 +1,7 @@
 //! Domains learnt from evaluation: every file that reads the environment is
 //! evaluated by nixfold's evaluator with `getEnv NAME` returning the unknown
-//! `env:NAME`, applied to unknown arguments (`{ config, pkgs, lib, ... }`),
+//! `env:NAME`, applied to unknown arguments (`{ config, pkgs, ... }`; `lib`
+//! is nixpkgs lib, see [`LibConfig::for_project`]),
 //! and forced as far as it goes (errors in one attribute do not stop the
 //! others; both branches of an `if` on an unknown are followed). The
 //! comparisons the evaluator records between `env:NAME` and known values
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::flow::{Fact, FactKind, Pred, Shape, Site, Test};
-use crate::eval::{EvalOptions, Evaluator, Span, Unknown, UnknownKind, Value};
+use crate::eval::{EvalOptions, Evaluator, LibConfig, Span, Unknown, UnknownKind, Value};
 use crate::project::Project;
 use crate::syntax::{TextRange, TextSize, ast};
 
@@ -52,12 +53,13 @@ pub fn observe(project: &Project, root: &Path, files: &[usize]) -> Vec<Fact> {
             Some((i, path, shape))
         })
         .collect();
+    let lib = LibConfig::for_project(&root);
     let mut out: Vec<Fact> = jobs
         .par_iter()
         .flat_map_iter(|(_, path, shape)| {
             // A panic inside the evaluator must not take the analysis down.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                evaluate(&root, path, shape.as_ref(), &canon)
+                evaluate(&root, path, shape.as_ref(), &canon, &lib)
             }))
             .unwrap_or_default()
         })
@@ -106,6 +108,7 @@ fn evaluate(
     path: &Path,
     shape: Option<&ArgShape>,
     canon: &HashMap<PathBuf, usize>,
+    lib: &LibConfig,
 ) -> Vec<Fact> {
     let opts = EvalOptions {
         root: Some(root.to_path_buf()),
@@ -116,6 +119,7 @@ fn evaluate(
         max_steps: STEPS_PER_FILE,
         max_memory: 512 << 20,
         max_depth: 20_000,
+        lib: Some(lib.clone()),
         ..EvalOptions::default()
     };
     let mut ev = Evaluator::new(opts);

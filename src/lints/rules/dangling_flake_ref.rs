@@ -312,10 +312,16 @@ fn judge(
         let w = match walk(outputs, &c.segs, 0) {
             // The syntactic reading cannot tell; nixfold's evaluator may.
             Walk::Unsure => match evaluated {
-                Some(e) if evaluated_missing(e, &c.segs) => Walk::Missing {
-                    depth: c.frag_start,
-                    known: evaluated_names(e, &c.segs[..c.frag_start]),
-                },
+                Some(e) if evaluated_missing(e, &c.segs) => {
+                    // The first segment evaluation shows to be missing.
+                    let depth = (c.frag_start..c.segs.len())
+                        .find(|&k| evaluated_missing(e, &c.segs[..=k]))
+                        .unwrap_or(c.frag_start);
+                    Walk::Missing {
+                        depth,
+                        known: evaluated_names(e, &c.segs[..depth]),
+                    }
+                }
                 _ => Walk::Unsure,
             },
             w => w,

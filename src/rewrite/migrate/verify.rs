@@ -3,7 +3,9 @@
 //! evaluated purely under the variant give the same outputs.
 //!
 //! Both trees are evaluated with nixfold's evaluator; flake inputs (and so
-//! `pkgs` and `lib` from nixpkgs) are symbolic. Results are compared
+//! `pkgs` from nixpkgs) are symbolic, while `lib` (a `lib` argument,
+//! `nixpkgs.lib`, `pkgs.lib`) is nixpkgs lib as [`LibConfig::for_project`]
+//! chooses it. Results are compared
 //! structurally, to a bounded depth: known values must be equal, unknowns
 //! must have the same provenance (the same operations applied to equal
 //! arguments). Functions are compared by calling both with the same fresh
@@ -20,7 +22,7 @@ use crate::analysis::variants::VariantAnalysis;
 use crate::config::Config;
 use crate::eval::symbolic::UnknownKind;
 use crate::eval::value::{Attrs, Value};
-use crate::eval::{EvalOptions, Evaluator, Span, Symbol, Unknown};
+use crate::eval::{EvalOptions, Evaluator, LibConfig, Span, Symbol, Unknown};
 use crate::project::Project;
 
 /// Deepest nesting compared.
@@ -101,6 +103,7 @@ pub fn prove(
         if pairs.is_empty() {
             continue;
         }
+        let lib = Some(LibConfig::for_project(&orig_root.join(entry_rel)));
         let mut eo = Evaluator::new(EvalOptions {
             pure: false,
             root: Some(orig_root.clone()),
@@ -109,6 +112,7 @@ pub fn prove(
             read_process_env: false,
             nix_path: Some(Vec::new()),
             max_steps: 50_000_000,
+            lib: lib.clone(),
             ..EvalOptions::default()
         });
         let mut em = Evaluator::new(EvalOptions {
@@ -118,6 +122,7 @@ pub fn prove(
             read_process_env: false,
             nix_path: Some(Vec::new()),
             max_steps: 50_000_000,
+            lib: lib.clone(),
             ..EvalOptions::default()
         });
         let out_o = flake_outputs(&mut eo, &flake_o)
@@ -655,23 +660,31 @@ impl Cmp<'_> {
                 let mut names: Vec<String> = fa.into_iter().chain(fb).collect();
                 names.sort();
                 names.dedup();
-                let base: Vec<(Symbol, Value)> = names
-                    .iter()
-                    .filter(|n| **n != self.param)
-                    .map(|n| (Symbol::new(n), Unknown::value(format!("arg:{n}"))))
-                    .collect();
-                let base = Attrs::from_unsorted(base);
+                // `lib` is each evaluator's lib (the same in both trees).
+                let base_for = |ev: &mut Evaluator| {
+                    let base: Vec<(Symbol, Value)> = names
+                        .iter()
+                        .filter(|n| **n != self.param)
+                        .map(|n| {
+                            let lib = (n == "lib").then(|| ev.default_lib()).flatten();
+                            let v = lib.unwrap_or_else(|| Unknown::value(format!("arg:{n}")));
+                            (Symbol::new(n), v)
+                        })
+                        .collect();
+                    Attrs::from_unsorted(base)
+                };
+                let (base_a, base_b) = (base_for(self.eo), base_for(self.em));
                 match &self.ctx {
                     Some((ca, cb)) => {
                         let ca = self.eo.force(ca).ok();
                         let cb = self.em.force(cb).ok();
-                        let merge = |c: Option<Value>| match c {
+                        let merge = |base: Attrs, c: Option<Value>| match c {
                             Some(Value::Attrs(s)) => Value::attrs(base.update(&s)),
-                            _ => Value::attrs(base.clone()),
+                            _ => Value::attrs(base),
                         };
-                        (merge(ca), merge(cb))
+                        (merge(base_a, ca), merge(base_b, cb))
                     }
-                    None => (Value::attrs(base.clone()), Value::attrs(base)),
+                    None => (Value::attrs(base_a), Value::attrs(base_b)),
                 }
             }
             _ => {
