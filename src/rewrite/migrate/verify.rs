@@ -246,6 +246,7 @@ pub(super) fn marked_names(
         read_process_env: false,
         nix_path: Some(Vec::new()),
         max_steps: 50_000_000,
+        lib: Some(LibConfig::for_project(flake_dir)),
         ..EvalOptions::default()
     });
     let flake = ev
