@@ -375,15 +375,92 @@ fn outputs_built_by_for_all_systems_and_gen_attrs() {
 }
 
 #[test]
-fn environment_chosen_output_names_are_refused_clearly() {
-    let dir = git_copy(&fixture("host-name"));
-    let before = std::fs::read(dir.path().join("flake.nix")).unwrap();
-    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
-    assert_eq!(code, 2);
-    assert!(err.contains("flake.nix:12:"), "{err}");
-    assert!(
-        err.contains("the name of an output depends on the environment"),
-        "{err}"
+fn output_named_by_a_let_bound_host() {
+    check(
+        "host-name",
+        &["nixpkgs"],
+        "c: { h = c.networking.hostName; x = c.services.xserver.enable or false; }",
+        &[
+            (
+                "nixosConfigurations.laptop.config",
+                &[],
+                "nixosConfigurations.laptop.config",
+            ),
+            (
+                "nixosConfigurations.desktop.config",
+                &[("HOST", "desktop")],
+                "nixosConfigurations.desktop.config",
+            ),
+        ],
     );
-    assert_eq!(std::fs::read(dir.path().join("flake.nix")).unwrap(), before);
+}
+
+#[test]
+fn outputs_named_by_the_environment() {
+    let u = ("USER", "");
+    check(
+        "env-names",
+        &["nixpkgs", "home-manager"],
+        "c: c.networking.hostName or c.home.homeDirectory",
+        &[
+            // The default keeps what the original is called with nothing set.
+            (
+                "nixosConfigurations.\"\".config",
+                &[u],
+                "nixosConfigurations.\"\".config",
+            ),
+            (
+                "nixosConfigurations.web1.config",
+                &[u, ("HOSTNAME", "web1")],
+                "nixosConfigurations.web1.config",
+            ),
+            (
+                "nixosConfigurations.web2.config",
+                &[u, ("HOSTNAME", "web2")],
+                "nixosConfigurations.web2.config",
+            ),
+            // Same name as `web1`: the variant's own name.
+            (
+                "nixosConfigurations.web1.config",
+                &[u, ("HOSTNAME", "web1")],
+                "nixosConfigurations.web1-again.config",
+            ),
+            // An empty name: the variant's own name.
+            (
+                "nixosConfigurations.\"\".config",
+                &[u],
+                "nixosConfigurations.unnamed.config",
+            ),
+            (
+                "homeConfigurations.alice.config",
+                &[("USER", "alice")],
+                "homeConfigurations.alice.config",
+            ),
+            (
+                "homeConfigurations.\"\".config",
+                &[u],
+                "homeConfigurations.\"\".config",
+            ),
+        ],
+    );
+    // All the machines are in one set; the one whose name does not depend on
+    // the environment is untouched.
+    let (original, migrated) = trees("env-names");
+    let old = std::fs::read_to_string(original.path().join("flake.nix")).unwrap();
+    let new = std::fs::read_to_string(migrated.path().join("flake.nix")).unwrap();
+    let builder = &old[old.find("      # A machine whose name").unwrap()
+        ..old.find("      homeConfigurations").unwrap()];
+    assert!(new.contains(builder), "{new}");
+    let names = eval(
+        migrated.path(),
+        "nixosConfigurations",
+        &[],
+        false,
+        "builtins.attrNames",
+        &["nixpkgs", "home-manager"],
+    );
+    assert_eq!(
+        names,
+        serde_json::json!(["", "builder", "unnamed", "web1", "web1-again", "web2"])
+    );
 }

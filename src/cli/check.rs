@@ -227,6 +227,10 @@ pub fn run(args: CheckArgs) -> i32 {
         write_stdout(&emit(&args, &report));
         exit_status(&diags)
     };
+    // The process ends here: handing the trees back to the allocator one
+    // node at a time would only cost time.
+    std::mem::forget(project);
+    std::mem::forget(diags);
     if path_errors.is_empty() {
         status
     } else {

@@ -51,75 +51,99 @@ fn notes(d: &Diagnostic) -> Vec<String> {
 }
 
 /// Render every finding and (unless `quiet`) the summary line.
+///
+/// The findings of each file are rendered on their own (in parallel: a big
+/// tree has thousands) and joined in order.
 pub fn render(report: &Report<'_>, color: bool, quiet: bool) -> Vec<u8> {
-    let mut buf = if color {
-        Buffer::ansi()
-    } else {
-        Buffer::no_color()
+    use rayon::prelude::*;
+    let new_buf = || {
+        if color {
+            Buffer::ansi()
+        } else {
+            Buffer::no_color()
+        }
+    };
+    let runs: Vec<&[Diagnostic]> = report.diags.chunk_by(|a, b| a.path == b.path).collect();
+    let parts: Vec<Vec<u8>> = runs
+        .par_iter()
+        .map(|run| {
+            let mut buf = new_buf();
+            render_file(&mut buf, report, run, color);
+            buf.into_inner()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 200);
+    for p in parts {
+        out.extend_from_slice(&p);
+    }
+    if !quiet {
+        let mut buf = new_buf();
+        summary_line(&mut buf, report, color);
+        out.extend_from_slice(&buf.into_inner());
+    }
+    out
+}
+
+/// Render findings that all belong to one file.
+fn render_file(buf: &mut Buffer, report: &Report<'_>, diags: &[Diagnostic], color: bool) {
+    let Some(first) = diags.first() else { return };
+    let name = report.display_path(&first.path);
+    let Some((text, index)) = report.source(&first.path) else {
+        for d in diags {
+            plain(buf, &name, d, color);
+        }
+        return;
     };
     let styles = Styles::default();
     let mut files = SimpleFiles::new();
-    let mut ids = std::collections::HashMap::new();
-    for d in report.diags {
-        let name = report.display_path(&d.path);
-        match report.source(&d.path) {
-            Some((text, index)) => {
-                let id = *ids
-                    .entry(d.path.as_path())
-                    .or_insert_with(|| files.add(name.clone(), text));
-                let range = clamp(
-                    text,
-                    u32::from(d.range.start()) as usize,
-                    u32::from(d.range.end()) as usize,
-                );
-                let first = index.line_of(d.range.start());
-                let last = index.line_of(d.range.end());
-                let long = (first..=last).any(|l| {
-                    let s = u32::from(index.line_start(l)) as usize;
-                    text[s.min(text.len())..]
-                        .split('\n')
-                        .next()
-                        .is_some_and(|line| line.len() > MAX_SNIPPET_LINE)
-                });
-                let mut labels = vec![Label::primary(id, range)];
-                for l in &d.labels {
-                    let r = clamp(
-                        text,
-                        u32::from(l.range.start()) as usize,
-                        u32::from(l.range.end()) as usize,
-                    );
-                    labels.push(Label::secondary(id, r).with_message(&l.message));
-                }
-                let cs = CsDiagnostic::new(severity(d.severity))
-                    .with_code(d.name)
-                    .with_message(&d.message)
-                    .with_labels(labels)
-                    .with_notes(notes(d));
-                let config = term::Config {
-                    display_style: if long {
-                        DisplayStyle::Medium
-                    } else {
-                        DisplayStyle::Rich
-                    },
-                    ..term::Config::default()
-                };
-                let mut writer = StylesWriter::new(&mut buf, &styles);
-                // Rendering into memory fails only on a bad range, which
-                // `clamp` rules out; fall back to the plain form regardless.
-                if term::emit_to_write_style(&mut writer, &config, &files, &cs).is_err() {
-                    plain(&mut buf, &name, d, color);
-                }
-                if long {
-                    let _ = writeln!(buf);
-                }
-            }
-            None => plain(&mut buf, &name, d, color),
+    let id = files.add(name.clone(), text);
+    for d in diags {
+        let range = clamp(
+            text,
+            u32::from(d.range.start()) as usize,
+            u32::from(d.range.end()) as usize,
+        );
+        let first = index.line_of(d.range.start());
+        let last = index.line_of(d.range.end());
+        let long = (first..=last).any(|l| {
+            let s = u32::from(index.line_start(l)) as usize;
+            text[s.min(text.len())..]
+                .split('\n')
+                .next()
+                .is_some_and(|line| line.len() > MAX_SNIPPET_LINE)
+        });
+        let mut labels = vec![Label::primary(id, range)];
+        for l in &d.labels {
+            let r = clamp(
+                text,
+                u32::from(l.range.start()) as usize,
+                u32::from(l.range.end()) as usize,
+            );
+            labels.push(Label::secondary(id, r).with_message(&l.message));
+        }
+        let cs = CsDiagnostic::new(severity(d.severity))
+            .with_code(d.name)
+            .with_message(&d.message)
+            .with_labels(labels)
+            .with_notes(notes(d));
+        let config = term::Config {
+            display_style: if long {
+                DisplayStyle::Medium
+            } else {
+                DisplayStyle::Rich
+            },
+            ..term::Config::default()
+        };
+        let mut writer = StylesWriter::new(&mut *buf, &styles);
+        // Rendering into memory fails only on a bad range, which
+        // `clamp` rules out; fall back to the plain form regardless.
+        if term::emit_to_write_style(&mut writer, &config, &files, &cs).is_err() {
+            plain(buf, &name, d, color);
+        }
+        if long {
+            let _ = writeln!(buf);
         }
     }
-    if !quiet {
-        summary_line(&mut buf, report, color);
-    }
-    buf.into_inner()
 }
 
 /// A finding without a loaded source (a file that could not be read):

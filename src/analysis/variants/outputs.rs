@@ -559,10 +559,15 @@ impl Walker<'_, '_> {
         if let Some(n) = syn::attr_name(attr) {
             return Some(Seg::Name(n));
         }
-        let ast::Attr::Dynamic(d) = attr else {
-            return None;
+        let x = match attr {
+            ast::Attr::Dynamic(d) => d.expr()?,
+            // `"${user}"` is `${user}`; other strings stand for themselves.
+            ast::Attr::Str(s) => match s.normalized_parts().as_slice() {
+                [ast::InterpolPart::Interpolation(i)] => i.expr()?,
+                _ => ast::Expr::Str(s.clone()),
+            },
+            ast::Attr::Ident(_) => return None,
         };
-        let x = d.expr()?;
         if let Some(s) = self.a.literal_string_of(&x) {
             return Some(Seg::Name(s));
         }

@@ -51,6 +51,8 @@ mod outputs;
 mod refs;
 
 use std::collections::{BTreeSet, HashMap};
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::variants::evalout::{EvaluatedOutputs, evaluated_outputs};
@@ -505,11 +507,22 @@ impl Rule for DanglingFlakeRefRule {
                 }
             }
         }
-        for f in &project.files {
+        // Every reference needs `.#`, `/#` (`./#x`) or `}#` (`${self}#x`):
+        // most files have none, and the others are scanned in parallel.
+        let found: Vec<(usize, Vec<FlakeRef>)> = project
+            .files
+            .par_iter()
+            .enumerate()
+            .filter(|(_, f)| [".#", "/#", "}#"].iter().any(|p| f.text.contains(p)))
+            .map(|(i, f)| (i, nix_string_refs(f)))
+            .filter(|(_, refs)| !refs.is_empty())
+            .collect();
+        for (i, refs) in found {
+            let f = &project.files[i];
             let Some(flake) = nearest(&f.path) else {
                 continue;
             };
-            for r in nix_string_refs(f) {
+            for r in refs {
                 if let Some(d) = resolve(flake, &r) {
                     let mut diag = Diagnostic::new(&META, severity, f, range(&r), d.message);
                     diag.notes = d.notes;

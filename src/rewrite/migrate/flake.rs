@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::text::{self, Ed};
 use super::thread::path_names;
+use super::verify::{MarkerHit, NAME_MARKER};
 use super::{MigrateError, Planner};
+use crate::analysis::variants::outputs;
 use crate::analysis::variants::syn;
 use crate::hir::{BindingId, Resolution, Scopes};
 use crate::syntax::ast::{self, BinOpKind, HasEntry};
@@ -242,10 +244,82 @@ impl Planner<'_> {
             .iter()
             .map(|fr| frame_let_indent(&text, fr, &unit))
             .collect();
-        let mut hoisted: Vec<Vec<(String, String)>> = vec![Vec::new(); frames.len()];
+        let mut hoisted: Vec<Vec<(String, String, bool)>> = vec![Vec::new(); frames.len()];
+        let mut generated: BTreeSet<Vec<String>> = BTreeSet::new();
+
+        // Outputs whose names depend on the environment: where each variant
+        // of them lands in the original, and what it is called there, from
+        // evaluating the original with each output's value replaced by a
+        // marker listing its names.
+        let env_attrs_of = |entry: &ast::AttrpathValue| -> Vec<usize> {
+            let Some(ap) = entry.attrpath() else {
+                return Vec::new();
+            };
+            ap.attrs()
+                .enumerate()
+                .filter(|(_, a)| {
+                    let ar = a.syntax().text_range();
+                    syn::attr_name(a).is_none()
+                        && (sites.iter().any(|s| ar.contains(*s)) || refs_in(ar).next().is_some())
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let mut found: BTreeMap<String, Vec<MarkerHit>> = BTreeMap::new();
+        let mut markers: Vec<Ed> = Vec::new();
+        for (li, leaf) in leaves.iter().enumerate() {
+            let Leaf::Value { entry, value, .. } = leaf else {
+                continue;
+            };
+            let env_attrs = env_attrs_of(entry);
+            let Some(ap) = entry.attrpath() else { continue };
+            if env_attrs.is_empty() {
+                continue;
+            }
+            let attrs: Vec<ast::Attr> = ap.attrs().collect();
+            let mut list = format!("[ {}", text::nix_string(&format!("{NAME_MARKER}{li}")));
+            for i in &env_attrs {
+                list.push(' ');
+                list.push_str(&name_expr(&attrs[*i]));
+            }
+            list.push_str(" ]");
+            markers.push(Ed {
+                range: value.syntax().text_range(),
+                text: list,
+                need: false,
+                seq: markers.len() as u32,
+            });
+        }
+        if !markers.is_empty() {
+            let marked = text::apply(&text, &markers)
+                .map_err(|bad| self.err_at(f, bad.start(), "overlapping edits (internal error)"))?;
+            let path = self.project.files[f]
+                .path
+                .canonicalize()
+                .map_err(|e| MigrateError::new(e.to_string()))?;
+            let root_dir = self
+                .project
+                .root
+                .canonicalize()
+                .map_err(|e| MigrateError::new(e.to_string()))?;
+            let dir = path.parent().unwrap_or(&root_dir).to_path_buf();
+            for (vname, env) in self.variant_records() {
+                let hits = super::verify::marked_names(&root_dir, &dir, &marked, &env)
+                    .map_err(|e| {
+                        self.err_at(
+                            f,
+                            markers[0].range.start(),
+                            &format!(
+                                "cannot evaluate the names of the outputs chosen by the                                  environment under variant `{vname}`: {e}"
+                            ),
+                        )
+                    })?;
+                found.insert(vname, hits);
+            }
+        }
         let mut taken_names: BTreeSet<String> = self.flake_names.clone();
         let mut matched: BTreeSet<usize> = BTreeSet::new();
-        for leaf in &leaves {
+        for (li, leaf) in leaves.iter().enumerate() {
             match leaf {
                 Leaf::Opaque(e) => {
                     let r = e.syntax().text_range();
@@ -287,31 +361,192 @@ impl Planner<'_> {
                     let r = value.syntax().text_range();
                     let direct = sites.iter().any(|s| r.contains(*s));
                     let inner: Vec<(TextRange, usize)> = refs_in(r).cloned().collect();
-                    if !direct && inner.is_empty() {
+                    let env_attrs = env_attrs_of(entry);
+                    let depends = direct || !inner.is_empty();
+                    if !depends && env_attrs.is_empty() {
                         continue;
                     }
+                    let Some(ap) = entry.attrpath() else { continue };
+                    let attrs: Vec<ast::Attr> = ap.attrs().collect();
                     // Declared variants of this output.
                     let unparen_range = syn::unparen(value.clone()).syntax().text_range();
-                    let names: BTreeSet<String> = self
+                    let is_this = |file: usize, range: TextRange| {
+                        file == f && (range == r || range == unparen_range)
+                    };
+                    let mine: Vec<(String, Vec<String>)> = self
                         .analysis_outputs
                         .iter()
-                        .filter(|(file, range, _)| {
-                            *file == f && (*range == r || *range == unparen_range)
-                        })
-                        .map(|(_, _, d)| d.clone())
+                        .filter(|(file, range, _, _)| is_this(*file, *range))
+                        .map(|(_, _, d, a)| (d.clone(), a.clone()))
                         .collect();
                     let mut decls: Vec<usize> = Vec::new();
                     for (k, v) in self.declared.iter().enumerate() {
-                        if names.contains(&v.output)
+                        if mine.iter().any(|(d, _)| *d == v.output)
                             && !decls.iter().any(|d| self.declared[*d].name == v.name)
                         {
                             decls.push(k);
                             matched.insert(k);
                         }
                     }
-                    let Some(ap) = entry.attrpath() else { continue };
-                    let attrs: Vec<ast::Attr> = ap.attrs().collect();
-                    // The function the output is built from.
+                    // Names chosen by the environment: one per variant.
+                    let mut chosen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                    if !env_attrs.is_empty() {
+                        let n = attrs.len();
+                        let at = attrs[env_attrs[0]].syntax().text_range().start();
+                        let hits_of =
+                            |vname: &str| -> Result<(Vec<Vec<String>>, Vec<String>), String> {
+                                let hits: Vec<&MarkerHit> = found
+                                    .get(vname)
+                                    .into_iter()
+                                    .flatten()
+                                    .filter(|(k, _, _)| *k == li)
+                                    .collect();
+                                let Some(first) = hits.first() else {
+                                    return Err(format!(
+                                        "cannot tell what this output is called under variant \
+                                     `{vname}`: nixfold's evaluator does not reach its name"
+                                    ));
+                                };
+                                let names = first.2.clone();
+                                if hits.iter().any(|h| h.2 != names) {
+                                    return Err(
+                                        "the name of this output depends on the system as \
+                                            well as on the environment; nixfold migrate cannot \
+                                            name its variants"
+                                            .into(),
+                                    );
+                                }
+                                let mut paths = Vec::new();
+                                for (_, p, _) in &hits {
+                                    let ok = p.len() >= n
+                                        && env_attrs
+                                            .iter()
+                                            .zip(&names)
+                                            .all(|(i, s)| p[p.len() - n + i] == *s);
+                                    if !ok {
+                                        return Err(
+                                            "cannot tell where this output lands among the outputs"
+                                                .into(),
+                                        );
+                                    }
+                                    paths.push(p.clone());
+                                }
+                                Ok((paths, names))
+                            };
+                        let place = |p: &[String], names: &[String]| {
+                            let mut q = p.to_vec();
+                            let base = q.len() - n;
+                            for (i, s) in env_attrs.iter().zip(names) {
+                                q[base + i] = s.clone();
+                            }
+                            q
+                        };
+                        let others: BTreeSet<Vec<String>> = self
+                            .analysis_outputs
+                            .iter()
+                            .filter(|(file, range, _, _)| !is_this(*file, *range))
+                            .map(|(_, _, _, a)| a.clone())
+                            .collect();
+                        let (dpaths, dnames) =
+                            hits_of("default").map_err(|m| self.err_at(f, at, &m))?;
+                        let shown = |names: &[String]| {
+                            dpaths
+                                .first()
+                                .map(|p| outputs::dotted(&place(p, names)))
+                                .unwrap_or_default()
+                        };
+                        for p in &dpaths {
+                            self.pairs.push(("default".into(), p.clone(), p.clone()));
+                        }
+                        let mut taken: Vec<Vec<String>> = vec![dnames.clone()];
+                        for d in &decls {
+                            let vname = self.declared[*d].name.clone();
+                            let (vpaths, vnames) =
+                                hits_of(&vname).map_err(|m| self.err_at(f, at, &m))?;
+                            let clash = |c: &Vec<String>| {
+                                taken.contains(c)
+                                    || dpaths.iter().any(|p| {
+                                        let q = place(p, c);
+                                        others.contains(&q) || generated.contains(&q)
+                                    })
+                            };
+                            let mut cand = vnames.clone();
+                            if cand.iter().any(String::is_empty) || clash(&cand) {
+                                let was = shown(&cand);
+                                for s in cand.iter_mut().filter(|s| s.is_empty()) {
+                                    *s = vname.clone();
+                                }
+                                if let Some(last) = cand.last_mut() {
+                                    *last = vname.clone();
+                                }
+                                if clash(&cand) {
+                                    return Err(self.err_at(
+                                        f,
+                                        at,
+                                        &format!(
+                                            "variant `{vname}` would be called `{}`, which is \
+                                             already taken; give the variant another name",
+                                            shown(&cand)
+                                        ),
+                                    ));
+                                }
+                                self.notes.push(format!(
+                                    "variant `{vname}`: the original calls this output `{was}` \
+                                     under its environment ({}); the migrated flake calls it `{}`",
+                                    if vnames.iter().any(String::is_empty) {
+                                        "an empty name"
+                                    } else {
+                                        "a name another variant has"
+                                    },
+                                    shown(&cand)
+                                ));
+                            }
+                            for p in &vpaths {
+                                self.pairs.push((vname.clone(), p.clone(), place(p, &cand)));
+                            }
+                            taken.push(cand.clone());
+                            chosen.insert(vname, cand);
+                        }
+                        for c in &taken {
+                            for p in &dpaths {
+                                generated.insert(place(p, c));
+                            }
+                        }
+                        if dnames.iter().any(String::is_empty) {
+                            self.notes.push(format!(
+                                "the default variant calls an output `{}`, as the original does \
+                                 with an empty environment",
+                                shown(&dnames)
+                            ));
+                        }
+                        self.renamed.extend(mine.iter().map(|(d, _)| d.clone()));
+                        // The default keeps what the original evaluates to.
+                        for (i, s) in env_attrs.iter().zip(&dnames) {
+                            let ar = attrs[*i].syntax().text_range();
+                            self.edits[f].take_inside(ar).map_err(|bad| {
+                                self.err_at(f, bad.start(), "overlapping edits (internal error)")
+                            })?;
+                            self.edits[f].push(ar, text::attr_name(s), false);
+                        }
+                        chosen.insert("default".into(), dnames);
+                    } else {
+                        // Every system's copy of the output gets the variants.
+                        for (_, a) in &mine {
+                            for d in &decls {
+                                let mut to = a.clone();
+                                if let Some(last) = to.last_mut() {
+                                    *last = self.declared[*d].name.clone();
+                                }
+                                self.pairs
+                                    .push((self.declared[*d].name.clone(), a.clone(), to));
+                            }
+                        }
+                    }
+                    if !depends && decls.is_empty() {
+                        continue;
+                    }
+                    // The function (or, when only the name depends on the
+                    // environment, the value) the output is built from.
                     let base = match syn::unparen(value.clone()) {
                         ast::Expr::Ident(id)
                             if !direct
@@ -328,10 +563,13 @@ impl Planner<'_> {
                                 let s = applied(ident.as_ref(), &binds[*i].name, &param);
                                 self.edits[f].push(*rr, s, true);
                             }
-                            let name = unique(
-                                &mk_name(&hoist_label(&attrs, frames[*frame].label.as_deref())),
-                                &mut taken_names,
-                            );
+                            let label = hoist_label(&attrs, frames[*frame].label.as_deref());
+                            let name = if depends {
+                                mk_name(&label)
+                            } else {
+                                lower_first(&mk_name(&label)[2..]) + "Output"
+                            };
+                            let name = unique(&name, &mut taken_names);
                             let eds: Vec<Ed> = self.edits[f].take_inside(r).map_err(|bad| {
                                 self.err_at(f, bad.start(), "overlapping edits (internal error)")
                             })?;
@@ -347,61 +585,84 @@ impl Planner<'_> {
                             } else {
                                 text::reindent(&moved, delta).unwrap_or(moved)
                             };
-                            hoisted[*frame].push((name.clone(), moved));
+                            hoisted[*frame].push((name.clone(), moved, depends));
                             name
                         }
                     };
-                    self.edits[f].push(r, format!("{base} {set_name}.default"), false);
+                    let call = |vname: &str| {
+                        if depends {
+                            format!("{base} {set_name}.{}", text::attr_name(vname))
+                        } else {
+                            base.clone()
+                        }
+                    };
+                    self.edits[f].push(r, call("default"), false);
                     if decls.is_empty() {
                         continue;
                     }
                     let indent = text::line_indent(&text, entry.syntax().text_range().start());
-                    let dynamic_prefix = attrs[..attrs.len() - 1]
+                    // The last dynamic name that is not chosen by the environment
+                    // (`${system}`): the variants go into one set below it.
+                    let split = attrs[..attrs.len() - 1]
                         .iter()
-                        .any(|a| !matches!(a, ast::Attr::Ident(_)) && syn::attr_name(a).is_none());
-                    let sibling = |vname: &str| {
-                        format!(
-                            "{} = {base} {set_name}.{};",
-                            text::attr_name(vname),
-                            text::attr_name(vname)
-                        )
+                        .enumerate()
+                        .rposition(|(i, a)| syn::attr_name(a).is_none() && !env_attrs.contains(&i));
+                    if let Some(p) = split
+                        && env_attrs.iter().any(|i| *i <= p)
+                    {
+                        return Err(self.err_at(
+                            f,
+                            attrs[p].syntax().text_range().start(),
+                            "an output name chosen by the environment above a computed name \
+                             cannot be split into variants",
+                        ));
+                    }
+                    let render = |from: usize, vname: &str| -> String {
+                        let names = chosen.get(vname);
+                        let mut parts: Vec<String> = Vec::new();
+                        for (i, a) in attrs.iter().enumerate().skip(from) {
+                            if let Some(j) = env_attrs.iter().position(|x| *x == i)
+                                && let Some(ns) = names
+                            {
+                                parts.push(text::attr_name(&ns[j]));
+                            } else if i + 1 == attrs.len() && names.is_none() {
+                                parts.push(text::attr_name(vname));
+                            } else {
+                                parts.push(a.syntax().text().to_string());
+                            }
+                        }
+                        parts.join(".")
                     };
-                    if dynamic_prefix {
+                    if let Some(p) = split {
                         // `packages.${system}.x = ...;` → `packages.${system} = { x = ...; y = ...; };`
-                        let last = attrs.last().unwrap();
                         let prefix_text = text[usize::from(ap.syntax().text_range().start())
-                            ..usize::from(attrs[attrs.len() - 2].syntax().text_range().end())]
+                            ..usize::from(attrs[p].syntax().text_range().end())]
                             .to_string();
                         self.edits[f].push(
                             TextRange::new(
                                 ap.syntax().text_range().start(),
-                                last.syntax().text_range().start(),
+                                attrs[p + 1].syntax().text_range().start(),
                             ),
                             format!("{prefix_text} = {{\n{indent}{unit}"),
                             false,
                         );
                         let mut tail = String::new();
                         for d in &decls {
+                            let vname = &self.declared[*d].name;
                             tail.push_str(&format!(
-                                "\n{indent}{unit}{}",
-                                sibling(&self.declared[*d].name)
+                                "\n{indent}{unit}{} = {};",
+                                render(p + 1, vname),
+                                call(vname)
                             ));
                         }
                         tail.push_str(&format!("\n{indent}}};"));
                         self.edits[f].insert(text::entry_end(entry.syntax()), tail, false);
                     } else {
-                        let prefix: String = if attrs.len() > 1 {
-                            text[usize::from(ap.syntax().text_range().start())
-                                ..usize::from(attrs[attrs.len() - 2].syntax().text_range().end())]
-                                .to_string()
-                                + "."
-                        } else {
-                            String::new()
-                        };
                         let (at, inline) = text::after_entry(&text, entry.syntax());
                         let mut s = String::new();
                         for d in &decls {
-                            let line = format!("{prefix}{}", sibling(&self.declared[*d].name));
+                            let vname = &self.declared[*d].name;
+                            let line = format!("{} = {};", render(0, vname), call(vname));
                             if inline {
                                 s.push_str(&format!(" {line}"));
                             } else {
@@ -415,7 +676,7 @@ impl Planner<'_> {
         }
         for (rr, i) in &body_refs {
             let handled = leaves.iter().any(|l| match l {
-                Leaf::Value { value, .. } => value.syntax().text_range().contains_range(*rr),
+                Leaf::Value { entry, .. } => entry.syntax().text_range().contains_range(*rr),
                 Leaf::Inherit(inh) => inh.syntax().text_range().contains_range(*rr),
                 Leaf::Opaque(_) => false,
             });
@@ -468,8 +729,12 @@ impl Planner<'_> {
                 continue;
             }
             let mut moved = String::new();
-            for (name, body) in &hoisted[k] {
-                moved.push_str(&format!("\n\n{let_indent}{name} = {param}: {body};"));
+            for (name, body, takes) in &hoisted[k] {
+                if *takes {
+                    moved.push_str(&format!("\n\n{let_indent}{name} = {param}: {body};"));
+                } else {
+                    moved.push_str(&format!("\n\n{let_indent}{name} = {body};"));
+                }
             }
             let body_start = fr.body.syntax().text_range().start();
             let Some(let_in) = &fr.let_in else {
@@ -560,6 +825,23 @@ fn frame_let_indent(text: &str, fr: &Frame, unit: &str) -> String {
 /// What a moved output is named after: its last attribute, with the one
 /// before it when that is `default` (`packages.default` → `mkPackagesDefault`).
 fn hoist_label(attrs: &[ast::Attr], category: Option<&str>) -> String {
+    if let [.., prev, last] = attrs
+        && syn::attr_name(last).is_none()
+    {
+        // `${host}` → `host`; `${builtins.getEnv "H"}` → the category.
+        let inner = match last {
+            ast::Attr::Dynamic(d) => d.expr(),
+            ast::Attr::Str(s) => match s.normalized_parts().as_slice() {
+                [ast::InterpolPart::Interpolation(i)] => i.expr(),
+                _ => None,
+            },
+            ast::Attr::Ident(_) => None,
+        };
+        return match inner.map(syn::unparen) {
+            Some(ast::Expr::Ident(id)) => syn::ident_name(&id).unwrap_or_default(),
+            _ => syn::attr_name(prev).unwrap_or_else(|| "output".into()),
+        };
+    }
     let name = |a: &ast::Attr| syn::attr_name(a).unwrap_or_else(|| a.syntax().text().to_string());
     match attrs {
         [.., prev, last] if name(last) == "default" => format!("{}-default", name(prev)),
@@ -692,6 +974,26 @@ fn per_system_lambda(e: &ast::Expr) -> Option<ast::Lambda> {
             }
         }
         _ => None,
+    }
+}
+
+/// `"${user}"` → `"${user}"`, `${host}` → `(host)`: an expression for the
+/// name a dynamic attribute gives.
+fn name_expr(attr: &ast::Attr) -> String {
+    match attr {
+        ast::Attr::Dynamic(d) => match d.expr() {
+            Some(e) => format!("({})", e.syntax().text()),
+            None => "null".into(),
+        },
+        other => other.syntax().text().to_string(),
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_lowercase().chain(c).collect(),
+        None => "output".into(),
     }
 }
 

@@ -71,6 +71,12 @@ pub struct Migration {
     pub notes: Vec<String>,
     /// What the proof compared, one line per variant and output.
     pub proof: Vec<String>,
+    /// Outputs to compare besides the analysis' own: (variant, output in
+    /// the original, output in the migrated flake).
+    pub pairs: Vec<(String, Vec<String>, Vec<String>)>,
+    /// Outputs (as the analysis names them) whose names depend on the
+    /// environment; `pairs` says where each variant of them is.
+    pub renamed: BTreeSet<String>,
 }
 
 /// Why nothing can be migrated.
@@ -112,8 +118,10 @@ pub(crate) struct Planner<'a> {
     queue: VecDeque<usize>,
     notes: Vec<String>,
     declared: Vec<VariantDecl>,
-    analysis_outputs: Vec<(usize, crate::syntax::TextRange, String)>,
+    analysis_outputs: Vec<(usize, crate::syntax::TextRange, String, Vec<String>)>,
     flake_names: BTreeSet<String>,
+    pairs: Vec<(String, Vec<String>, Vec<String>)>,
+    renamed: BTreeSet<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -261,9 +269,15 @@ pub fn migrate(
             .outputs
             .outputs
             .iter()
-            .filter_map(|o| o.site.as_ref().map(|s| (s.file, s.range, o.dotted())))
+            .filter_map(|o| {
+                o.site
+                    .as_ref()
+                    .map(|s| (s.file, s.range, o.dotted(), o.attr.clone()))
+            })
             .collect(),
         flake_names: BTreeSet::new(),
+        pairs: Vec::new(),
+        renamed: BTreeSet::new(),
     };
 
     // The parameter's name must not clash with a name of the tree.
@@ -426,6 +440,8 @@ pub fn migrate(
         declared: !config.variants.is_empty(),
         notes: p.notes.clone(),
         proof: Vec::new(),
+        pairs: p.pairs.clone(),
+        renamed: p.renamed.clone(),
     };
     if opts.verify && flake.is_some() {
         m.proof = verify::prove(project, &m, config, &analysis)?;

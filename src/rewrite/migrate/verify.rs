@@ -73,12 +73,16 @@ pub fn prove(
         let mut pairs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
         if name == "default" {
             for o in &analysis.outputs.outputs {
-                if !o.env.is_empty() {
+                if !o.env.is_empty() && !m.renamed.contains(&o.dotted()) {
                     pairs.push((o.attr.clone(), o.attr.clone()));
                 }
             }
         } else {
-            for d in config.variants.iter().filter(|d| &d.name == name) {
+            for d in config
+                .variants
+                .iter()
+                .filter(|d| &d.name == name && !m.renamed.contains(&d.output))
+            {
                 let Some(o) = analysis.output(&d.output) else {
                     continue;
                 };
@@ -87,6 +91,13 @@ pub fn prove(
                     *last = d.name.clone();
                 }
                 pairs.push((o.attr.clone(), to));
+            }
+        }
+        // Pairs the planner knows: outputs named by the environment, and
+        // the variant outputs of every system.
+        for (v, ao, am) in &m.pairs {
+            if v == name && !pairs.iter().any(|(x, y)| x == ao && y == am) {
+                pairs.push((ao.clone(), am.clone()));
             }
         }
         if pairs.is_empty() {
@@ -206,7 +217,104 @@ fn cannot(what: &str) -> MigrateError {
 /// Evaluate flake.nix and call its `outputs` with symbolic inputs.
 fn flake_outputs(ev: &mut Evaluator, path: &Path) -> Result<Value, String> {
     let flake = ev.eval_file(path).map_err(|e| e.to_string())?;
-    let flake = ev.force(&flake).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    call_outputs(ev, &flake, &text, path.parent().unwrap_or(Path::new("/")))
+}
+
+/// A marker list `[ "<MARKER>k" name... ]` the planner puts where an output
+/// whose name depends on the environment is defined.
+pub(super) const NAME_MARKER: &str = "__nixfold-output-name-";
+
+/// (marker number, output path, the names the marker lists).
+pub(super) type MarkerHit = (usize, Vec<String>, Vec<String>);
+
+/// Where the outputs named by the environment land, and their names: the
+/// flake text `text` (flake.nix with every such output's value replaced by
+/// a marker list) evaluated like the original under `env`. Returns
+/// (marker number, output path, names).
+pub(super) fn marked_names(
+    root: &Path,
+    flake_dir: &Path,
+    text: &str,
+    env: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<MarkerHit>, String> {
+    let mut ev = Evaluator::new(EvalOptions {
+        pure: false,
+        root: Some(root.to_path_buf()),
+        confine_to_root: true,
+        env: env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        read_process_env: false,
+        nix_path: Some(Vec::new()),
+        max_steps: 50_000_000,
+        lib: Some(LibConfig::for_project(flake_dir)),
+        ..EvalOptions::default()
+    });
+    let flake = ev
+        .eval_expr_str(text, flake_dir)
+        .map_err(|e| e.to_string())?;
+    let out = call_outputs(&mut ev, &flake, text, flake_dir)?;
+    let mut found = Vec::new();
+    let mut budget = 100_000usize;
+    find_markers(&mut ev, &out, &mut Vec::new(), &mut found, &mut budget);
+    Ok(found)
+}
+
+fn find_markers(
+    ev: &mut Evaluator,
+    v: &Value,
+    path: &mut Vec<String>,
+    found: &mut Vec<MarkerHit>,
+    budget: &mut usize,
+) {
+    if path.len() > 8 || *budget == 0 {
+        return;
+    }
+    *budget -= 1;
+    let Ok(v) = ev.force(v) else { return };
+    match &v {
+        Value::Attrs(a) => {
+            let items: Vec<(String, Value)> = a
+                .iter()
+                .map(|(k, x)| (k.as_str().to_string(), x.clone()))
+                .collect();
+            for (k, x) in items {
+                path.push(k);
+                find_markers(ev, &x, path, found, budget);
+                path.pop();
+            }
+        }
+        Value::List(l) => {
+            let Some(first) = l.0.first() else { return };
+            let Ok(Value::String(m)) = ev.force(first) else {
+                return;
+            };
+            let Some(k) =
+                m.s.strip_prefix(NAME_MARKER)
+                    .and_then(|k| k.parse::<usize>().ok())
+            else {
+                return;
+            };
+            let mut names = Vec::new();
+            for x in &l.0[1..] {
+                match ev.force(x) {
+                    Ok(Value::String(s)) => names.push(s.s.to_string()),
+                    _ => return,
+                }
+            }
+            found.push((k, path.clone(), names));
+        }
+        _ => {}
+    }
+}
+
+/// Call a flake's `outputs` with symbolic inputs (flake-utils modelled).
+fn call_outputs(
+    ev: &mut Evaluator,
+    flake: &Value,
+    text: &str,
+    dir: &Path,
+) -> Result<Value, String> {
+    let flake = ev.force(flake).map_err(|e| e.to_string())?;
     let Value::Attrs(attrs) = &flake else {
         return Err("flake.nix is not an attribute set".into());
     };
@@ -230,12 +338,10 @@ fn flake_outputs(ev: &mut Evaluator, path: &Path) -> Result<Value, String> {
     names.dedup();
     // flake-utils is pure Nix over system names: the evaluator runs a model
     // of it, so outputs built per system can be selected.
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let utils = crate::analysis::variants::evalout::flake_utils_inputs(
-        &crate::syntax::parse(&text).syntax(),
+        &crate::syntax::parse(text).syntax(),
     );
     let shim = if names.iter().any(|n| utils.contains(n)) {
-        let dir = path.parent().unwrap_or(Path::new("/"));
         Some(
             ev.eval_expr_str(crate::analysis::variants::evalout::FLAKE_UTILS, dir)
                 .map_err(|e| e.to_string())?,
