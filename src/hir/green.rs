@@ -1,13 +1,9 @@
-//! Allocation-free traversal of the green tree, and [`NodePtr`].
-//!
-//! Walking rowan's `SyntaxNode`s allocates a cursor per node; the scope
-//! builder and the builtin-use scan visit every node of every file, so they
-//! walk the immutable green tree instead (tracking offsets themselves) and
-//! materialize `SyntaxNode`s only for the few nodes that need deeper looks.
+//! [`NodePtr`], and the green-tree view [`G`] (from the syntax layer) that
+//! the scope builder and the builtin-use scan walk: they visit every node of
+//! every file, so they avoid rowan's per-node cursors and materialize
+//! `SyntaxNode`s only for the few nodes that need deeper looks.
 
-use rowan::{GreenNodeData, Language, NodeOrToken};
-
-use crate::syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
+use crate::syntax::{SyntaxKind, SyntaxNode, TextRange};
 
 /// A position-independent pointer to a node of a file's tree (kind + range).
 ///
@@ -61,71 +57,13 @@ impl NodePtr {
     }
 }
 
-/// A green node together with its start offset.
-#[derive(Clone, Copy)]
-pub(crate) struct G<'a> {
-    pub node: &'a GreenNodeData,
-    pub start: TextSize,
-}
+pub(crate) use crate::syntax::green::G;
 
-impl<'a> G<'a> {
-    pub fn kind(self) -> SyntaxKind {
-        rnix::NixLanguage::kind_from_raw(self.node.kind())
-    }
-
-    pub fn range(self) -> TextRange {
-        TextRange::at(self.start, self.node.text_len())
-    }
-
+impl G<'_> {
     pub fn ptr(self) -> NodePtr {
         NodePtr {
             kind: self.kind(),
             range: self.range(),
         }
-    }
-
-    /// Child nodes (tokens skipped).
-    pub fn children(self) -> impl Iterator<Item = G<'a>> + 'a {
-        let mut offset = self.start;
-        self.node.children().filter_map(move |c| {
-            let start = offset;
-            offset += c.text_len();
-            match c {
-                NodeOrToken::Node(n) => Some(G { node: n, start }),
-                NodeOrToken::Token(_) => None,
-            }
-        })
-    }
-
-    /// Kinds of the direct child tokens.
-    pub fn token_kinds(self) -> impl Iterator<Item = SyntaxKind> + 'a {
-        self.node.children().filter_map(|c| match c {
-            NodeOrToken::Token(t) => Some(rnix::NixLanguage::kind_from_raw(t.kind())),
-            NodeOrToken::Node(_) => None,
-        })
-    }
-
-    pub fn has_token(self, kind: SyntaxKind) -> bool {
-        self.token_kinds().any(|k| k == kind)
-    }
-
-    pub fn first_child(self) -> Option<G<'a>> {
-        self.children().next()
-    }
-
-    pub fn child_of_kind(self, kind: SyntaxKind) -> Option<G<'a>> {
-        self.children().find(|c| c.kind() == kind)
-    }
-
-    pub fn has_child(self, kind: SyntaxKind) -> bool {
-        self.child_of_kind(kind).is_some()
-    }
-
-    /// Text of the first direct child token (the name of a `NODE_IDENT`).
-    pub fn first_token_text(self) -> Option<&'a str> {
-        self.node.children().find_map(|c| match c {
-            NodeOrToken::Token(t) => Some(t.text()),
-            NodeOrToken::Node(_) => None,
-        })
     }
 }

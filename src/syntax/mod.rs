@@ -5,6 +5,7 @@
 //! byte-identical to the input, plus zero or more errors.
 
 mod depth;
+pub(crate) mod green;
 mod line_index;
 mod repair;
 mod runs;

@@ -29,57 +29,57 @@
 //! The opposite case, where rnix rejects what Nix accepts, cannot be fixed
 //! after parsing; tests/parse_diff.rs lists those cases as known gaps.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
 use rnix::SyntaxKind::{self, *};
-use rowan::ast::AstNode;
 
-use super::{SyntaxError, SyntaxNode, TextRange, ast};
+use super::green::G;
+use super::{SyntaxError, SyntaxNode, TextRange};
 
 /// Run every check over the tree and return the errors found.
 /// `rnix_clean` says whether rnix reported no error.
+///
+/// The walk is over the green tree (no per-node allocation): this runs on
+/// every file nixfold reads.
 pub fn validate(root: &SyntaxNode, rnix_clean: bool) -> Vec<SyntaxError> {
+    let green = root.green();
+    let top = G {
+        node: green,
+        start: root.text_range().start(),
+    };
     let mut v = Validator { errors: Vec::new() };
-    for node in root.descendants() {
+    // Preorder with an explicit stack: (node, its parent's kind).
+    let mut stack: Vec<(G<'_>, Option<SyntaxKind>)> = vec![(top, None)];
+    while let Some((node, parent)) = stack.pop() {
         let kind = node.kind();
         if rnix_clean {
-            v.check_closed(&node);
+            v.check_closed(node);
         }
         if matches!(
             kind,
             NODE_LAMBDA | NODE_ASSERT | NODE_WITH | NODE_LET_IN | NODE_IF_ELSE
         ) {
-            v.check_placement(&node);
+            v.check_placement(node, parent);
         }
         match kind {
             NODE_ATTR_SET | NODE_LEGACY_LET => {
-                v.bindings(&node, false, true);
+                v.bindings(node, false, true);
             }
             NODE_LET_IN => {
-                v.bindings(&node, true, true);
+                v.bindings(node, true, true);
             }
-            NODE_PATTERN => v.check_pattern(&node),
-            NODE_LITERAL => v.check_number(&node),
-            NODE_BIN_OP => v.check_operator(&node),
+            NODE_PATTERN => v.check_pattern(node),
+            NODE_LITERAL => v.check_number(node),
+            NODE_BIN_OP => v.check_operator(node),
             _ => {}
         }
+        let len = stack.len();
+        stack.extend(node.children().map(|c| (c, Some(kind))));
+        stack[len..].reverse();
     }
     v.errors
-}
-
-/// The last token of a node that is not whitespace or a comment.
-fn last_significant_token(node: &SyntaxNode) -> Option<rnix::SyntaxToken> {
-    let mut t = node.last_token()?;
-    loop {
-        if !t.kind().is_trivia() {
-            return Some(t);
-        }
-        if t.text_range().start() <= node.text_range().start() {
-            return None;
-        }
-        t = t.prev_token()?;
-    }
 }
 
 struct Validator {
@@ -87,19 +87,19 @@ struct Validator {
 }
 
 /// What a static attribute name is bound to while checking for duplicates.
-enum Def {
+enum Def<'a> {
     /// By `inherit`.
     Inherited,
     /// To an attribute set (a literal, or the implicit set of `a.b = ...`),
     /// with the names it holds.
-    Attrs(Names),
+    Attrs(Names<'a>),
     /// To an attribute-set literal whose names are not needed yet.
-    Literal(SyntaxNode),
+    Literal(G<'a>),
     /// To any other expression.
     Other,
 }
 
-type Names = BTreeMap<String, Def>;
+type Names<'a> = BTreeMap<Cow<'a, str>, Def<'a>>;
 
 fn construct_name(kind: SyntaxKind) -> &'static str {
     match kind {
@@ -111,14 +111,50 @@ fn construct_name(kind: SyntaxKind) -> &'static str {
     }
 }
 
+/// Whether a node of `kind` is an expression (rnix's `ast::Expr`).
+fn is_expr(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        NODE_APPLY
+            | NODE_ASSERT
+            | NODE_ERROR
+            | NODE_IF_ELSE
+            | NODE_SELECT
+            | NODE_STRING
+            | NODE_PATH_ABS
+            | NODE_PATH_REL
+            | NODE_PATH_HOME
+            | NODE_PATH_SEARCH
+            | NODE_LITERAL
+            | NODE_LAMBDA
+            | NODE_LEGACY_LET
+            | NODE_LET_IN
+            | NODE_LIST
+            | NODE_BIN_OP
+            | NODE_PAREN
+            | NODE_ROOT
+            | NODE_ATTR_SET
+            | NODE_UNARY_OP
+            | NODE_IDENT
+            | NODE_WITH
+            | NODE_HAS_ATTR
+            | NODE_CUR_POS
+    )
+}
+
+/// Whether a node of `kind` is an attribute name (rnix's `ast::Attr`).
+fn is_attr(kind: SyntaxKind) -> bool {
+    matches!(kind, NODE_IDENT | NODE_DYNAMIC | NODE_STRING)
+}
+
 impl Validator {
     fn error(&mut self, range: TextRange, message: String) {
         self.errors.push(SyntaxError { range, message });
     }
 
-    fn check_placement(&mut self, node: &SyntaxNode) {
-        let Some(parent) = node.parent() else { return };
-        let place = match parent.kind() {
+    fn check_placement(&mut self, node: G<'_>, parent: Option<SyntaxKind>) {
+        let Some(parent) = parent else { return };
+        let place = match parent {
             NODE_APPLY => "as a function argument",
             NODE_BIN_OP => "as an operand",
             NODE_UNARY_OP => "as an operand",
@@ -129,12 +165,12 @@ impl Validator {
         };
         let what = construct_name(node.kind());
         self.error(
-            node.text_range(),
+            node.range(),
             format!("{what} cannot stand {place} without parentheses"),
         );
     }
 
-    fn check_closed(&mut self, node: &SyntaxNode) {
+    fn check_closed(&mut self, node: G<'_>) {
         let (close, text) = match node.kind() {
             NODE_PAREN | NODE_INHERIT_FROM => (TOKEN_R_PAREN, "`)`"),
             NODE_LIST => (TOKEN_R_BRACK, "`]`"),
@@ -143,17 +179,17 @@ impl Validator {
             NODE_STRING => (TOKEN_STRING_END, "the end of the string"),
             _ => return,
         };
-        if last_significant_token(node).is_none_or(|t| t.kind() != close) {
-            let end = node.text_range().end();
+        if node.last_significant_kind() != Some(close) {
+            let end = node.range().end();
             self.error(TextRange::empty(end), format!("expected {text}"));
         }
     }
 
-    fn check_operator(&mut self, node: &SyntaxNode) {
-        for tok in node.children_with_tokens().filter_map(|c| c.into_token()) {
+    fn check_operator(&mut self, node: G<'_>) {
+        for tok in node.tokens() {
             if matches!(tok.kind(), TOKEN_PIPE_LEFT | TOKEN_PIPE_RIGHT) {
                 self.error(
-                    tok.text_range(),
+                    tok.range(),
                     format!(
                         "the `{}` operator is not part of the Nix language nixfold reads (Nix 2.8)",
                         tok.text()
@@ -163,39 +199,41 @@ impl Validator {
         }
     }
 
-    fn check_number(&mut self, node: &SyntaxNode) {
-        let Some(tok) = node.first_token() else {
+    fn check_number(&mut self, node: G<'_>) {
+        let Some(tok) = first_token(node) else {
             return;
         };
         let text = tok.text();
         match tok.kind() {
             TOKEN_INTEGER if text.parse::<i64>().is_err() => self.error(
-                tok.text_range(),
+                tok.range(),
                 format!("invalid integer `{text}`: larger than 9223372036854775807"),
             ),
             TOKEN_FLOAT if !float_in_range(text) => self.error(
-                tok.text_range(),
+                tok.range(),
                 format!("invalid float `{text}`: out of the range of a double"),
             ),
             _ => {}
         }
     }
 
-    fn check_pattern(&mut self, node: &SyntaxNode) {
-        let Some(pat) = ast::Pattern::cast(node.clone()) else {
-            return;
-        };
-        let bind = pat
-            .pat_bind()
-            .and_then(|b| b.ident())
-            .map(|i| i.syntax().text().to_string());
-        let mut seen: Vec<String> = Vec::new();
-        for entry in pat.pat_entries() {
-            let Some(ident) = entry.ident() else { continue };
-            let name = ident.syntax().text().to_string();
-            if seen.contains(&name) || bind.as_deref() == Some(name.as_str()) {
+    fn check_pattern(&mut self, node: G<'_>) {
+        fn ident_of(g: G<'_>) -> Option<G<'_>> {
+            g.child_of_kind(NODE_IDENT)
+        }
+        let bind = node
+            .child_of_kind(NODE_PAT_BIND)
+            .and_then(ident_of)
+            .and_then(|i| i.first_token_text());
+        let mut seen: Vec<&str> = Vec::new();
+        for entry in node.children().filter(|c| c.kind() == NODE_PAT_ENTRY) {
+            let Some(ident) = ident_of(entry) else {
+                continue;
+            };
+            let name = ident.first_token_text().unwrap_or("");
+            if seen.contains(&name) || bind == Some(name) {
                 self.error(
-                    ident.syntax().text_range(),
+                    ident.range(),
                     format!("duplicate formal function argument `{name}`"),
                 );
             } else {
@@ -207,18 +245,15 @@ impl Validator {
     /// Check the bindings of an attribute set, `let ... in` or legacy let,
     /// and return the static names it defines. Errors are only recorded
     /// when `report` is set (each node reports once, when it is visited).
-    fn bindings(&mut self, node: &SyntaxNode, is_let_in: bool, report: bool) -> Names {
+    fn bindings<'a>(&mut self, node: G<'a>, is_let_in: bool, report: bool) -> Names<'a> {
         stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
             let mut names = Names::new();
             for entry in node.children() {
                 match entry.kind() {
                     NODE_INHERIT => {
-                        let Some(inherit) = ast::Inherit::cast(entry) else {
-                            continue;
-                        };
-                        for attr in inherit.attrs() {
-                            let range = attr.syntax().text_range();
-                            match static_name(&attr) {
+                        for attr in entry.children().filter(|c| is_attr(c.kind())) {
+                            let range = attr.range();
+                            match static_name(attr) {
                                 Some(name) => match names.entry(name) {
                                     Entry::Occupied(e) => {
                                         if report {
@@ -242,27 +277,20 @@ impl Validator {
                         }
                     }
                     NODE_ATTRPATH_VALUE => {
-                        let Some(apv) = ast::AttrpathValue::cast(entry) else {
+                        let Some(attrpath) = entry.child_of_kind(NODE_ATTRPATH) else {
                             continue;
                         };
-                        let Some(attrpath) = apv.attrpath() else {
-                            continue;
-                        };
-                        let path: Vec<ast::Attr> = attrpath.attrs().collect();
-                        let Some(first) = path.first() else { continue };
+                        let value = entry.children().find(|c| is_expr(c.kind()));
+                        let mut path = attrpath.children().filter(|c| is_attr(c.kind()));
+                        let Some(first) = path.next() else { continue };
                         if is_let_in && report && static_name(first).is_none() {
                             self.error(
-                                first.syntax().text_range(),
+                                first.range(),
                                 "dynamic attributes are not allowed in `let`".into(),
                             );
                         }
-                        self.add_path(
-                            &mut names,
-                            &path,
-                            apv.value(),
-                            attrpath.syntax().text_range(),
-                            report,
-                        );
+                        let path: Vec<G<'a>> = std::iter::once(first).chain(path).collect();
+                        self.add_path(&mut names, &path, value, attrpath.range(), report);
                     }
                     _ => {}
                 }
@@ -276,18 +304,18 @@ impl Validator {
     }
 
     /// Add one `attr.path = value;` binding to `names`, as Nix's parser does.
-    fn add_path(
+    fn add_path<'a>(
         &mut self,
-        names: &mut Names,
-        path: &[ast::Attr],
-        value: Option<ast::Expr>,
+        names: &mut Names<'a>,
+        path: &[G<'a>],
+        value: Option<G<'a>>,
         range: TextRange,
         report: bool,
     ) {
         // Nix names the whole path in its message.
         let shown = || {
             path.iter()
-                .map(|a| static_name(a).unwrap_or_else(|| "${...}".into()))
+                .map(|a| static_name(*a).unwrap_or(Cow::Borrowed("${...}")))
                 .collect::<Vec<_>>()
                 .join(".")
         };
@@ -298,7 +326,7 @@ impl Validator {
         };
         for attr in prefix {
             // A dynamic component starts a fresh set nothing can clash with.
-            let Some(name) = static_name(attr) else {
+            let Some(name) = static_name(*attr) else {
                 return;
             };
             let def = cur.entry(name).or_insert_with(|| Def::Attrs(Names::new()));
@@ -313,7 +341,7 @@ impl Validator {
                 }
             }
         }
-        let Some(name) = static_name(last) else {
+        let Some(name) = static_name(*last) else {
             return;
         };
         let literal = value.and_then(attrset_literal);
@@ -333,7 +361,7 @@ impl Validator {
                     unreachable!("materialized")
                 };
                 let set = literal.expect("checked");
-                for (k, v) in self.bindings(&set, false, false) {
+                for (k, v) in self.bindings(set, false, false) {
                     match existing.entry(k) {
                         Entry::Occupied(e) => {
                             if report {
@@ -355,21 +383,32 @@ impl Validator {
     }
 
     /// Turn a literal's deferred names into a map.
-    fn materialize(&mut self, def: &mut Def) {
+    fn materialize<'a>(&mut self, def: &mut Def<'a>) {
         if let Def::Literal(node) = def {
-            let node = node.clone();
-            *def = Def::Attrs(self.bindings(&node, false, false));
+            let node = *node;
+            *def = Def::Attrs(self.bindings(node, false, false));
+        }
+    }
+}
+
+/// The first token under `node`, descending into first children.
+fn first_token(node: G<'_>) -> Option<super::green::T<'_>> {
+    let mut cur = node;
+    loop {
+        match cur.node.children().next()? {
+            rowan::NodeOrToken::Token(_) => return cur.tokens().next(),
+            rowan::NodeOrToken::Node(_) => cur = cur.first_child()?,
         }
     }
 }
 
 /// The attribute-set literal (plain or `rec`) an expression is, looking
 /// through parentheses.
-fn attrset_literal(e: ast::Expr) -> Option<SyntaxNode> {
-    let mut node = e.syntax().clone();
+fn attrset_literal(e: G<'_>) -> Option<G<'_>> {
+    let mut node = e;
     loop {
         match node.kind() {
-            NODE_PAREN => node = node.children().next()?,
+            NODE_PAREN => node = node.first_child()?,
             NODE_ATTR_SET => return Some(node),
             _ => return None,
         }
@@ -377,35 +416,39 @@ fn attrset_literal(e: ast::Expr) -> Option<SyntaxNode> {
 }
 
 /// The name of an attribute when it is known without evaluation: an
-/// identifier, a string without interpolation, or `${...}` around such a
-/// string (possibly in parentheses).
-pub(crate) fn static_name(attr: &ast::Attr) -> Option<String> {
-    match attr {
-        ast::Attr::Ident(i) => Some(i.syntax().text().to_string()),
-        ast::Attr::Str(s) => static_string(s.syntax()),
-        ast::Attr::Dynamic(d) => {
-            let mut node = d.expr()?.syntax().clone();
+/// identifier (borrowed from the tree), a string without interpolation, or
+/// `${...}` around such a string (possibly in parentheses).
+fn static_name(attr: G<'_>) -> Option<Cow<'_, str>> {
+    match attr.kind() {
+        NODE_IDENT => attr.first_token_text().map(Cow::Borrowed),
+        NODE_STRING => static_string(attr).map(Cow::Owned),
+        NODE_DYNAMIC => {
+            let mut node = attr.children().find(|c| is_expr(c.kind()))?;
             while node.kind() == NODE_PAREN {
-                node = node.children().next()?;
+                node = node.first_child()?;
             }
             if node.kind() == NODE_STRING {
-                static_string(&node)
+                static_string(node).map(Cow::Owned)
             } else {
                 None
             }
         }
+        _ => None,
     }
 }
 
 /// The value of a string literal without interpolation.
-fn static_string(node: &SyntaxNode) -> Option<String> {
+fn static_string(node: G<'_>) -> Option<String> {
+    if node.first_child().is_some() {
+        return None; // An interpolation.
+    }
     let mut content = String::new();
     let mut indented = false;
-    for child in node.children_with_tokens() {
-        match child.kind() {
-            TOKEN_STRING_START => indented = child.as_token()?.text() == "''",
+    for tok in node.tokens() {
+        match tok.kind() {
+            TOKEN_STRING_START => indented = tok.text() == "''",
             TOKEN_STRING_END => {}
-            TOKEN_STRING_CONTENT => content.push_str(child.as_token()?.text()),
+            TOKEN_STRING_CONTENT => content.push_str(tok.text()),
             _ => return None,
         }
     }
