@@ -464,3 +464,102 @@ fn outputs_named_by_the_environment() {
         serde_json::json!(["", "builder", "unnamed", "web1", "web1-again", "web2"])
     );
 }
+
+/// `nixos-rebuild` without flakes: evaluate configuration.nix with the stub
+/// nixpkgs' `nixosSystem`, with `env`, and return what `apply` makes of its
+/// `config`.
+fn eval_module_tree(dir: &Path, env: &[(&str, &str)], apply: &str) -> String {
+    let stub = common::nixflake::stub_dir();
+    let expr = format!(
+        "let baseLib = import {stub}/lib; lib = baseLib // {{ nixosSystem = import {stub}/nixos {{ inherit lib; }}; }}; \
+         in ({apply}) (lib.nixosSystem {{ system = \"x86_64-linux\"; modules = [ {dir}/configuration.nix ]; }}).config",
+        stub = stub.display(),
+        dir = dir.display()
+    );
+    let out = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "-E", &expr])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_root_module_without_a_flake_binds_the_variant() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["configuration.nix", "hardware.nix", "docker.nix"] {
+        std::fs::copy(fixture("no-flake-module").join(f), dir.path().join(f)).unwrap();
+    }
+    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("configuration.nix binds `variant` in its `let`"),
+        "{err}"
+    );
+    let (code, diff, err) = nixfold(&["migrate", "--check"], dir.path());
+    assert_eq!((code, diff.as_str()), (0, ""), "{err}");
+    let apply = "c: { d = c.virtualisation or null; g = c.boot.loader.grub.device; }";
+    let orig = fixture("no-flake-module");
+    let new = dir.path();
+    // The default variant is the original with nothing set, whatever the
+    // environment holds now.
+    let default = eval_module_tree(new, &[], apply);
+    assert_eq!(default, eval_module_tree(&orig, &[], apply));
+    assert_eq!(
+        eval_module_tree(
+            new,
+            &[("WITH_DOCKER", "1"), ("DOCKER_DRIVER", "zfs")],
+            apply
+        ),
+        default
+    );
+    // Another variant: set its values where the variant is bound.
+    let conf = new.join("configuration.nix");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let chosen = text
+        .replace("WITH_DOCKER = \"\";", "WITH_DOCKER = \"1\";")
+        .replace("DOCKER_DRIVER = \"\";", "DOCKER_DRIVER = \"overlay2\";");
+    assert_ne!(chosen, text);
+    std::fs::write(&conf, chosen).unwrap();
+    let docker = eval_module_tree(new, &[], apply);
+    assert_eq!(
+        docker,
+        eval_module_tree(
+            &orig,
+            &[("WITH_DOCKER", "1"), ("DOCKER_DRIVER", "overlay2")],
+            apply
+        )
+    );
+    assert_ne!(docker, default);
+}
+
+#[test]
+fn without_a_flake_imports_chosen_below_the_root_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("configuration.nix"),
+        "{ config, ... }:\n{\n  imports = [ ./role.nix ];\n}\n",
+    )
+    .unwrap();
+    let role = "{ config, ... }:\nlet\n  role = builtins.getEnv \"ROLE\";\nin\n{\n  imports = if role == \"\" then [ ] else [ ./${role}.nix ];\n}\n";
+    std::fs::write(dir.path().join("role.nix"), role).unwrap();
+    std::fs::write(dir.path().join("web.nix"), "{ ... }: { }\n").unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("role.nix:6:3: the `imports` of role.nix may depend on the environment"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("role.nix")).unwrap(),
+        role
+    );
+}

@@ -62,7 +62,7 @@ pub fn run(args: MigrateArgs) -> i32 {
         return EXIT_FINDINGS;
     }
     let names: Vec<&str> = m.variants.iter().map(|(n, _)| n.as_str()).collect();
-    if !m.declared {
+    if !m.declared && m.flake {
         eprintln!(
             "note: only the default variant is generated; declare more with [[variants]] in \
              nixfold.toml (`nixfold init` proposes them)"

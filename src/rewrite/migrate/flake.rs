@@ -246,6 +246,8 @@ impl Planner<'_> {
             .collect();
         let mut hoisted: Vec<Vec<(String, String, bool)>> = vec![Vec::new(); frames.len()];
         let mut generated: BTreeSet<Vec<String>> = BTreeSet::new();
+        // Whether anything refers to the variants' record.
+        let mut uses_set = false;
 
         // Outputs whose names depend on the environment: where each variant
         // of them lands in the original, and what it is called there, from
@@ -304,13 +306,14 @@ impl Planner<'_> {
                 .map_err(|e| MigrateError::new(e.to_string()))?;
             let dir = path.parent().unwrap_or(&root_dir).to_path_buf();
             for (vname, env) in self.variant_records() {
-                let hits = super::verify::marked_names(&root_dir, &dir, &marked, &env)
-                    .map_err(|e| {
+                let hits =
+                    super::verify::marked_names(&root_dir, &dir, &marked, &env).map_err(|e| {
                         self.err_at(
                             f,
                             markers[0].range.start(),
                             &format!(
-                                "cannot evaluate the names of the outputs chosen by the                                  environment under variant `{vname}`: {e}"
+                                "cannot evaluate the names of the outputs chosen by the \
+                                 environment under variant `{vname}`: {e}"
                             ),
                         )
                     })?;
@@ -342,6 +345,7 @@ impl Planner<'_> {
                             &binds[*i].name,
                             &format!("{set_name}.default"),
                         );
+                        uses_set = true;
                         self.edits[f].push(*rr, s, false);
                     }
                     if sites.iter().any(|s| r.contains(*s)) {
@@ -597,6 +601,7 @@ impl Planner<'_> {
                         }
                     };
                     self.edits[f].push(r, call("default"), false);
+                    uses_set |= depends;
                     if decls.is_empty() {
                         continue;
                     }
@@ -707,7 +712,8 @@ impl Planner<'_> {
         for (k, fr) in frames.iter().enumerate() {
             let let_indent = &let_indents[k];
             let mut rec = String::new();
-            if k == 0 {
+            let with_rec = k == 0 && uses_set;
+            if with_rec {
                 rec.push_str(&format!(
                     "{let_indent}# The variants of this flake (declared in nixfold.toml): each gives every\n{let_indent}\
                      # environment variable the configuration reads a value (\"\" when unset).\n{let_indent}"
@@ -762,7 +768,7 @@ impl Planner<'_> {
                 );
                 continue;
             };
-            if k == 0 {
+            if with_rec {
                 // `variants = { ... };` first in the let.
                 let first = let_in
                     .let_token()

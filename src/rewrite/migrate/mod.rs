@@ -67,6 +67,8 @@ pub struct Migration {
     pub variants: Vec<(String, BTreeMap<String, String>)>,
     /// Whether variants were declared in nixfold.toml.
     pub declared: bool,
+    /// Whether the tree has a flake.nix (else only the default variant exists).
+    pub flake: bool,
     /// Things the user should know (renamed parameter, dropped variables).
     pub notes: Vec<String>,
     /// What the proof compared, one line per variant and output.
@@ -122,6 +124,9 @@ pub(crate) struct Planner<'a> {
     flake_names: BTreeSet<String>,
     pairs: Vec<(String, Vec<String>, Vec<String>)>,
     renamed: BTreeSet<String>,
+    has_flake: bool,
+    /// Root modules (no flake.nix) whose imported modules need the parameter.
+    module_args_roots: BTreeSet<usize>,
 }
 
 impl<'a> Planner<'a> {
@@ -278,6 +283,8 @@ pub fn migrate(
         flake_names: BTreeSet::new(),
         pairs: Vec::new(),
         renamed: BTreeSet::new(),
+        has_flake: flake.is_some(),
+        module_args_roots: BTreeSet::new(),
     };
 
     // The parameter's name must not clash with a name of the tree.
@@ -373,16 +380,22 @@ pub fn migrate(
         }
         p.thread_file(f)?;
     }
+    p.hand_on_module_args()?;
     // 3. flake.nix.
     if let (Some(fl), true) = (flake, flake_needed) {
         p.transform_flake(fl)?;
     }
-    if flake.is_none() {
-        p.notes.push(
-            "the tree has no flake.nix: the root files take the variant as an argument whose \
-             default is the default variant"
-                .into(),
-        );
+    if flake.is_none()
+        && !p
+            .notes
+            .iter()
+            .any(|n| n.starts_with("the tree has no flake.nix"))
+    {
+        p.notes.push(format!(
+            "the tree has no flake.nix: the root files take `{0}` as an argument whose default \
+             is the default variant; pass another with `--arg {0} '{{ VAR = \"value\"; }}'`",
+            p.param
+        ));
     }
 
     // The new texts: every one must parse and read no environment.
@@ -438,6 +451,7 @@ pub fn migrate(
         param: p.param.clone(),
         variants: p.variant_records(),
         declared: !config.variants.is_empty(),
+        flake: flake.is_some(),
         notes: p.notes.clone(),
         proof: Vec::new(),
         pairs: p.pairs.clone(),

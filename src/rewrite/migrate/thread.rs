@@ -453,6 +453,13 @@ impl Planner<'_> {
                 Ctx::ModuleImports { file } => {
                     if seen.insert(*file) {
                         let up = self.contexts(*file);
+                        if up.is_empty() && !self.has_flake && self.is_module_file(*file) {
+                            // A root module without flake.nix: it binds the
+                            // variant and hands it on with `_module.args`.
+                            self.check_not_for_imports(f, *file)?;
+                            self.module_args_roots.insert(*file);
+                            self.need(*file);
+                        }
                         self.pass_on(*file, &up, seen)?;
                     }
                 }
@@ -508,6 +515,13 @@ impl Planner<'_> {
             },
             _ => false,
         };
+        if orphan && module_like && !self.has_flake {
+            // No flake.nix to pass it: the root module chooses its variant.
+            let ast::Expr::Lambda(l) = &expr else {
+                unreachable!("module_like implies a lambda")
+            };
+            return self.bind_in_root(f, l);
+        }
         if orphan && module_like {
             return Err(self.err_at(
                 f,
@@ -752,6 +766,156 @@ impl Planner<'_> {
             &format!("{} = {{ inherit {param}; }};", name.join(".")),
             true,
         );
+    }
+
+    /// Whether file `f` is a module (`{ config, ... }: ...`).
+    fn is_module_file(&self, f: usize) -> bool {
+        match ast::Root::cast(self.roots[f].clone()).and_then(|r| r.expr()) {
+            Some(ast::Expr::Lambda(l)) => match l.param() {
+                Some(ast::Param::Pattern(p)) => looks_like_module(&p),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Modules below a root without flake.nix get the variant from
+    /// `_module.args`, which their `imports` must not depend on: refuse a
+    /// module whose `imports` may.
+    fn check_not_for_imports(&self, f: usize, root: usize) -> Result<(), MigrateError> {
+        let sites = self.edits[f].need_sites();
+        let tree = self.roots[f].clone();
+        let mut in_let = false;
+        for node in tree.descendants() {
+            let Some(av) = ast::AttrpathValue::cast(node.clone()) else {
+                continue;
+            };
+            let r = av.syntax().text_range();
+            let names = av.attrpath().map(|p| path_names(&p)).unwrap_or_default();
+            let in_let_in = node
+                .parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::NODE_LET_IN);
+            if in_let_in && sites.iter().any(|s| r.contains(*s)) {
+                in_let = true;
+            }
+            if names.first().is_some_and(|n| n == "imports")
+                && (in_let || sites.iter().any(|s| r.contains(*s)))
+            {
+                let param = &self.param;
+                return Err(self.err_at(
+                    f,
+                    r.start(),
+                    &format!(
+                        "the `imports` of {} may depend on the environment; without a flake.nix, \
+                         {} can hand `{param}` to the modules it imports only through \
+                         `_module.args`, which `imports` cannot use; build {} from a flake.nix \
+                         (`nixosSystem {{ modules = [ ./{} ]; }}`) and run again",
+                        self.rel(f),
+                        self.rel(root),
+                        self.rel(root),
+                        self.rel(root)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A root module without flake.nix: bind the parameter to the default
+    /// variant in the module's own `let`, where the user chooses another.
+    fn bind_in_root(&mut self, f: usize, l: &ast::Lambda) -> Result<(), MigrateError> {
+        let param = self.param.clone();
+        let text = self.text(f).to_string();
+        let Some(body) = l.body() else {
+            return Err(self.err_at(f, l.syntax().text_range().start(), "function without body"));
+        };
+        let unit = text::indent_unit(&text);
+        let record = self.default_record();
+        let comment = |indent: &str| {
+            format!(
+                "{indent}# The variant this configuration builds (nixfold migrate): set values here\n\
+                 {indent}# instead of environment variables (\"\" is unset).\n\
+                 {indent}{param} = {record};\n"
+            )
+        };
+        match syn::unparen(body.clone()) {
+            ast::Expr::LetIn(li) if li.entries().next().is_some() => {
+                let first = li.entries().next().unwrap();
+                let at = first.syntax().text_range().start();
+                let indent = text::line_indent(&text, at);
+                if text::starts_line(&text, at) {
+                    let line_start = TextSize::from(
+                        text[..usize::from(at)]
+                            .rfind('\n')
+                            .map(|i| i + 1)
+                            .unwrap_or(0) as u32,
+                    );
+                    self.edits[f].insert(line_start, comment(&indent), false);
+                } else {
+                    self.edits[f].insert(at, format!("{param} = {record}; "), false);
+                }
+            }
+            _ => {
+                let at = body.syntax().text_range().start();
+                if text::starts_line(&text, at) {
+                    let indent = text::line_indent(&text, at);
+                    let inner = format!("{indent}{unit}");
+                    self.edits[f].insert(
+                        at,
+                        format!("let\n{}{indent}in\n{indent}", comment(&inner)),
+                        false,
+                    );
+                } else {
+                    self.edits[f].insert(at, format!("let {param} = {record}; in "), false);
+                }
+            }
+        }
+        self.notes.push(format!(
+            "the tree has no flake.nix: {} binds `{param}` in its `let` to the default variant; \
+             set its values there to build another variant",
+            self.rel(f)
+        ));
+        Ok(())
+    }
+
+    /// `_module.args.<param> = <param>;` in the root modules whose imported
+    /// modules use the parameter.
+    pub(super) fn hand_on_module_args(&mut self) -> Result<(), MigrateError> {
+        let param = self.param.clone();
+        for f in std::mem::take(&mut self.module_args_roots) {
+            let Some(ast::Expr::Lambda(l)) =
+                ast::Root::cast(self.roots[f].clone()).and_then(|r| r.expr())
+            else {
+                continue;
+            };
+            let mut body = l.body().map(syn::unparen);
+            if let Some(ast::Expr::LetIn(li)) = &body {
+                body = li.body().map(syn::unparen);
+            }
+            let Some(ast::Expr::AttrSet(set)) = body else {
+                return Err(self.err_at(
+                    f,
+                    l.syntax().text_range().start(),
+                    &format!(
+                        "{} must end in an attribute set for nixfold migrate to add \
+                         `_module.args.{param} = {param};` to it",
+                        self.rel(f)
+                    ),
+                ));
+            };
+            let text = self.text(f).to_string();
+            let entries = text::set_entries(&set);
+            text::insert_entry(
+                &text,
+                &mut self.edits[f],
+                &entries,
+                set.l_curly_token().map(|t| t.text_range().end()),
+                set.r_curly_token().map(|t| t.text_range().start()),
+                &format!("_module.args.{param} = {param};"),
+                false,
+            );
+        }
+        Ok(())
     }
 
     /// `{ NAME = "value"; ... }` of the default variant.
