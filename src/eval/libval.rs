@@ -53,6 +53,18 @@ impl Evaluator {
         }
     }
 
+    /// [`Evaluator::default_lib`] as a value that builds the lib only when
+    /// forced; `None` when lib stays unknown.
+    pub fn lazy_lib(&self) -> Option<Value> {
+        self.opts.lib.as_ref()?;
+        if let LibState::Built(b) = &self.lib_state {
+            return Some(b.lib.clone());
+        }
+        Some(super::value::Thunk::new_native(|ev: &mut Evaluator| {
+            Ok(ev.default_lib().unwrap_or_else(|| Unknown::value("lib")))
+        }))
+    }
+
     /// Which lib [`Evaluator::default_lib`] gave (`None` if it was not
     /// built): the nixpkgs lib directory, or the prelude and why.
     pub fn lib_description(&self) -> Option<&str> {
@@ -130,8 +142,15 @@ impl Evaluator {
 
     fn build_prelude(&mut self) -> EvalResult<Value> {
         let id = self.add_file(None, LIB_FILE_NAME.into(), Arc::from(LIB_SOURCE));
+        // Parsed once per process (the tree is immutable and shared);
+        // compiled per evaluator, against its globals.
+        static PARSED: std::sync::OnceLock<crate::syntax::Parsed> = std::sync::OnceLock::new();
+        let parsed = PARSED.get_or_init(|| crate::syntax::parse(LIB_SOURCE));
         let base = self.base.clone();
-        let e = self.compile_text(id, "/", &base)?;
+        let home = self.home.clone();
+        let e = super::compile::Compiler::new(id, "/", &home, &base)
+            .compile_root(&parsed.root())
+            .map_err(|e| self.fix_markers(e))?;
         let v = self.eval(&e, &Frame::new(None, Slots::Empty))?;
         let v = self.force(&v)?;
         let Value::Attrs(top) = &v else {
@@ -211,7 +230,7 @@ impl Evaluator {
     /// argument `u`: lib for `lib`, otherwise `u.name`.
     pub(crate) fn unknown_formal(&mut self, u: &Rc<Unknown>, name: &str) -> Value {
         if name == "lib"
-            && let Some(l) = self.default_lib()
+            && let Some(l) = self.lazy_lib()
         {
             return l;
         }

@@ -276,12 +276,13 @@ impl Evaluator {
 
     /// An attribute set binding each name to an unknown of that name, for
     /// calling functions like `{ pkgs, config, ... }: …` symbolically;
-    /// `lib` is bound to [`Evaluator::default_lib`] when there is one.
-    pub fn unknown_args(&mut self, names: &[&str]) -> Value {
+    /// `lib` is bound to [`Evaluator::default_lib`] (built when first
+    /// forced) when there is one.
+    pub fn unknown_args(&self, names: &[&str]) -> Value {
         let entries = names
             .iter()
             .map(|n| {
-                let v = match (*n == "lib").then(|| self.default_lib()).flatten() {
+                let v = match (*n == "lib").then(|| self.lazy_lib()).flatten() {
                     Some(l) => l,
                     None => Unknown::value(*n),
                 };

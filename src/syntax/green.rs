@@ -50,29 +50,32 @@ impl<'a> G<'a> {
         TextRange::at(self.start, self.node.text_len())
     }
 
-    /// Child nodes (tokens skipped).
-    pub fn children(self) -> impl Iterator<Item = G<'a>> + 'a {
+    /// Child nodes and tokens, each with its start offset.
+    fn elements(
+        self,
+    ) -> impl Iterator<Item = (NodeOrToken<&'a GreenNodeData, &'a GreenTokenData>, TextSize)> + 'a
+    {
         let mut offset = self.start;
-        self.node.children().filter_map(move |c| {
+        self.node.children().map(move |c| {
             let start = offset;
             offset += c.text_len();
-            match c {
-                NodeOrToken::Node(n) => Some(G { node: n, start }),
-                NodeOrToken::Token(_) => None,
-            }
+            (c, start)
+        })
+    }
+
+    /// Child nodes (tokens skipped).
+    pub fn children(self) -> impl Iterator<Item = G<'a>> + 'a {
+        self.elements().filter_map(|(c, start)| match c {
+            NodeOrToken::Node(node) => Some(G { node, start }),
+            NodeOrToken::Token(_) => None,
         })
     }
 
     /// Child tokens (nodes skipped), with their offsets.
     pub fn tokens(self) -> impl Iterator<Item = T<'a>> + 'a {
-        let mut offset = self.start;
-        self.node.children().filter_map(move |c| {
-            let start = offset;
-            offset += c.text_len();
-            match c {
-                NodeOrToken::Token(t) => Some(T { token: t, start }),
-                NodeOrToken::Node(_) => None,
-            }
+        self.elements().filter_map(|(c, start)| match c {
+            NodeOrToken::Token(token) => Some(T { token, start }),
+            NodeOrToken::Node(_) => None,
         })
     }
 

@@ -61,6 +61,20 @@ impl Parsed {
         &self.green
     }
 
+    /// Whether the syntax layer reported an attribute defined twice.
+    pub fn has_duplicate_attribute(&self) -> bool {
+        self.errors
+            .iter()
+            .any(|e| e.message.contains(validate::ALREADY_DEFINED))
+    }
+
+    /// Whether the syntax layer reported a formal argument named twice.
+    pub fn has_duplicate_formal(&self) -> bool {
+        self.errors
+            .iter()
+            .any(|e| e.message.starts_with(validate::DUPLICATE_FORMAL))
+    }
+
     /// Whether the input crossed one of the parser's limits (nesting depth,
     /// chain length, operator runs without spaces): the rest of the file is
     /// then one error node, and only `syntax-error` looks at it.

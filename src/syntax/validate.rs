@@ -38,6 +38,11 @@ use rnix::SyntaxKind::{self, *};
 use super::green::G;
 use super::{SyntaxError, SyntaxNode, TextRange};
 
+/// The wording of a duplicate formal argument error.
+pub(super) const DUPLICATE_FORMAL: &str = "duplicate formal function argument";
+/// The end of a duplicate attribute error.
+pub(super) const ALREADY_DEFINED: &str = "is already defined";
+
 /// Run every check over the tree and return the errors found.
 /// `rnix_clean` says whether rnix reported no error.
 ///
@@ -232,10 +237,7 @@ impl Validator {
             };
             let name = ident.first_token_text().unwrap_or("");
             if seen.contains(&name) || bind == Some(name) {
-                self.error(
-                    ident.range(),
-                    format!("duplicate formal function argument `{name}`"),
-                );
+                self.error(ident.range(), format!("{DUPLICATE_FORMAL} `{name}`"));
             } else {
                 seen.push(name);
             }
@@ -300,7 +302,7 @@ impl Validator {
     }
 
     fn duplicate(&mut self, range: TextRange, path: &str) {
-        self.error(range, format!("attribute `{path}` is already defined"));
+        self.error(range, format!("attribute `{path}` {ALREADY_DEFINED}"));
     }
 
     /// Add one `attr.path = value;` binding to `names`, as Nix's parser does.

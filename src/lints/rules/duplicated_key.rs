@@ -198,13 +198,7 @@ impl Rule for DuplicatedKey {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // Nix's parser (and so the syntax layer) rejects every duplicate; without such an error there is nothing to find
-        if !(cx
-            .file
-            .parsed
-            .errors
-            .iter()
-            .any(|e| e.message.contains("is already defined")))
-        {
+        if !cx.file.parsed.has_duplicate_attribute() {
             return;
         }
         let mut found = Vec::new();

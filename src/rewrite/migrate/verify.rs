@@ -683,19 +683,19 @@ impl Cmp<'_> {
                 names.sort();
                 names.dedup();
                 // `lib` is each evaluator's lib (the same in both trees).
-                let base_for = |ev: &mut Evaluator| {
+                let base_for = |ev: &Evaluator| {
                     let base: Vec<(Symbol, Value)> = names
                         .iter()
                         .filter(|n| **n != self.param)
                         .map(|n| {
-                            let lib = (n == "lib").then(|| ev.default_lib()).flatten();
+                            let lib = (n == "lib").then(|| ev.lazy_lib()).flatten();
                             let v = lib.unwrap_or_else(|| Unknown::value(format!("arg:{n}")));
                             (Symbol::new(n), v)
                         })
                         .collect();
                     Attrs::from_unsorted(base)
                 };
-                let (base_a, base_b) = (base_for(self.eo), base_for(self.em));
+                let (base_a, base_b) = (base_for(&*self.eo), base_for(&*self.em));
                 match &self.ctx {
                     Some((ca, cb)) => {
                         let ca = self.eo.force(ca).ok();
