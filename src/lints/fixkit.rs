@@ -604,6 +604,45 @@ pub fn ident_text(node: &SyntaxNode) -> Option<String> {
     node.first_token().map(|t| t.text().to_string())
 }
 
+/// `name = value;` with one identifier as the key (not `or`, which `inherit`
+/// cannot name): the name and the value.
+pub fn simple_binding(entry: &SyntaxNode) -> Option<(String, ast::Expr)> {
+    let kv = ast::AttrpathValue::cast(entry.clone())?;
+    let mut attrs = kv.attrpath()?.attrs();
+    let ast::Attr::Ident(key) = attrs.next()? else {
+        return None;
+    };
+    if attrs.next().is_some() {
+        return None;
+    }
+    let name = ident_text(key.syntax()).filter(|n| n != "or")?;
+    Some((name, kv.value()?))
+}
+
+/// An `inherit` statement without comments that names something: its
+/// `(from)` expression, if any, and the names as written.
+pub fn inherit_names(entry: &SyntaxNode) -> Option<(Option<ast::Expr>, Vec<String>)> {
+    let inherit = ast::Inherit::cast(entry.clone())?;
+    let names: Vec<String> = inherit.attrs().map(|a| a.syntax().to_string()).collect();
+    if names.is_empty() || has_comments(entry, entry.text_range()) {
+        return None;
+    }
+    Some((inherit.from().and_then(|f| f.expr()), names))
+}
+
+/// The safe fix replacing a whole run of bindings (see [`binding_runs`]) by
+/// one `statement`.
+pub fn replace_run<T>(root: &SyntaxNode, run: &[(SyntaxNode, T)], statement: &str) -> Option<Fix> {
+    let (first, last) = (&run.first()?.0, &run.last()?.0);
+    let range = TextRange::new(first.text_range().start(), last.text_range().end());
+    fix(
+        root,
+        format!("replace with `{statement}`"),
+        Applicability::Safe,
+        vec![Edit::replace(range, statement)],
+    )
+}
+
 // ---------------------------------------------------------------------------
 // NixOS modules
 

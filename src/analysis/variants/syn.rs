@@ -1,11 +1,15 @@
-//! Syntax helpers for the variant analysis: lexical name lookup (let, rec,
-//! lambda parameters and formals, `inherit`, `with`), recognising builtins and
-//! nixpkgs `lib` functions through aliases, application spines and literal
-//! values.
+//! Syntax helpers for the variant analysis: what a name denotes (a [`Def`],
+//! read off the file's [`hir::Scopes`]), recognising builtins and nixpkgs
+//! `lib` functions through aliases, application spines and literal values.
 //!
-//! Lookup follows Nix's rule that a lexical binding always wins over `with`.
+//! Name resolution is the hir's: a lexical binding always wins over `with`,
+//! and so do Nix's global builtins.
 
-use crate::syntax::ast::{self, HasEntry};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::hir::{self, BindingId, BindingKind, Resolution, Scopes};
+use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange};
 
 /// Where a name is defined.
@@ -63,14 +67,7 @@ pub fn ident_name(id: &ast::Ident) -> Option<String> {
 
 /// The static name of an attribute (`x`, `"x"`, `${"x"}`).
 pub fn attr_name(attr: &ast::Attr) -> Option<String> {
-    match attr {
-        ast::Attr::Ident(id) => ident_name(id),
-        ast::Attr::Str(s) => string_literal(s),
-        ast::Attr::Dynamic(d) => match d.expr()? {
-            ast::Expr::Str(s) => string_literal(&s),
-            _ => None,
-        },
-    }
+    hir::static_attr_name(attr.syntax()).map(|n| n.to_string())
 }
 
 /// The static names of an attribute path; `None` if any part is dynamic.
@@ -80,57 +77,15 @@ pub fn attrpath_names(path: &ast::Attrpath) -> Option<Vec<String>> {
 
 /// The value of a string literal without interpolation.
 pub fn string_literal(s: &ast::Str) -> Option<String> {
-    let mut out = String::new();
-    let mut multiline = false;
-    for child in s.syntax().children_with_tokens() {
-        match child {
-            rowan::NodeOrToken::Node(_) => return None,
-            rowan::NodeOrToken::Token(t) => match t.kind() {
-                SyntaxKind::TOKEN_STRING_START => multiline = t.text() == "''",
-                SyntaxKind::TOKEN_STRING_END => {}
-                SyntaxKind::TOKEN_STRING_CONTENT => {
-                    if multiline {
-                        if t.text().contains('\n') || t.text().contains("''") {
-                            return None;
-                        }
-                        out.push_str(t.text());
-                    } else {
-                        unescape_into(t.text(), &mut out);
-                    }
-                }
-                _ => return None,
-            },
-        }
-    }
-    Some(out)
-}
-
-fn unescape_into(text: &str, out: &mut String) {
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('r') => out.push('\r'),
-                Some('t') => out.push('\t'),
-                Some(c) => out.push(c),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
+    hir::literal_string(s.syntax())
 }
 
 /// Strip parentheses.
-pub fn unparen(mut e: ast::Expr) -> ast::Expr {
-    while let ast::Expr::Paren(p) = &e {
-        match p.expr() {
-            Some(inner) => e = inner,
-            None => break,
-        }
+pub fn unparen(e: ast::Expr) -> ast::Expr {
+    match ast::Expr::cast(hir::strip_parens(e.syntax())) {
+        Some(inner) => inner,
+        None => e,
     }
-    e
 }
 
 /// A string literal expression (through parentheses).
@@ -163,245 +118,139 @@ pub fn is_reference(id: &ast::Ident) -> bool {
     )
 }
 
-/// Look `name` up in the bindings of a let/rec node.
-fn lookup_entries(
-    scope: &SyntaxNode,
-    entries: impl Iterator<Item = ast::Entry>,
-    name: &str,
-) -> Option<Def> {
-    for entry in entries {
-        match entry {
-            ast::Entry::AttrpathValue(av) => {
-                let Some(path) = av.attrpath() else { continue };
-                let mut attrs = path.attrs();
-                let Some(first) = attrs.next() else { continue };
-                if attr_name(&first).as_deref() == Some(name) {
-                    let single = attrs.next().is_none();
-                    return Some(Def::Binding {
-                        scope: scope.clone(),
-                        key: first.syntax().clone(),
-                        value: if single { av.value() } else { None },
-                    });
-                }
+/// How many files' scopes each thread keeps.
+const SCOPES_CACHED: usize = 64;
+
+thread_local! {
+    /// The scopes of recently seen trees, by root, most recent last.
+    static SCOPES: RefCell<Vec<(SyntaxNode, Rc<Scopes>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The root of `node`'s tree and its scopes, computed once per tree.
+fn scopes_of(node: &SyntaxNode) -> (SyntaxNode, Rc<Scopes>) {
+    let root = node.ancestors().last().unwrap_or_else(|| node.clone());
+    SCOPES.with_borrow_mut(|cache| {
+        let scopes = match cache.iter().rposition(|(r, _)| r == &root) {
+            Some(i) => {
+                let hit = cache.remove(i);
+                let scopes = hit.1.clone();
+                cache.push(hit);
+                scopes
             }
-            ast::Entry::Inherit(inh) => {
-                for a in inh.attrs() {
-                    if attr_name(&a).as_deref() == Some(name) {
-                        return match inh.from().and_then(|f| f.expr()) {
-                            Some(from) => Some(Def::InheritFrom {
-                                scope: a.syntax().clone(),
-                                from,
-                                name: name.to_string(),
-                            }),
-                            // `inherit name;` in a let/rec refers to the outer
-                            // scope: resolve from the scope's parent.
-                            None => Some(lookup_from(scope.parent()?, scope, name)),
-                        };
-                    }
+            None => {
+                if cache.len() >= SCOPES_CACHED {
+                    cache.remove(0);
                 }
+                let scopes = Rc::new(Scopes::new(&root));
+                cache.push((root.clone(), scopes.clone()));
+                scopes
             }
-        }
-    }
-    None
+        };
+        (root, scopes)
+    })
 }
 
-/// Whether `child` is inside one of the entries or the body of a let/rec,
-/// where its bindings are visible. Keys of non-dynamic attributes are not.
-fn in_scope_of_bindings(child: &SyntaxNode) -> bool {
-    // Inside a `let`, everything (entries and body) sees the bindings, except
-    // names in `inherit x;` which refer outward (handled by the caller).
-    child.kind() != SyntaxKind::NODE_INHERIT
-        || child
-            .children()
-            .any(|c| c.kind() == SyntaxKind::NODE_INHERIT_FROM)
-}
-
-/// Resolve the identifier `name` used at `node`.
-pub fn resolve_name(node: &SyntaxNode, name: &str) -> Def {
-    match node.parent() {
-        Some(parent) => lookup_from(parent, node, name),
-        None => Def::Global(name.to_string()),
-    }
-}
-
-/// Resolve a reference.
-pub fn resolve(id: &ast::Ident) -> Def {
-    match ident_name(id) {
-        Some(name) => resolve_name(id.syntax(), &name),
-        None => Def::Global(String::new()),
-    }
-}
-
-/// Walk outward from `node` (a child of `parent`).
-fn lookup_from(mut parent: SyntaxNode, child: &SyntaxNode, name: &str) -> Def {
-    let mut child = child.clone();
-    let mut with: Option<ast::With> = None;
+/// The [`Def`] of a resolution. `inherit name;` in a let/rec is transparent:
+/// its binding resolves to what `name` denotes outside.
+fn def_of(scopes: &Scopes, root: &SyntaxNode, mut res: Resolution, name: &str) -> Def {
     loop {
-        match parent.kind() {
-            SyntaxKind::NODE_LET_IN => {
-                let let_in = ast::LetIn::cast(parent.clone()).expect("let");
-                if in_scope_of_bindings(&child)
-                    && let Some(d) = lookup_entries(&parent, let_in.entries(), name)
-                {
-                    return d;
-                }
+        let id = match res {
+            Resolution::Local(id) => id,
+            Resolution::With(w) => {
+                return match ast::With::cast(scopes.with_scope(w).node.to_node(root)) {
+                    Some(with) => Def::With { with },
+                    None => Def::Global(name.to_string()),
+                };
             }
-            SyntaxKind::NODE_LEGACY_LET => {
-                let l = ast::LegacyLet::cast(parent.clone()).expect("legacy let");
-                if in_scope_of_bindings(&child)
-                    && let Some(d) = lookup_entries(&parent, l.entries(), name)
-                {
-                    return d;
-                }
+            Resolution::Builtin(_) | Resolution::Undefined => {
+                return Def::Global(name.to_string());
             }
-            SyntaxKind::NODE_ATTR_SET => {
-                let set = ast::AttrSet::cast(parent.clone()).expect("attrset");
-                if set.rec_token().is_some()
-                    && in_scope_of_bindings(&child)
-                    && let Some(d) = lookup_entries(&parent, set.entries(), name)
-                {
-                    return d;
+        };
+        let b = scopes.binding(id);
+        if b.kind == BindingKind::Inherit {
+            match scopes.reference_at(b.range.start()) {
+                Some(r) => {
+                    res = r.resolution;
+                    continue;
                 }
+                None => return Def::Global(name.to_string()),
             }
-            SyntaxKind::NODE_LAMBDA => {
-                let lambda = ast::Lambda::cast(parent.clone()).expect("lambda");
-                match lambda.param() {
-                    Some(ast::Param::IdentParam(p))
-                        if p.ident().and_then(|i| ident_name(&i)).as_deref() == Some(name)
-                            && child.kind() != SyntaxKind::NODE_IDENT_PARAM =>
-                    {
-                        return Def::Param { lambda };
-                    }
-                    Some(ast::Param::IdentParam(_)) => {}
-                    Some(ast::Param::Pattern(pat)) => {
-                        for e in pat.pat_entries() {
-                            if e.ident().and_then(|i| ident_name(&i)).as_deref() == Some(name) {
-                                return Def::Formal {
-                                    lambda,
-                                    entry: Some(e),
-                                };
-                            }
-                        }
-                        if pat
-                            .pat_bind()
-                            .and_then(|b| b.ident())
-                            .and_then(|i| ident_name(&i))
-                            .as_deref()
-                            == Some(name)
-                        {
-                            return Def::Formal {
-                                lambda,
-                                entry: None,
-                            };
-                        }
-                    }
-                    None => {}
-                }
-            }
-            SyntaxKind::NODE_WITH => {
-                let w = ast::With::cast(parent.clone()).expect("with");
-                // Only the body sees the namespace.
-                if with.is_none() && w.body().is_some_and(|b| b.syntax() == &child) {
-                    with = Some(w);
-                }
-            }
-            _ => {}
         }
-        match parent.parent() {
-            Some(p) => {
-                child = std::mem::replace(&mut parent, p);
-            }
-            None => break,
+        return binding_def(scopes, root, id, name)
+            .unwrap_or_else(|| Def::Global(name.to_string()));
+    }
+}
+
+fn binding_def(scopes: &Scopes, root: &SyntaxNode, id: BindingId, name: &str) -> Option<Def> {
+    let b = scopes.binding(id);
+    let scope = scopes.scope(b.scope).node.to_node(root);
+    let def = b.def.to_node(root);
+    Some(match b.kind {
+        BindingKind::Let | BindingKind::RecAttr => {
+            let av = ast::AttrpathValue::cast(def)?;
+            let mut attrs = av.attrpath()?.attrs();
+            let key = attrs.next()?.syntax().clone();
+            let value = if attrs.next().is_none() {
+                av.value()
+            } else {
+                None
+            };
+            Def::Binding { scope, key, value }
         }
-    }
-    match with {
-        Some(with) => Def::With { with },
-        None => Def::Global(name.to_string()),
-    }
+        BindingKind::InheritFrom => Def::InheritFrom {
+            scope: def.children().find(|a| a.text_range() == b.range)?,
+            from: ast::Expr::cast(b.expr?.to_node(root))?,
+            name: name.to_string(),
+        },
+        BindingKind::LambdaArg => Def::Param {
+            lambda: ast::Lambda::cast(scope)?,
+        },
+        BindingKind::Formal => Def::Formal {
+            lambda: ast::Lambda::cast(scope)?,
+            entry: Some(ast::PatEntry::cast(def)?),
+        },
+        BindingKind::PatBind => Def::Formal {
+            lambda: ast::Lambda::cast(scope)?,
+            entry: None,
+        },
+        BindingKind::Inherit => return None,
+    })
+}
+
+/// Resolve a reference (or a binder: a formal, a parameter, the name of an
+/// `inherit (e) name;`, which denotes its own definition).
+pub fn resolve(id: &ast::Ident) -> Def {
+    let Some(name) = ident_name(id) else {
+        return Def::Global(String::new());
+    };
+    let (root, scopes) = scopes_of(id.syntax());
+    let res = match scopes.resolve(id.syntax()) {
+        Some(res) => res,
+        None => match scopes.binding_at(id.syntax().text_range().start()) {
+            Some(b) => Resolution::Local(b),
+            None => return Def::Global(name),
+        },
+    };
+    def_of(&scopes, &root, res, &name)
 }
 
 /// Every reference in `scope`'s subtree that resolves to `def` (named `name`),
 /// including `inherit name;` entries.
 pub fn references(scope: &SyntaxNode, name: &str, def: &Def) -> Vec<SyntaxNode> {
     let key = def.key();
-    let mut out = Vec::new();
-    for node in scope.descendants() {
-        match node.kind() {
-            SyntaxKind::NODE_IDENT => {
-                let Some(id) = ast::Ident::cast(node.clone()) else {
-                    continue;
-                };
-                if ident_name(&id).as_deref() != Some(name) {
-                    continue;
-                }
-                if is_reference(&id) {
-                    if resolve(&id).key() == key {
-                        out.push(node);
-                    }
-                } else if node
-                    .parent()
-                    .is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
-                    && node.parent().is_some_and(|p| {
-                        !p.children()
-                            .any(|c| c.kind() == SyntaxKind::NODE_INHERIT_FROM)
-                    })
-                {
-                    // `inherit name;`: looked up from outside the set/let.
-                    let inherit = node.parent().expect("parent");
-                    let Some(container) = inherit.parent() else {
-                        continue;
-                    };
-                    let d = match container.parent() {
-                        Some(p) => lookup_from(p, &container, name),
-                        None => Def::Global(name.to_string()),
-                    };
-                    if d.key() == key {
-                        out.push(node);
-                    }
-                }
-            }
-            _ => continue,
-        }
-    }
-    out
+    let (root, scopes) = scopes_of(scope);
+    scope
+        .descendants()
+        .filter(|n| {
+            n.kind() == SyntaxKind::NODE_IDENT && n.first_token().is_some_and(|t| t.text() == name)
+        })
+        .filter(|n| {
+            scopes
+                .resolve(n)
+                .is_some_and(|res| def_of(&scopes, &root, res, name).key() == key)
+        })
+        .collect()
 }
-
-/// The scope node whose subtree holds every reference to a definition.
-pub fn def_scope(def: &Def) -> Option<SyntaxNode> {
-    match def {
-        Def::Binding { scope, .. } => Some(scope.clone()),
-        Def::InheritFrom { scope, .. } => scope.ancestors().nth(2),
-        Def::Param { lambda } | Def::Formal { lambda, .. } => Some(lambda.syntax().clone()),
-        Def::With { with } => Some(with.syntax().clone()),
-        Def::Global(_) => None,
-    }
-}
-
-/// Names Nix provides without `builtins.` (besides `builtins` itself).
-pub const GLOBAL_BUILTINS: &[&str] = &[
-    "abort",
-    "baseNameOf",
-    "break",
-    "derivation",
-    "derivationStrict",
-    "dirOf",
-    "false",
-    "fetchGit",
-    "fetchMercurial",
-    "fetchTarball",
-    "fetchTree",
-    "fromTOML",
-    "import",
-    "isNull",
-    "map",
-    "null",
-    "placeholder",
-    "removeAttrs",
-    "scopedImport",
-    "throw",
-    "toString",
-    "true",
-];
 
 /// What an expression denotes, as far as the variant analysis cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -512,15 +361,15 @@ fn callee_depth(e: &ast::Expr, depth: u32) -> Option<Callee> {
     }
 }
 
+/// An unbound name: Nix's global builtins (`map`, `__getEnv`, the
+/// `builtins` set) and, by convention, `lib`.
 fn global(name: &str) -> Option<Callee> {
-    if name == "builtins" {
-        Some(Callee::BuiltinsSet)
-    } else if name == "lib" {
-        Some(Callee::LibSet)
-    } else if GLOBAL_BUILTINS.contains(&name) {
-        Some(Callee::Prim(name.to_string()))
-    } else {
-        None
+    if name == "lib" {
+        return Some(Callee::LibSet);
+    }
+    match hir::global_builtin(name)? {
+        "builtins" => Some(Callee::BuiltinsSet),
+        prim => Some(Callee::Prim(prim.to_string())),
     }
 }
 
@@ -691,6 +540,17 @@ mod tests {
             Vec::<Option<String>>::new()
         );
         assert_eq!(reads("builtins.getEnv name"), vec![None]);
+        // `__getEnv` is the global spelling of `builtins.getEnv`, and
+        // globals win over `with` as lexical bindings do.
+        assert_eq!(reads("__getEnv \"I\""), vec![Some("I".into())]);
+        assert_eq!(
+            reads("with { __getEnv = x: x; }; __getEnv \"J\""),
+            vec![Some("J".into())]
+        );
+        assert_eq!(
+            reads("let e = builtins.getEnv; in let inherit e; in e ''K''"),
+            vec![Some("K".into())]
+        );
         assert_eq!(reads("x: getEnv \"H\""), Vec::<Option<String>>::new());
     }
 
@@ -700,7 +560,15 @@ mod tests {
         let p = parse(src);
         let root = p.syntax();
         let let_in = root.descendants().find_map(ast::LetIn::cast).unwrap();
-        let def = lookup_entries(let_in.syntax(), let_in.entries(), "a").unwrap();
+        // the `a` of `b = a + 1`
+        let first_use = let_in
+            .syntax()
+            .descendants()
+            .filter_map(ast::Ident::cast)
+            .find(|i| is_reference(i) && ident_name(i).as_deref() == Some("a"))
+            .unwrap();
+        let def = resolve(&first_use);
+        assert!(matches!(def, Def::Binding { .. }), "{def:?}");
         let refs = references(let_in.syntax(), "a", &def);
         assert_eq!(refs.len(), 3, "{refs:?}");
     }

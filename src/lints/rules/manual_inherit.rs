@@ -30,11 +30,11 @@
 //! recursion), while `inherit a;` would take `a` from outside; that is a
 //! different program, not a style question.
 
-use crate::diagnostics::{Applicability, Diagnostic, Edit};
+use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
 use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
 use crate::syntax::ast;
-use crate::syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange};
+use crate::syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 pub struct ManualInherit;
 pub static RULE: ManualInherit = ManualInherit;
@@ -51,31 +51,16 @@ pub static META: RuleMeta = RuleMeta {
 
 /// `a = a;` → `Some("a")`.
 fn manual_inherit_name(entry: &SyntaxNode) -> Option<String> {
-    let kv = ast::AttrpathValue::cast(entry.clone())?;
-    let mut attrs = kv.attrpath()?.attrs();
-    let first = attrs.next()?;
-    if attrs.next().is_some() {
-        return None;
-    }
-    let ast::Attr::Ident(key) = first else {
-        return None;
-    };
-    let name = fixkit::ident_text(key.syntax())?;
-    let value = kv.value()?;
-    if value.syntax().kind() != SyntaxKind::NODE_IDENT {
-        return None;
-    }
-    (fixkit::ident_text(value.syntax())? == name && name != "or").then_some(name)
+    let (name, value) = fixkit::simple_binding(entry)?;
+    (fixkit::ident_text(value.syntax())? == name).then_some(name)
 }
 
 /// An existing plain `inherit a b;`: its names as written.
 fn existing_inherit(entry: &SyntaxNode) -> Option<Vec<String>> {
-    let inherit = ast::Inherit::cast(entry.clone())?;
-    if inherit.from().is_some() || fixkit::has_comments(entry, entry.text_range()) {
-        return None;
+    match fixkit::inherit_names(entry)? {
+        (None, names) => Some(names),
+        (Some(_), _) => None,
     }
-    let names: Vec<String> = inherit.attrs().map(|a| a.syntax().to_string()).collect();
-    (!names.is_empty()).then_some(names)
 }
 
 impl Rule for ManualInherit {
@@ -118,17 +103,7 @@ impl Rule for ManualInherit {
                         None => existing_inherit(n).unwrap_or_default(),
                     })
                     .collect();
-                let range = TextRange::new(
-                    run[0].0.text_range().start(),
-                    run[run.len() - 1].0.text_range().end(),
-                );
-                let replacement = format!("inherit {};", names.join(" "));
-                let fix = fixkit::fix(
-                    root,
-                    format!("replace with `{replacement}`"),
-                    Applicability::Safe,
-                    vec![Edit::replace(range, replacement.clone())],
-                );
+                let fix = fixkit::replace_run(root, &run, &format!("inherit {};", names.join(" ")));
                 for (node, _) in &run {
                     let Some(name) = manual_inherit_name(node) else {
                         continue;

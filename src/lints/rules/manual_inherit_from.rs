@@ -36,7 +36,7 @@
 //! This rule is a matter of taste and is off by default; enable it with
 //! `enable = ["manual-inherit-from"]` in `nixfold.toml` or `--select`.
 
-use crate::diagnostics::{Applicability, Diagnostic, Edit};
+use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
 use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
 use crate::syntax::ast;
@@ -57,20 +57,7 @@ pub static META: RuleMeta = RuleMeta {
 
 /// `a = x.y.a;` → `("a", "x.y" as written, "x.y" normalized)`.
 fn manual_inherit_from(entry: &SyntaxNode, text: &str) -> Option<(String, String, String)> {
-    let kv = ast::AttrpathValue::cast(entry.clone())?;
-    let mut attrs = kv.attrpath()?.attrs();
-    let first = attrs.next()?;
-    if attrs.next().is_some() {
-        return None;
-    }
-    let ast::Attr::Ident(key) = first else {
-        return None;
-    };
-    let name = fixkit::ident_text(key.syntax())?;
-    if name == "or" {
-        return None;
-    }
-    let value = kv.value()?;
+    let (name, value) = fixkit::simple_binding(entry)?;
     let select = ast::Select::cast(value.syntax().clone())?;
     if select.or_token().is_some() {
         return None;
@@ -98,13 +85,8 @@ fn manual_inherit_from(entry: &SyntaxNode, text: &str) -> Option<(String, String
 
 /// An existing `inherit (x) a b;`: the normalized `x` and the names as written.
 fn existing_inherit_from(entry: &SyntaxNode) -> Option<(String, Vec<String>)> {
-    let inherit = ast::Inherit::cast(entry.clone())?;
-    let from = inherit.from()?.expr()?;
-    let names: Vec<String> = inherit.attrs().map(|a| a.syntax().to_string()).collect();
-    if names.is_empty() || fixkit::has_comments(entry, entry.text_range()) {
-        return None;
-    }
-    Some((fixkit::normalized_text(from.syntax()), names))
+    let (from, names) = fixkit::inherit_names(entry)?;
+    Some((fixkit::normalized_text(from?.syntax()), names))
 }
 
 enum Member {
@@ -170,17 +152,8 @@ impl Rule for ManualInheritFrom {
                         Member::Existing(ns) => ns.iter().map(String::as_str).collect(),
                     })
                     .collect();
-                let range = TextRange::new(
-                    run[0].0.text_range().start(),
-                    run[run.len() - 1].0.text_range().end(),
-                );
-                let replacement = format!("inherit ({from}) {};", names.join(" "));
-                let fix = fixkit::fix(
-                    root,
-                    format!("replace with `{replacement}`"),
-                    Applicability::Safe,
-                    vec![Edit::replace(range, replacement.clone())],
-                );
+                let statement = format!("inherit ({from}) {};", names.join(" "));
+                let fix = fixkit::replace_run(root, &run, &statement);
                 for (node, m) in &members {
                     let Member::Manual(name, _) = m else { continue };
                     let mut d = Diagnostic::new(
