@@ -436,3 +436,34 @@ fn unknowns_keep_their_kind() {
     assert!(matches!(&u.kind, UnknownKind::Select(_, n) if n == "fileset"));
     assert_eq!(u.root_name(), Some("lib"));
 }
+
+/// Membership tests on a list split from the environment by lib, through
+/// helpers the syntactic analysis cannot follow, are learnt by evaluation.
+#[test]
+fn list_domain_through_lib_split_string() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("configuration.nix"),
+        r#"{ lib, pkgs, ... }:
+let
+  selected = lib.splitString "." (builtins.getEnv "NIXOS_PACKAGES");
+  h = { has = x: builtins.elem x selected; };
+  want = names: builtins.filter h.has names;
+in {
+  environment.systemPackages =
+    lib.optionals (h.has "k8s") [ pkgs.kubectl ]
+    ++ lib.optionals (builtins.length (want [ "dev" ]) > 0) [ pkgs.git ];
+}
+"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nixfold"))
+        .args(["variants"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("list (separator \".\")"), "{text}");
+    assert!(text.contains("values: dev, k8s"), "{text}");
+    assert!(text.contains("learnt from: evaluation"), "{text}");
+}

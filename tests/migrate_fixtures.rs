@@ -52,12 +52,16 @@ fn eval(
     inputs: &[&str],
 ) -> Value {
     let mut opts = EvalOptions::new(env, impure).apply(apply);
-    for i in inputs {
-        opts = opts.stub_input(i);
-        let has_nixpkgs_input = common::nixflake::stub_for_input(i)
-            .and_then(|d| std::fs::read_to_string(d.join("flake.nix")).ok())
-            .is_some_and(|t| t.contains("nixpkgs"));
-        if *i != "nixpkgs" && has_nixpkgs_input {
+    for input in inputs {
+        // `utils=flake-utils`: input `utils` is the flake-utils stub.
+        let (i, stub_name) = input.split_once('=').unwrap_or((input, input));
+        let stub = common::nixflake::stub_for_input(stub_name)
+            .unwrap_or_else(|| panic!("no stub for input {stub_name}"));
+        opts.overrides
+            .insert(i.to_string(), format!("path:{}", stub.display()));
+        let has_nixpkgs_input =
+            std::fs::read_to_string(stub.join("flake.nix")).is_ok_and(|t| t.contains("nixpkgs"));
+        if i != "nixpkgs" && has_nixpkgs_input {
             // The stub inputs' own nixpkgs input is the stub too.
             opts.overrides.insert(
                 format!("{i}/nixpkgs"),
@@ -375,6 +379,52 @@ fn outputs_built_by_for_all_systems_and_gen_attrs() {
 }
 
 #[test]
+fn names_chosen_by_the_environment_inside_each_system() {
+    check(
+        "each-system-list",
+        &["nixpkgs", "utils=flake-utils"],
+        "p: p.text",
+        &[
+            (
+                "packages.x86_64-linux.vanilla",
+                &[],
+                "packages.x86_64-linux.vanilla",
+            ),
+            (
+                "packages.aarch64-linux.mint",
+                &[("FLAVOR", "mint")],
+                "packages.aarch64-linux.mint",
+            ),
+            (
+                "packages.x86_64-linux.mint",
+                &[("FLAVOR", "mint")],
+                "packages.x86_64-linux.mint",
+            ),
+            // Unset, the original calls it `vanilla` like the default: the
+            // variant keeps its own name.
+            (
+                "packages.aarch64-linux.vanilla",
+                &[],
+                "packages.aarch64-linux.plain",
+            ),
+        ],
+    );
+    let (_, migrated) = trees("each-system-list");
+    let names = eval(
+        migrated.path(),
+        "packages.x86_64-linux",
+        &[],
+        false,
+        "builtins.attrNames",
+        &["nixpkgs", "utils=flake-utils"],
+    );
+    assert_eq!(
+        names,
+        serde_json::json!(["cone", "mint", "plain", "vanilla"])
+    );
+}
+
+#[test]
 fn output_named_by_a_let_bound_host() {
     check(
         "host-name",
@@ -463,6 +513,12 @@ fn outputs_named_by_the_environment() {
         names,
         serde_json::json!(["", "builder", "unnamed", "web1", "web1-again", "web2"])
     );
+    // The declared variants are outputs now: nixfold.toml is not reported.
+    let (code, out, err) = nixfold(
+        &["check", "--select", "unknown-variant-value"],
+        migrated.path(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 /// `nixos-rebuild` without flakes: evaluate configuration.nix with the stub

@@ -163,8 +163,10 @@ fn write_operand(out: &mut String, v: &Value, depth: usize) {
 pub struct Observation {
     /// The unknown side.
     pub subject: Rc<Unknown>,
-    /// `==`, `!=`, `<`, `<=`, `>`, `>=` (with the unknown on the left), or
-    /// `elem` (the known side is the list searched).
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=` (with the unknown on the left),
+    /// `elem` (the known side is the list searched), `contains` (the
+    /// unknown is a list searched for the known side) or `split` (the
+    /// unknown string is split by the known regular expression).
     pub op: &'static str,
     /// The known side.
     pub literal: Value,

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::flow::{Fact, FactKind, Pred, Shape, Site, Test};
+use super::flow::{Fact, FactKind, ListShape, Pred, Shape, Site, Test};
 use crate::eval::{EvalOptions, Evaluator, LibConfig, Span, Unknown, UnknownKind, Value};
 use crate::project::Project;
 use crate::syntax::{TextRange, TextSize, ast};
@@ -220,7 +220,11 @@ fn push_unknown_parts(
 fn convert(ev: &mut Evaluator, canon: &HashMap<PathBuf, usize>) -> Vec<Fact> {
     let observations = ev.observations().to_vec();
     let mut out = Vec::new();
-    for o in observations {
+    for o in &observations {
+        if o.op == "contains" {
+            out.extend(member_fact(ev, o, &observations, canon));
+            continue;
+        }
         let UnknownKind::Root(name) = &o.subject.kind else {
             continue;
         };
@@ -269,6 +273,82 @@ fn convert(ev: &mut Evaluator, canon: &HashMap<PathBuf, usize>) -> Vec<Fact> {
         });
     }
     out
+}
+
+/// `elem "lit" items` where `items` is an environment variable split by a
+/// literal separator (`lib.splitString "," (getEnv "X")`, `filter isString
+/// (builtins.split "," …)`, possibly mapped or filtered): a membership test.
+fn member_fact(
+    ev: &Evaluator,
+    o: &crate::eval::Observation,
+    all: &[crate::eval::Observation],
+    canon: &HashMap<PathBuf, usize>,
+) -> Option<Fact> {
+    let Value::String(lit) = &o.literal else {
+        return None;
+    };
+    // Walk down to `env:NAME`, remembering what was split.
+    let mut cur = &o.subject;
+    let mut split_of: Option<&std::rc::Rc<Unknown>> = None;
+    let var = loop {
+        match &cur.kind {
+            UnknownKind::Builtin(name, inner) => {
+                match *name {
+                    "split" => split_of = Some(inner),
+                    "map" | "filter" | "toString" | "unsafeDiscardStringContext" => {}
+                    _ => return None,
+                }
+                cur = inner;
+            }
+            UnknownKind::Root(n) => break n.strip_prefix("env:")?.to_string(),
+            _ => return None,
+        }
+    };
+    let split_of = split_of?;
+    let regex = all.iter().find_map(|x| match &x.literal {
+        Value::String(re) if x.op == "split" && std::rc::Rc::ptr_eq(&x.subject, split_of) => {
+            Some(re.s.clone())
+        }
+        _ => None,
+    })?;
+    let sep = regex_literal(&regex)?;
+    let file = ev
+        .file_info(o.span.file)
+        .and_then(|f| f.path.clone())
+        .and_then(|p| canon.get(&p).copied())?;
+    Some(Fact {
+        var: var.clone(),
+        kind: FactKind::Test(Test {
+            var,
+            shape: Shape::Items(ListShape {
+                sep,
+                ..ListShape::default()
+            }),
+            pred: Pred::Member(lit.s.clone()),
+            positive: true,
+        }),
+        site: Site {
+            file,
+            range: TextRange::new(TextSize::from(o.span.start), TextSize::from(o.span.end)),
+        },
+    })
+}
+
+/// The text a regular expression matches when it matches one fixed string
+/// (`,`, `\.`, `[.]`-free escapes only), else `None`.
+fn regex_literal(re: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = re.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(chars.next()?),
+            '.' | '[' | ']' | '(' | ')' | '{' | '}' | '*' | '+' | '?' | '^' | '$' | '|' => {
+                return None;
+            }
+            c => out.push(c),
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// Merge evaluation facts into the syntactic ones: a syntactic test at the

@@ -109,7 +109,19 @@ fn elem_at(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> 
 fn elem(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
     // Like Nix: the list first, and the element only when there is
     // something to compare it with (`elem (throw "x") [ ]` is false).
-    let l = ev.force_list(&args[1], span)?;
+    let lv = ev.force(&args[1])?;
+    if let Value::Unknown(lu) = &lv {
+        // `elem "k8s" <unknown list>`: record what is looked for.
+        if let Ok(x @ Value::String(_)) = ev.force(&args[0]) {
+            ev.observe(Observation {
+                subject: lu.clone(),
+                op: "contains",
+                literal: x,
+                span,
+            });
+        }
+    }
+    let l = ev.force_list(&lv, span)?;
     if l.is_empty() {
         return Ok(Value::Bool(false));
     }

@@ -6,9 +6,9 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use super::PrimOpDef;
-use crate::eval::Evaluator;
 use crate::eval::error::{EvalError, EvalResult, Span};
 use crate::eval::value::{Attrs, Context, Value};
+use crate::eval::{Evaluator, Observation};
 
 pub(super) static PRIMOPS: &[PrimOpDef] = &[
     PrimOpDef::new("stringLength", 1, string_length),
@@ -278,7 +278,18 @@ fn captures_list(caps: &regex::Captures, n: usize) -> Vec<Value> {
 
 fn split(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
     let re = ev.force_string_no_ctx(&args[0], span)?;
-    let s = ev.force_string(&args[1], span)?;
+    let sv = ev.force(&args[1])?;
+    if let Value::Unknown(u) = &sv {
+        // Splitting an unknown: remember by what (variant analysis reads
+        // the separator of lists built from the environment).
+        ev.observe(Observation {
+            subject: u.clone(),
+            op: "split",
+            literal: Value::string(re.to_string()),
+            span,
+        });
+    }
+    let s = ev.force_string(&sv, span)?;
     let r = compile_regex(&re, false, span)?;
     let n = r.captures_len();
     let mut out = Vec::new();

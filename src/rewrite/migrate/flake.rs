@@ -11,6 +11,18 @@
 //! An output written inline is moved into a `mk<Name> = variant: ...;`
 //! binding first. Siblings under a dynamic attribute (`packages.${system}.x`)
 //! are merged into one attribute set.
+//!
+//! Outputs written inside a function of the system (`eachDefaultSystem
+//! (system: ...)`, `forAllSystems (system: ...)`, `genAttrs systems f`) get
+//! their siblings inside that function's body, and moved outputs go into its
+//! own `let`, so every system has every variant.
+//!
+//! An output whose name the environment chooses (`nixosConfigurations.${host}`)
+//! gets literal names: the original flake.nix, with each such output's value
+//! replaced by a marker list of its dynamic names, is evaluated under every
+//! variant's environment ([`super::verify::marked_names`]); the default keeps
+//! its evaluated name, each declared variant gets its evaluated name unless
+//! that is empty or taken, then its declared name.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -267,7 +279,7 @@ impl Planner<'_> {
                 .map(|(i, _)| i)
                 .collect()
         };
-        let mut found: BTreeMap<String, Vec<MarkerHit>> = BTreeMap::new();
+        let mut found: BTreeMap<String, (Vec<MarkerHit>, Option<String>)> = BTreeMap::new();
         let mut markers: Vec<Ed> = Vec::new();
         for (li, leaf) in leaves.iter().enumerate() {
             let Leaf::Value { entry, value, .. } = leaf else {
@@ -306,18 +318,9 @@ impl Planner<'_> {
                 .map_err(|e| MigrateError::new(e.to_string()))?;
             let dir = path.parent().unwrap_or(&root_dir).to_path_buf();
             for (vname, env) in self.variant_records() {
-                let hits =
-                    super::verify::marked_names(&root_dir, &dir, &marked, &env).map_err(|e| {
-                        self.err_at(
-                            f,
-                            markers[0].range.start(),
-                            &format!(
-                                "cannot evaluate the names of the outputs chosen by the \
-                                 environment under variant `{vname}`: {e}"
-                            ),
-                        )
-                    })?;
-                found.insert(vname, hits);
+                let r = super::verify::marked_names(&root_dir, &dir, &marked, &env)
+                    .unwrap_or_else(|e| (Vec::new(), Some(e)));
+                found.insert(vname, r);
             }
         }
         let mut taken_names: BTreeSet<String> = self.flake_names.clone();
@@ -399,16 +402,19 @@ impl Planner<'_> {
                         let at = attrs[env_attrs[0]].syntax().text_range().start();
                         let hits_of =
                             |vname: &str| -> Result<(Vec<Vec<String>>, Vec<String>), String> {
-                                let hits: Vec<&MarkerHit> = found
+                                let (all, error) = found
                                     .get(vname)
-                                    .into_iter()
-                                    .flatten()
-                                    .filter(|(k, _, _)| *k == li)
-                                    .collect();
+                                    .map(|(h, e)| (h.as_slice(), e.clone()))
+                                    .unwrap_or((&[], None));
+                                let hits: Vec<&MarkerHit> =
+                                    all.iter().filter(|(k, _, _)| *k == li).collect();
                                 let Some(first) = hits.first() else {
                                     return Err(format!(
                                         "cannot tell what this output is called under variant \
-                                     `{vname}`: nixfold's evaluator does not reach its name"
+                                         `{vname}`: {}",
+                                        error.unwrap_or_else(|| {
+                                            "nixfold's evaluator does not reach its name".into()
+                                        })
                                     ));
                                 };
                                 let names = first.2.clone();

@@ -231,13 +231,14 @@ pub(super) type MarkerHit = (usize, Vec<String>, Vec<String>);
 /// Where the outputs named by the environment land, and their names: the
 /// flake text `text` (flake.nix with every such output's value replaced by
 /// a marker list) evaluated like the original under `env`. Returns
-/// (marker number, output path, names).
+/// (marker number, output path, names), and the first evaluation error met
+/// on the way (which may be why a marker is missing).
 pub(super) fn marked_names(
     root: &Path,
     flake_dir: &Path,
     text: &str,
     env: &std::collections::BTreeMap<String, String>,
-) -> Result<Vec<MarkerHit>, String> {
+) -> Result<(Vec<MarkerHit>, Option<String>), String> {
     let mut ev = Evaluator::new(EvalOptions {
         pure: false,
         root: Some(root.to_path_buf()),
@@ -255,8 +256,16 @@ pub(super) fn marked_names(
     let out = call_outputs(&mut ev, &flake, text, flake_dir)?;
     let mut found = Vec::new();
     let mut budget = 100_000usize;
-    find_markers(&mut ev, &out, &mut Vec::new(), &mut found, &mut budget);
-    Ok(found)
+    let mut first_error = None;
+    find_markers(
+        &mut ev,
+        &out,
+        &mut Vec::new(),
+        &mut found,
+        &mut budget,
+        &mut first_error,
+    );
+    Ok((found, first_error))
 }
 
 fn find_markers(
@@ -265,12 +274,24 @@ fn find_markers(
     path: &mut Vec<String>,
     found: &mut Vec<MarkerHit>,
     budget: &mut usize,
+    first_error: &mut Option<String>,
 ) {
     if path.len() > 8 || *budget == 0 {
         return;
     }
     *budget -= 1;
-    let Ok(v) = ev.force(v) else { return };
+    let v = match ev.force(v) {
+        Ok(v) => v,
+        Err(e) => {
+            if first_error.is_none() {
+                *first_error = Some(format!(
+                    "the original fails to evaluate `{}`: {e}",
+                    crate::analysis::variants::outputs::dotted(path)
+                ));
+            }
+            return;
+        }
+    };
     match &v {
         Value::Attrs(a) => {
             let items: Vec<(String, Value)> = a
@@ -279,7 +300,7 @@ fn find_markers(
                 .collect();
             for (k, x) in items {
                 path.push(k);
-                find_markers(ev, &x, path, found, budget);
+                find_markers(ev, &x, path, found, budget, first_error);
                 path.pop();
             }
         }
