@@ -513,6 +513,12 @@ fn outputs_named_by_the_environment() {
         names,
         serde_json::json!(["", "builder", "unnamed", "web1", "web1-again", "web2"])
     );
+    // The declared variants are outputs now: nixfold.toml is not reported.
+    let (code, out, err) = nixfold(
+        &["check", "--select", "unknown-variant-value"],
+        migrated.path(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 /// `nixos-rebuild` without flakes: evaluate configuration.nix with the stub

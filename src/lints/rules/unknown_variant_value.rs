@@ -4,7 +4,9 @@
 //! where a variant is declared (`[[variants]]` in nixfold.toml) or where the
 //! tree's scripts and docs set them (`NIXOS_PACKAGES=kubernets nix build
 //! .#container`, `export HOST=laptpo`). Also reports declared variants that
-//! set a variable the configuration does not read at all.
+//! set a variable the configuration does not read at all. A tree that reads
+//! no environment at all (migrated with `nixfold migrate`, whose flake.nix
+//! builds each declared variant as an output) is not checked against them.
 //!
 //! What counts as "tested" comes from the variant analysis (`nixfold
 //! variants`): the literals a variable is compared with, the items a list
@@ -89,8 +91,9 @@ impl Rule for UnknownVariantValue {
             return;
         }
         let an = cx.variants();
-        // Declared variants.
-        if !cx.config.variants.is_empty() {
+        // Declared variants. A tree that reads no environment at all (as
+        // after `nixfold migrate`) builds them as outputs: nothing to check.
+        if !cx.config.variants.is_empty() && !an.env.is_empty() {
             let path: PathBuf = project.root.join("nixfold.toml");
             if let Ok(text) = std::fs::read_to_string(&path) {
                 let index = LineIndex::new(&text);

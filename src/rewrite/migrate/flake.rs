@@ -11,6 +11,18 @@
 //! An output written inline is moved into a `mk<Name> = variant: ...;`
 //! binding first. Siblings under a dynamic attribute (`packages.${system}.x`)
 //! are merged into one attribute set.
+//!
+//! Outputs written inside a function of the system (`eachDefaultSystem
+//! (system: ...)`, `forAllSystems (system: ...)`, `genAttrs systems f`) get
+//! their siblings inside that function's body, and moved outputs go into its
+//! own `let`, so every system has every variant.
+//!
+//! An output whose name the environment chooses (`nixosConfigurations.${host}`)
+//! gets literal names: the original flake.nix, with each such output's value
+//! replaced by a marker list of its dynamic names, is evaluated under every
+//! variant's environment ([`super::verify::marked_names`]); the default keeps
+//! its evaluated name, each declared variant gets its evaluated name unless
+//! that is empty or taken, then its declared name.
 
 use std::collections::{BTreeMap, BTreeSet};
 
