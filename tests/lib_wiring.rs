@@ -411,6 +411,19 @@ fn broken_or_missing_real_lib_falls_back_to_the_prelude() {
         "{d}"
     );
 
+    // `nixfold eval --lib` says why it fell back.
+    let out = Command::new(env!("CARGO_BIN_EXE_nixfold"))
+        .current_dir(&project_dir)
+        .args(["eval", "--lib", "-E", "lib.optional true 1"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "[ 1 ]\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("note: using nixfold's lib prelude (") && err.contains("broken lib"),
+        "{err}"
+    );
+
     // A lock whose source is not in the store: the prelude, silently.
     let other = tmp.path().join("other");
     std::fs::create_dir_all(&other).unwrap();

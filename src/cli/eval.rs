@@ -192,6 +192,12 @@ pub fn run(args: EvalArgs) -> i32 {
         }
         Ok(out)
     })();
+    // The real lib of flake.lock's nixpkgs was there but failed: say why.
+    if let Some(d) = ev.lib_description()
+        && d.starts_with("nixfold's lib prelude (")
+    {
+        eprintln!("nixfold: note: using {d}");
+    }
     match result {
         Ok(out) => {
             print!("{out}");
