@@ -324,25 +324,12 @@ fn remove_suppressed(pcx: &ProjectCx<'_>, diags: &mut Vec<Diagnostic>, used: &mu
     if diags.is_empty() || !(any(&pcx.suppressions) || any(&pcx.text_suppressions)) {
         return;
     }
-    let mut by_path: HashMap<&Path, (&suppress::FileSuppressions, &mut Vec<bool>)> = HashMap::new();
-    for ((f, s), u) in pcx
-        .project
-        .files
-        .iter()
-        .zip(&pcx.suppressions)
-        .zip(used.files.iter_mut())
-    {
-        by_path.insert(&f.path, (s, u));
-    }
-    for ((t, s), u) in pcx
-        .project
-        .texts
-        .iter()
-        .zip(&pcx.text_suppressions)
-        .zip(used.texts.iter_mut())
-    {
-        by_path.insert(&t.path, (s, u));
-    }
+    let paths = (pcx.project.files.iter().map(|f| f.path.as_path()))
+        .chain(pcx.project.texts.iter().map(|t| t.path.as_path()));
+    let suppressions = pcx.suppressions.iter().chain(&pcx.text_suppressions);
+    let uses = used.files.iter_mut().chain(used.texts.iter_mut());
+    let mut by_path: HashMap<&Path, (&suppress::FileSuppressions, &mut Vec<bool>)> =
+        paths.zip(suppressions.zip(uses)).collect();
     diags.retain(|d| match by_path.get_mut(d.path.as_path()) {
         Some((s, u)) => !s.cover(d, u),
         None => true,

@@ -516,42 +516,35 @@ mod tests {
 
     #[test]
     fn reads_through_aliases() {
-        assert_eq!(reads("builtins.getEnv \"A\""), vec![Some("A".into())]);
-        assert_eq!(
-            reads("let env = builtins.getEnv; in env \"B\""),
-            vec![Some("B".into())]
-        );
-        assert_eq!(
-            reads("let inherit (builtins) getEnv; in getEnv \"C\""),
-            vec![Some("C".into())]
-        );
-        assert_eq!(reads("with builtins; getEnv \"D\""), vec![Some("D".into())]);
-        assert_eq!(
-            reads("let b = builtins; in b.getEnv \"E\""),
-            vec![Some("E".into())]
-        );
-        assert_eq!(
-            reads("{ lib }: lib.maybeEnv \"F\" \"x\""),
-            vec![Some("F".into())]
-        );
-        // A lexical binding wins over `with`.
-        assert_eq!(
-            reads("let getEnv = x: x; in with builtins; getEnv \"G\""),
-            Vec::<Option<String>>::new()
-        );
-        assert_eq!(reads("builtins.getEnv name"), vec![None]);
-        // `__getEnv` is the global spelling of `builtins.getEnv`, and
-        // globals win over `with` as lexical bindings do.
-        assert_eq!(reads("__getEnv \"I\""), vec![Some("I".into())]);
-        assert_eq!(
-            reads("with { __getEnv = x: x; }; __getEnv \"J\""),
-            vec![Some("J".into())]
-        );
-        assert_eq!(
-            reads("let e = builtins.getEnv; in let inherit e; in e ''K''"),
-            vec![Some("K".into())]
-        );
-        assert_eq!(reads("x: getEnv \"H\""), Vec::<Option<String>>::new());
+        let none: &[Option<&str>] = &[];
+        let cases: &[(&str, &[Option<&str>])] = &[
+            ("builtins.getEnv \"A\"", &[Some("A")]),
+            ("let env = builtins.getEnv; in env \"B\"", &[Some("B")]),
+            (
+                "let inherit (builtins) getEnv; in getEnv \"C\"",
+                &[Some("C")],
+            ),
+            ("with builtins; getEnv \"D\"", &[Some("D")]),
+            ("let b = builtins; in b.getEnv \"E\"", &[Some("E")]),
+            ("{ lib }: lib.maybeEnv \"F\" \"x\"", &[Some("F")]),
+            // A lexical binding wins over `with`.
+            ("let getEnv = x: x; in with builtins; getEnv \"G\"", none),
+            ("builtins.getEnv name", &[None]),
+            ("x: getEnv \"H\"", none),
+            // `__getEnv` is the global spelling of `builtins.getEnv`, and
+            // globals win over `with` as lexical bindings do.
+            ("__getEnv \"I\"", &[Some("I")]),
+            ("with { __getEnv = x: x; }; __getEnv \"J\"", &[Some("J")]),
+            // `inherit x;` in a let is the outer `x`.
+            (
+                "let e = builtins.getEnv; in let inherit e; in e ''K''",
+                &[Some("K")],
+            ),
+        ];
+        for (src, want) in cases {
+            let want: Vec<Option<String>> = want.iter().map(|w| w.map(String::from)).collect();
+            assert_eq!(reads(src), want, "{src}");
+        }
     }
 
     #[test]

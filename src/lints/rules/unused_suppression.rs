@@ -77,23 +77,25 @@ impl Rule for UnusedSuppression {
         let Some(used) = cx.suppression_use.get() else {
             return;
         };
-        let files = cx.project.files.iter().enumerate().map(|(i, f)| FileUse {
-            path: &f.path,
-            text: &f.text,
-            index: &f.line_index,
-            suppressions: &cx.suppressions[i],
-            used: &used.files[i],
-            limited: f.parsed.exceeded_limits(),
-        });
-        let texts = cx.project.texts.iter().enumerate().map(|(i, t)| FileUse {
-            path: &t.path,
-            text: &t.text,
-            index: &t.line_index,
-            suppressions: &cx.text_suppressions[i],
-            used: &used.texts[i],
-            limited: false,
-        });
-        for f in files.chain(texts) {
+        // (path, text, line index, over the parser's limits) of every file
+        let files = (cx.project.files.iter())
+            .map(|f| (&f.path, &*f.text, &f.line_index, f.parsed.exceeded_limits()))
+            .chain(
+                (cx.project.texts.iter()).map(|t| (&t.path, t.text.as_str(), &t.line_index, false)),
+            );
+        let suppressions = cx.suppressions.iter().chain(&cx.text_suppressions);
+        let uses = used.files.iter().chain(&used.texts);
+        let files = files.zip(suppressions.zip(uses)).map(
+            |((path, text, index, limited), (suppressions, used))| FileUse {
+                path,
+                text,
+                index,
+                suppressions,
+                used,
+                limited,
+            },
+        );
+        for f in files {
             if !f.suppressions.entries.is_empty() {
                 check_file(cx, &f, out);
             }
