@@ -309,10 +309,10 @@ fn check_sarif(v: &Value) {
     let driver = &runs[0]["tool"]["driver"];
     assert_eq!(driver["name"], "nixfold");
     assert!(driver["version"].is_string());
-    assert!(
-        driver["informationUri"]
-            .as_str()
-            .is_some_and(|u| u.starts_with("https://"))
+    // the package homepage from Cargo.toml
+    assert_eq!(
+        driver["informationUri"],
+        "https://github.com/nixfold/nixfold"
     );
     let rules = driver["rules"].as_array().unwrap();
     assert_eq!(rules.len(), nixfold::lints::rules::all().len());

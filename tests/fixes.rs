@@ -1,6 +1,7 @@
 //! Fix snapshots: every file of every rule fixture
 //! (`tests/fixtures/rules/<rule>/`) is run through the fix loop with only that
-//! rule enabled and unsafe fixes allowed. The loop must converge, the fixed
+//! rule enabled (and those its
+//! fixture's nixfold.toml enables) and unsafe fixes allowed. The loop must converge, the fixed
 //! text must parse, a second run must change nothing, and the fixed texts are
 //! snapshotted (`tests/snapshots/fixes__fix__<rule>.snap`, for rules whose
 //! fixtures get fixed at all).
@@ -21,7 +22,14 @@ fn fixed_fixtures() {
     };
     for dir in fixture_dirs("rules") {
         let name = dir_name(&dir);
-        let config = Config::only(&[name.as_str()]);
+        // plus the rules a fixture's nixfold.toml enables to run alongside
+        let mut select = Config::load(&dir)
+            .expect("fixture nixfold.toml")
+            .check
+            .enable;
+        select.push(name.clone());
+        let select: Vec<&str> = select.iter().map(String::as_str).collect();
+        let config = Config::only(&select);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())

@@ -124,6 +124,31 @@ pub struct ProjectCx<'a> {
     pub text_suppressions: Vec<suppress::FileSuppressions>,
     /// The variant analysis, computed on first use (see [`ProjectCx::variants`]).
     pub variants: std::sync::OnceLock<crate::analysis::variants::VariantAnalysis>,
+    /// Which suppression entries covered a finding; set once every other
+    /// rule has run (read by the rules in [`LATE_RULES`]).
+    pub suppression_use: std::sync::OnceLock<SuppressionUse>,
+}
+
+/// Per file (same order as `project.files` / `project.texts`), one flag per
+/// suppression entry ([`suppress::FileSuppressions::entries`]): whether it
+/// covered a finding.
+#[derive(Debug, Clone, Default)]
+pub struct SuppressionUse {
+    pub files: Vec<Vec<bool>>,
+    pub texts: Vec<Vec<bool>>,
+}
+
+impl SuppressionUse {
+    /// Nothing used yet.
+    fn none(pcx: &ProjectCx<'_>) -> Self {
+        let unused = |s: &[suppress::FileSuppressions]| -> Vec<Vec<bool>> {
+            s.iter().map(|f| vec![false; f.entries.len()]).collect()
+        };
+        SuppressionUse {
+            files: unused(&pcx.suppressions),
+            texts: unused(&pcx.text_suppressions),
+        }
+    }
 }
 
 impl<'a> ProjectCx<'a> {
@@ -149,6 +174,7 @@ impl<'a> ProjectCx<'a> {
             suppressions,
             text_suppressions,
             variants: std::sync::OnceLock::new(),
+            suppression_use: std::sync::OnceLock::new(),
         }
     }
 
@@ -217,7 +243,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Rules that still run on files over the parser's limits.
-const READ_LIMITED_FILES: &[&str] = &["syntax-error", "invalid-suppression"];
+pub const READ_LIMITED_FILES: &[&str] = &["syntax-error", "invalid-suppression"];
+
+/// Whether `rule` reads files over the parser's limits.
+pub fn reads_limited_files(rule: &str) -> bool {
+    READ_LIMITED_FILES.contains(&rule)
+}
+
+/// Project rules that run after every other rule and after suppression
+/// comments have been applied (they read [`ProjectCx::suppression_use`]).
+const LATE_RULES: &[&str] = &["unused-suppression"];
 
 /// Run the enabled rules over a loaded project.
 pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
@@ -227,11 +262,11 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         .copied()
         .filter(|r| config.is_enabled(r.meta()))
         .collect();
-    let mut diags: Vec<Diagnostic> = project
+    let per_file: Vec<(Vec<Diagnostic>, Vec<bool>)> = project
         .files
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(i, file)| {
+        .map(|(i, file)| {
             let cx = FileCx::new(file, &pcx, i);
             let mut out = Vec::new();
             // A file over the parser's limits is mostly one error node:
@@ -239,24 +274,42 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
             // would find nothing, slowly).
             let limited = file.parsed.exceeded_limits();
             for rule in &enabled {
-                if limited && !READ_LIMITED_FILES.contains(&rule.meta().name) {
+                if limited && !reads_limited_files(rule.meta().name) {
                     continue;
                 }
                 rule.check_file(&cx, &mut out);
             }
             supersede::drop_superseded_syntax_errors(&mut out);
             let suppressions = &pcx.suppressions[i];
-            if !suppressions.is_empty() {
-                out.retain(|d| !suppressions.covers(d));
-            }
+            let mut used = vec![false; suppressions.entries.len()];
+            suppressions.remove_covered(&mut out, &mut used);
             rules::syntax_error::keep_first(&mut out);
-            out
+            (out, used)
         })
         .collect();
-    for rule in &enabled {
+    let mut diags = Vec::new();
+    let mut used = SuppressionUse::none(&pcx);
+    for ((d, u), slot) in per_file.into_iter().zip(used.files.iter_mut()) {
+        diags.extend(d);
+        *slot = u;
+    }
+    let (late, early): (Vec<&&dyn Rule>, Vec<&&dyn Rule>) = enabled
+        .iter()
+        .partition(|r| LATE_RULES.contains(&r.meta().name));
+    for rule in early {
         rule.check_project(&pcx, &mut diags);
     }
-    remove_suppressed(&pcx, &mut diags);
+    remove_suppressed(&pcx, &mut diags, &mut used);
+    if !late.is_empty() {
+        let _ = pcx.suppression_use.set(used);
+        let mut found = Vec::new();
+        for rule in late {
+            rule.check_project(&pcx, &mut found);
+        }
+        // `ignore[unused-suppression]` silences them too.
+        remove_suppressed(&pcx, &mut found, &mut SuppressionUse::none(&pcx));
+        diags.extend(found);
+    }
     sort_diagnostics(&mut diags);
     diags
 }
@@ -264,20 +317,36 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
 pub mod supersede;
 pub mod suppress;
 
-/// Drop the findings that suppression comments cover.
-fn remove_suppressed(pcx: &ProjectCx<'_>, diags: &mut Vec<Diagnostic>) {
+/// Drop the findings that suppression comments cover, marking the entries
+/// that covered one in `used`.
+fn remove_suppressed(pcx: &ProjectCx<'_>, diags: &mut Vec<Diagnostic>, used: &mut SuppressionUse) {
     let any = |s: &[suppress::FileSuppressions]| s.iter().any(|f| !f.is_empty());
     if diags.is_empty() || !(any(&pcx.suppressions) || any(&pcx.text_suppressions)) {
         return;
     }
-    let mut by_path: HashMap<&Path, &suppress::FileSuppressions> = HashMap::new();
-    for (f, s) in pcx.project.files.iter().zip(&pcx.suppressions) {
-        by_path.insert(&f.path, s);
+    let mut by_path: HashMap<&Path, (&suppress::FileSuppressions, &mut Vec<bool>)> = HashMap::new();
+    for ((f, s), u) in pcx
+        .project
+        .files
+        .iter()
+        .zip(&pcx.suppressions)
+        .zip(used.files.iter_mut())
+    {
+        by_path.insert(&f.path, (s, u));
     }
-    for (t, s) in pcx.project.texts.iter().zip(&pcx.text_suppressions) {
-        by_path.insert(&t.path, s);
+    for ((t, s), u) in pcx
+        .project
+        .texts
+        .iter()
+        .zip(&pcx.text_suppressions)
+        .zip(used.texts.iter_mut())
+    {
+        by_path.insert(&t.path, (s, u));
     }
-    diags.retain(|d| !by_path.get(d.path.as_path()).is_some_and(|s| s.covers(d)));
+    diags.retain(|d| match by_path.get_mut(d.path.as_path()) {
+        Some((s, u)) => !s.cover(d, u),
+        None => true,
+    });
 }
 
 /// Order by path, position, then rule name.

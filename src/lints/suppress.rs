@@ -13,6 +13,9 @@
 //!   way (end-of-line comments are not, as `#` is ambiguous there).
 //! * A comment that starts with `nixfold:` but does not follow the grammar,
 //!   and names that are not rules, are reported by `invalid-suppression`.
+//! * Which entries covered a finding is recorded while findings are
+//!   filtered (see [`FileSuppressions::cover`]); `unused-suppression`
+//!   reports the others.
 
 use std::collections::HashMap;
 
@@ -180,28 +183,75 @@ pub struct Problem {
     pub help: Option<String>,
 }
 
+/// One rule name of a well-formed directive that names a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub rule: &'static str,
+    /// The 1-based line an `ignore` covers; `None` for `ignore-file`.
+    pub line: Option<u32>,
+    /// The name in the file.
+    pub range: TextRange,
+    /// Its directive, an index into [`FileSuppressions::directives`].
+    pub directive: usize,
+}
+
+/// A well-formed directive comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// The whole comment in the file (from `#` to the end of the line).
+    pub range: TextRange,
+    /// Every name of its list (rules or not) in the file, in order.
+    pub names: Vec<TextRange>,
+}
+
 /// The suppressions of one file, computed once.
 #[derive(Debug, Clone, Default)]
 pub struct FileSuppressions {
-    file_wide: Vec<&'static str>,
-    /// 1-based line → rules suppressed on it.
-    lines: HashMap<u32, Vec<&'static str>>,
+    pub entries: Vec<Entry>,
+    pub directives: Vec<Directive>,
+    /// Entries of `ignore-file` directives.
+    file_wide: Vec<usize>,
+    /// 1-based line → entries of `ignore` directives covering it.
+    lines: HashMap<u32, Vec<usize>>,
     pub problems: Vec<Problem>,
 }
 
 impl FileSuppressions {
     /// Whether nothing is suppressed and nothing is wrong.
     pub fn is_empty(&self) -> bool {
-        self.file_wide.is_empty() && self.lines.is_empty() && self.problems.is_empty()
+        self.entries.is_empty() && self.problems.is_empty()
+    }
+
+    /// The entries that cover a finding in this file.
+    pub fn covering<'a>(&'a self, diag: &'a Diagnostic) -> impl Iterator<Item = usize> + 'a {
+        self.file_wide
+            .iter()
+            .chain(self.lines.get(&diag.start.line).into_iter().flatten())
+            .copied()
+            .filter(move |&e| self.entries[e].rule == diag.name)
     }
 
     /// Whether a finding in this file is suppressed.
     pub fn covers(&self, diag: &Diagnostic) -> bool {
-        self.file_wide.contains(&diag.name)
-            || self
-                .lines
-                .get(&diag.start.line)
-                .is_some_and(|names| names.contains(&diag.name))
+        self.covering(diag).next().is_some()
+    }
+
+    /// Whether a finding in this file is suppressed; marks the entries that
+    /// cover it in `used` (one flag per entry).
+    pub fn cover(&self, diag: &Diagnostic, used: &mut [bool]) -> bool {
+        let mut covered = false;
+        for e in self.covering(diag) {
+            used[e] = true;
+            covered = true;
+        }
+        covered
+    }
+
+    /// Drop the findings these suppressions cover (see [`Self::cover`]).
+    pub fn remove_covered(&self, diags: &mut Vec<Diagnostic>, used: &mut [bool]) {
+        if !self.entries.is_empty() {
+            diags.retain(|d| !self.cover(d, used));
+        }
     }
 
     /// Read the suppression comments of a Nix file.
@@ -310,13 +360,24 @@ impl FileSuppressions {
                 });
             }
             Parsed::Directive { scope, names } => {
+                let directive = self.directives.len();
+                self.directives.push(Directive {
+                    range: at(0, comment.len()),
+                    names: names.iter().map(|n| at(n.start, n.text.len())).collect(),
+                });
                 for name in names {
                     match crate::lints::rule_by_name(name.text) {
                         Some(rule) => {
-                            let n = rule.meta().name;
+                            let e = self.entries.len();
+                            self.entries.push(Entry {
+                                rule: rule.meta().name,
+                                line: (scope == Scope::Line).then_some(target_line),
+                                range: at(name.start, name.text.len()),
+                                directive,
+                            });
                             match scope {
-                                Scope::File => self.file_wide.push(n),
-                                Scope::Line => self.lines.entry(target_line).or_default().push(n),
+                                Scope::File => self.file_wide.push(e),
+                                Scope::Line => self.lines.entry(target_line).or_default().push(e),
                             }
                         }
                         None => self.problems.push(Problem {
@@ -388,7 +449,7 @@ mod tests {
             msgs[2].contains("suppressions take rule names (`syntax-error`)"),
             "{msgs:?}"
         );
-        assert_eq!(s.lines[&4], ["syntax-error"]);
+        assert_eq!(s.entries[s.lines[&4][0]].rule, "syntax-error");
         assert_eq!(
             s.problems[0].help.as_deref(),
             Some("did you mean `syntax-error`?")

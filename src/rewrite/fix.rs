@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diagnostics::{Applicability, Diagnostic, Fix, Severity};
+use crate::lints::rules::unused_suppression;
 use crate::lints::{Category, RuleMeta};
 use crate::project::Project;
 use crate::syntax::{SourceFile, TextRange};
@@ -308,12 +309,16 @@ fn fix_file_with(
             break;
         }
         result.passes += 1;
-        // Defence in depth: whatever a rule offers, never drop a comment.
+        // Defence in depth: whatever a rule offers, never drop a comment
+        // (but the unused suppression comments `unused-suppression` removes).
         let tree = cur.parsed.syntax();
         let candidates: Vec<(&'static str, &Fix)> = eligible
             .iter()
             .filter_map(|d| d.fix.as_ref().map(|f| (d.name, f)))
-            .filter(|(_, f)| crate::lints::fixkit::keeps_comments(&tree, &f.edits))
+            .filter(|(name, f)| {
+                *name == unused_suppression::META.name
+                    || crate::lints::fixkit::keeps_comments(&tree, &f.edits)
+            })
             .collect();
         let fixes: Vec<&Fix> = candidates.iter().map(|(_, f)| *f).collect();
         let chosen = select_fixes(&cur.text, &fixes);
@@ -372,12 +377,21 @@ fn fix_file_with(
     Some(result)
 }
 
-/// Check one file on its own (rules that need the whole project see only it;
-/// none of them offers fixes).
-fn recheck(root: &Path, file: &SourceFile, config: &Config) -> Vec<Diagnostic> {
+/// Check one file as a project of its own.
+fn check_alone(root: &Path, file: &SourceFile, config: &Config) -> Vec<Diagnostic> {
     let copy = SourceFile::from_text(file.path.clone(), file.text.clone());
     let project = Project::from_sources(root.to_path_buf(), vec![copy]);
     crate::lints::check(&project, config)
+}
+
+/// Re-check a file on its own after a pass (rules that need the whole
+/// project see only it; none of them offers fixes). `unused-suppression` is
+/// left out: alone, the file would make suppressions of project-wide
+/// findings look unused; its fixes come from the first check only.
+fn recheck(root: &Path, file: &SourceFile, config: &Config) -> Vec<Diagnostic> {
+    let mut diags = check_alone(root, file, config);
+    diags.retain(|d| d.name != unused_suppression::META.name);
+    diags
 }
 
 /// Fix a single text in memory: the loop as `check --fix` runs it, for tests
@@ -395,7 +409,8 @@ pub fn fix_text(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let file = SourceFile::from_text(path.clone(), text);
-    let diags = recheck(&root, &file, config);
+    // the text is the whole project: every finding is known
+    let diags = check_alone(&root, &file, config);
     let ds: Vec<&Diagnostic> = diags.iter().collect();
     fix_file(&root, &file, ds, config, opts, oracle).unwrap_or_else(|| FileFix {
         path,

@@ -42,6 +42,7 @@ mod unused_formal;
 mod unused_lambda_arg;
 mod unused_let_binding;
 mod unused_rec;
+pub(crate) mod unused_suppression;
 mod unused_with;
 mod useless_has_attr;
 mod useless_parens;
@@ -54,6 +55,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
 static ALL: &[&dyn Rule] = &[
     &syntax_error::RULE,
     &invalid_suppression::RULE,
+    &unused_suppression::RULE,
     &impure_getenv::RULE,
     &impure_current_system::RULE,
     &impure_current_time::RULE,
