@@ -480,3 +480,21 @@ in {
     assert!(text.contains("values: dev, k8s"), "{text}");
     assert!(text.contains("learnt from: evaluation"), "{text}");
 }
+
+/// A budget too small to build the lib leaves lib unknown or gives an
+/// error, and does not retry on every use.
+#[test]
+fn lib_under_a_tiny_budget() {
+    let mut ev = Evaluator::new(EvalOptions {
+        max_steps: 1,
+        lib: Some(LibConfig::prelude()),
+        ..EvalOptions::default()
+    });
+    ev.bind_unknowns(&["pkgs"]);
+    for _ in 0..3 {
+        if let Ok(v) = ev.eval_expr_str("pkgs.lib.optional", Path::new("/")) {
+            let _ = ev.force(&v);
+        }
+    }
+    assert!(ev.lib_description().is_none());
+}

@@ -19,6 +19,8 @@ pub(crate) enum LibState {
     NotBuilt,
     /// Being built (a use of lib while building it stays unknown).
     Building,
+    /// Could not be built (e.g. the step budget ran out): lib stays unknown.
+    Failed,
     Built(Box<BuiltLib>),
 }
 
@@ -119,7 +121,7 @@ impl Evaluator {
             }
             // Cannot happen with a working evaluator (tests evaluate the
             // prelude); lib then stays unknown.
-            Err(_) => self.lib_state = LibState::NotBuilt,
+            Err(_) => self.lib_state = LibState::Failed,
         }
     }
 
