@@ -6,7 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use rowan::GreenNode;
+use rowan::{GreenNode, GreenNodeData};
 
 use super::builtins::{BuiltinUse, Candidate, classify};
 use super::names::{builtin_attr, global_builtin, literal_string};
@@ -233,6 +233,12 @@ impl Scopes {
     /// A root node of the tree these scopes describe (for `NodePtr::to_node`).
     pub fn root(&self) -> SyntaxNode {
         SyntaxNode::new_root(self.green.clone())
+    }
+
+    /// Whether these scopes were built for the tree `root` is the root of
+    /// (the same green tree, not merely an equal one).
+    pub fn describes(&self, root: &SyntaxNode) -> bool {
+        std::ptr::eq::<GreenNodeData>(&*self.green, root.green())
     }
 
     /// Every binding of the file, in no particular order.

@@ -160,6 +160,16 @@ pub fn mentions_name(node: &SyntaxNode, name: &str) -> bool {
     })
 }
 
+/// Whether some binding among `parent`'s children (of an attribute set or
+/// `let`) has a value of syntax kind `kind` (a cheap test before a rule's
+/// real one).
+pub fn has_binding_value_of(parent: &SyntaxNode, kind: SyntaxKind) -> bool {
+    parent.children().any(|c| {
+        c.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
+            && c.last_child().is_some_and(|v| v.kind() == kind)
+    })
+}
+
 /// Runs of consecutive bindings (children of an attribute set or `let`) that
 /// `classify` maps to the same key, for fixes that merge several bindings
 /// into one statement. Only whitespace may separate the members of a run. A

@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::eval::value::Attrs;
 use crate::eval::{EvalOptions, Evaluator, LibConfig, Symbol, Unknown, Value};
 use crate::project::Project;
 
@@ -143,7 +144,7 @@ fn evaluate(
     let outputs = ev.force(top.get(Symbol::new("outputs"))?).ok()?;
     // The inputs: names from the outputs function's formals; flake-utils by
     // its URL or name.
-    let lambda = super::outputs::flake_outputs_fn(syntax)?;
+    let lambda = super::outputs::flake_outputs_fn(&crate::hir::Scopes::new(syntax), syntax)?;
     // Extra inputs may be passed only to `{ ..., ... }:` and `inputs:`.
     let (formals, open): (Vec<String>, bool) = match lambda.param()? {
         crate::syntax::ast::Param::Pattern(p) => (
@@ -178,6 +179,20 @@ fn evaluate(
     Some(out)
 }
 
+/// `visit` each attribute of `a` (in the set's own order) with its name
+/// pushed on `path`.
+pub fn each_attr(
+    a: &Attrs,
+    path: &mut Vec<String>,
+    mut visit: impl FnMut(&Value, &mut Vec<String>),
+) {
+    for (k, x) in a.iter() {
+        path.push(k.as_str().to_string());
+        visit(x, path);
+        path.pop();
+    }
+}
+
 /// Walk the output set down to each category's output depth.
 fn collect(ev: &mut Evaluator, v: &Value, path: &mut Vec<String>, out: &mut EvaluatedOutputs) {
     let depth = path
@@ -191,20 +206,12 @@ fn collect(ev: &mut Evaluator, v: &Value, path: &mut Vec<String>, out: &mut Eval
     match v {
         Value::Attrs(a) => {
             out.paths.insert(path.clone());
-            let items: Vec<(String, Value)> = a
-                .iter()
-                .map(|(k, x)| (k.as_str().to_string(), x.clone()))
-                .collect();
-            for (k, x) in items {
-                path.push(k);
-                match ev.force(&x) {
-                    Ok(f) => collect(ev, &f, path, out),
-                    Err(_) => {
-                        out.open.insert(path.clone());
-                    }
+            each_attr(a, path, |x, path| match ev.force(x) {
+                Ok(f) => collect(ev, &f, path, out),
+                Err(_) => {
+                    out.open.insert(path.clone());
                 }
-                path.pop();
-            }
+            });
         }
         Value::Unknown(_) => {
             out.open.insert(path.clone());

@@ -10,11 +10,12 @@
 //! every comparison, split, selection and interpolation in the tree asks
 //! which environment value its operand carries.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use super::syn::{self, Callee, Def};
+use crate::hir::Scopes;
 use crate::project::Project;
 use crate::syntax::ast::{self, BinOpKind, HasEntry, UnaryOpKind};
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange};
@@ -236,6 +237,9 @@ pub struct Analyzer<'a> {
     read_nodes: HashMap<SyntaxNode, (usize, usize)>,
     /// Normalised path → file index.
     by_path: HashMap<PathBuf, usize>,
+    /// Scopes of each file, built on first use; every name the analysis
+    /// resolves in a file is resolved through these.
+    scopes: Vec<OnceCell<Scopes>>,
 }
 
 const MAX_DEPTH: u32 = 200;
@@ -248,15 +252,18 @@ impl<'a> Analyzer<'a> {
             .enumerate()
             .map(|(i, f)| (f.parsed.syntax(), i))
             .collect();
+        let scopes: Vec<OnceCell<Scopes>> = project.files.iter().map(|_| OnceCell::new()).collect();
         // Any spelling of a read names `getEnv` (or `maybeEnv`) in the file
-        // itself, so other files need no scopes.
+        // itself, so other files need no scopes (yet).
         let per_file: Vec<Vec<(SyntaxNode, Read)>> = project
             .files
             .iter()
+            .zip(&scopes)
             .enumerate()
-            .map(|(i, f)| {
+            .map(|(i, (f, s))| {
                 if f.text.contains("getEnv") || f.text.contains("maybeEnv") {
-                    file_reads(i, &f.parsed.syntax())
+                    let s = s.get_or_init(|| Scopes::from_parsed(&f.parsed));
+                    file_reads(s, i, &f.parsed.syntax())
                 } else {
                     Vec::new()
                 }
@@ -288,7 +295,52 @@ impl<'a> Analyzer<'a> {
             reads,
             read_nodes,
             by_path,
+            scopes,
         }
+    }
+
+    // ----- names -------------------------------------------------------
+
+    /// The scopes of project file `file`, built on first use.
+    pub fn file_scopes(&self, file: usize) -> &Scopes {
+        self.scopes[file].get_or_init(|| Scopes::from_parsed(&self.project.files[file].parsed))
+    }
+
+    /// `f` applied to the scopes of the file holding `node`.
+    fn with_scopes<R>(&self, node: &SyntaxNode, f: impl FnOnce(&Scopes) -> R) -> R {
+        match self.file_of(node) {
+            Some(file) => f(self.file_scopes(file)),
+            // The analysis only walks project files' trees; another tree
+            // gets scopes of its own.
+            None => f(&Scopes::new(
+                &node.ancestors().last().unwrap_or_else(|| node.clone()),
+            )),
+        }
+    }
+
+    /// What a name denotes ([`syn::resolve`] in its file).
+    pub fn def_of(&self, id: &ast::Ident) -> Def {
+        self.with_scopes(id.syntax(), |s| syn::resolve(s, id))
+    }
+
+    /// [`syn::callee`] in the expression's file.
+    pub fn callee(&self, e: &ast::Expr) -> Option<Callee> {
+        self.with_scopes(e.syntax(), |s| syn::callee(s, e))
+    }
+
+    /// [`syn::spine`] in the expression's file.
+    pub fn spine(&self, e: &ast::Expr) -> (ast::Expr, Vec<ast::Expr>) {
+        self.with_scopes(e.syntax(), |s| syn::spine(s, e))
+    }
+
+    /// [`syn::prim_call`] in the expression's file.
+    pub fn prim_call(&self, e: &ast::Expr) -> Option<(String, Vec<ast::Expr>)> {
+        self.with_scopes(e.syntax(), |s| syn::prim_call(s, e))
+    }
+
+    /// [`syn::references`] in `scope`'s file.
+    pub fn references(&self, scope: &SyntaxNode, name: &str, def: &Def) -> Vec<SyntaxNode> {
+        self.with_scopes(scope, |s| syn::references(s, scope, name, def))
     }
 
     /// The project file that path text `rel` (relative to `dir`) names; a
@@ -320,7 +372,7 @@ impl<'a> Analyzer<'a> {
                 let Some(e) = ast::Expr::cast(node) else {
                     continue;
                 };
-                let Some((prim, args)) = syn::prim_call(&e) else {
+                let Some((prim, args)) = self.prim_call(&e) else {
                     continue;
                 };
                 if !matches!(prim.as_str(), "import" | "callPackage") || args.len() < 2 {
@@ -438,7 +490,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn ident_flows(&self, id: &ast::Ident) -> Vec<Flow> {
-        match syn::resolve(id) {
+        match self.def_of(id) {
             Def::Binding { value: Some(v), .. } => self.flows(&v),
             Def::InheritFrom { from, name, .. } => self
                 .attr_value(&from, std::slice::from_ref(&name))
@@ -474,8 +526,8 @@ impl<'a> Analyzer<'a> {
                 None => Vec::new(),
             };
         }
-        let (head, args) = syn::spine(e);
-        match syn::callee(&head) {
+        let (head, args) = self.spine(e);
+        match self.callee(&head) {
             Some(Callee::Prim(name)) => self.prim_flows(&name, &args),
             Some(Callee::Lambda(l)) => {
                 // The function's result (its parameters resolve to their
@@ -627,7 +679,7 @@ impl<'a> Analyzer<'a> {
                 _ => break,
             }
         }
-        let (name, args) = syn::prim_call(&ast::Expr::cast(outer)?)?;
+        let (name, args) = self.prim_call(&ast::Expr::cast(outer)?)?;
         let pos = args.iter().position(|a| {
             syn::unparen(a.clone()).syntax() == lambda.syntax() || a.syntax() == &node
         })?;
@@ -675,7 +727,7 @@ impl<'a> Analyzer<'a> {
             }
             _ => return out,
         };
-        for r in syn::references(&scope, name, &def) {
+        for r in self.references(&scope, name, &def) {
             // Climb to the outermost application where r is the head.
             let mut head = r.clone();
             let mut args = Vec::new();
@@ -770,7 +822,7 @@ impl<'a> Analyzer<'a> {
                 let Some(e) = ast::Expr::cast(node) else {
                     continue;
                 };
-                let Some((prim, args)) = syn::prim_call(&e) else {
+                let Some((prim, args)) = self.prim_call(&e) else {
                     continue;
                 };
                 if !matches!(prim.as_str(), "import" | "callPackage" | "callPackageWith")
@@ -986,7 +1038,7 @@ impl<'a> Analyzer<'a> {
         match syn::unparen(e.clone()) {
             ast::Expr::AttrSet(s) => Some(s),
             ast::Expr::LetIn(l) => self.as_attrset(&l.body()?, depth + 1),
-            ast::Expr::Ident(id) => match syn::resolve(&id) {
+            ast::Expr::Ident(id) => match self.def_of(&id) {
                 Def::Binding { value: Some(v), .. } => self.as_attrset(&v, depth + 1),
                 Def::InheritFrom { from, name, .. } => {
                     let v = self.attr_value(&from, &[name])?;
@@ -1002,7 +1054,7 @@ impl<'a> Analyzer<'a> {
             x @ ast::Expr::Apply(_) => {
                 // `import ./x.nix { ... }`, `callPackage ./x.nix { }`: the set
                 // the file's function returns.
-                let (prim, args) = syn::prim_call(&x)?;
+                let (prim, args) = self.prim_call(&x)?;
                 let path = match prim.as_str() {
                     "import" | "callPackage" => args.first()?,
                     _ => return None,
@@ -1067,7 +1119,7 @@ impl<'a> Analyzer<'a> {
         }
         let (lambda, value) = subst?;
         if let ast::Expr::Ident(id) = syn::unparen(e.clone())
-            && let Def::Param { lambda: l } = syn::resolve(&id)
+            && let Def::Param { lambda: l } = self.def_of(&id)
             && &l == lambda
         {
             return Some(value.to_string());
@@ -1082,7 +1134,7 @@ impl<'a> Analyzer<'a> {
     ) -> Option<Vec<String>> {
         match syn::unparen(e.clone()) {
             ast::Expr::List(l) => l.items().map(|i| self.literal(&i, subst)).collect(),
-            ast::Expr::Ident(id) => match syn::resolve(&id) {
+            ast::Expr::Ident(id) => match self.def_of(&id) {
                 Def::Binding { value: Some(v), .. } => syn::expr_string_list(&v),
                 _ => None,
             },
@@ -1120,13 +1172,13 @@ impl<'a> Analyzer<'a> {
                     positive,
                 })
             }
-            ast::Expr::Ident(id) => match syn::resolve(&id) {
+            ast::Expr::Ident(id) => match self.def_of(&id) {
                 Def::Binding { value: Some(v), .. } => self.test_of(&v, subst),
                 _ => None,
             },
             x @ ast::Expr::Apply(_) => {
-                let (head, args) = syn::spine(&x);
-                match syn::callee(&head)? {
+                let (head, args) = self.spine(&x);
+                match self.callee(&head)? {
                     Callee::Prim(name) => match (name.as_str(), args.as_slice()) {
                         ("elem", [x, list]) => {
                             if let Some(lit) = self.literal(x, subst) {
@@ -1206,7 +1258,7 @@ impl<'a> Analyzer<'a> {
         if b.operator() != Some(BinOpKind::Equal) {
             return None;
         }
-        let is_param = |e: &ast::Expr| matches!(syn::unparen(e.clone()), ast::Expr::Ident(id) if matches!(syn::resolve(&id), Def::Param { lambda } if &lambda == l));
+        let is_param = |e: &ast::Expr| matches!(syn::unparen(e.clone()), ast::Expr::Ident(id) if matches!(self.def_of(&id), Def::Param { lambda } if &lambda == l));
         let (lhs, rhs) = (b.lhs()?, b.rhs()?);
         if is_param(&lhs) {
             self.literal(&rhs, subst)
@@ -1298,7 +1350,7 @@ impl<'a> Analyzer<'a> {
                         && let Some(outer) = p.parent().and_then(ast::Apply::cast)
                         && outer.lambda().is_some_and(|l| l.syntax() == &p)
                         && let Some(f) = app.lambda()
-                        && let Some(Callee::Prim(name)) = syn::callee(&f)
+                        && let Some(Callee::Prim(name)) = self.callee(&f)
                         && matches!(
                             name.as_str(),
                             "mkIf" | "optional" | "optionals" | "optionalString" | "optionalAttrs"
@@ -1343,7 +1395,7 @@ impl<'a> Analyzer<'a> {
                             .unwrap_or(scope.clone()),
                         value: av.value(),
                     };
-                    for r in syn::references(&scope, name, &def) {
+                    for r in self.references(&scope, name, &def) {
                         if r.parent()
                             .is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
                         {
@@ -1536,8 +1588,8 @@ impl<'a> Analyzer<'a> {
         let Some(e) = ast::Expr::cast(node.clone()) else {
             return;
         };
-        let (head, args) = syn::spine(&e);
-        match syn::callee(&head) {
+        let (head, args) = self.spine(&e);
+        match self.callee(&head) {
             Some(Callee::Prim(name)) => match (name.as_str(), args.as_slice()) {
                 ("elem" | "any", [_, _]) => {
                     if let Some(t) = self.test_of(&e, None) {
@@ -1639,8 +1691,9 @@ impl<'a> Analyzer<'a> {
 
 /// The variables an expression depends on within its file: reads in it and
 /// in the let/rec bindings it refers to (transitively), each with the range
-/// of one read. `reads` are the file's reads ([`file_reads`]).
+/// of one read. `scopes` are the file's, `reads` its reads ([`file_reads`]).
 pub fn expr_env_deps(
+    scopes: &Scopes,
     expr: &SyntaxNode,
     reads: &[(SyntaxNode, Read)],
 ) -> std::collections::BTreeMap<String, TextRange> {
@@ -1664,7 +1717,7 @@ pub fn expr_env_deps(
             if !syn::is_reference(&id) {
                 continue;
             }
-            match syn::resolve(&id) {
+            match syn::resolve(scopes, &id) {
                 Def::Binding { value: Some(v), .. } => stack.push(v.syntax().clone()),
                 Def::Binding { key, .. } => {
                     if let Some(av) = key.parent().and_then(|p| p.parent()) {
@@ -1679,18 +1732,9 @@ pub fn expr_env_deps(
     out
 }
 
-/// The reads of one file: `getEnv` calls through any alias (hir), and
-/// `lib.maybeEnv NAME default`.
-pub fn file_reads(file: usize, root: &SyntaxNode) -> Vec<(SyntaxNode, Read)> {
-    file_reads_with(&crate::hir::Scopes::new(root), file, root)
-}
-
-/// [`file_reads`] with the file's scopes already computed.
-pub fn file_reads_with(
-    scopes: &crate::hir::Scopes,
-    file: usize,
-    root: &SyntaxNode,
-) -> Vec<(SyntaxNode, Read)> {
+/// The reads of one file (`scopes` are its scopes, `root` its root):
+/// `getEnv` calls through any alias (hir), and `lib.maybeEnv NAME default`.
+pub fn file_reads(scopes: &Scopes, file: usize, root: &SyntaxNode) -> Vec<(SyntaxNode, Read)> {
     use crate::hir;
     let mut out = Vec::new();
     for u in hir::find_builtin_uses(scopes, "getEnv") {
@@ -1723,7 +1767,7 @@ pub fn file_reads_with(
         .filter_map(|t| t.into_token())
         .any(|t| t.kind() == SyntaxKind::TOKEN_IDENT && t.text() == "maybeEnv");
     let extra = if maybe {
-        syn::env_reads(root)
+        syn::env_reads(scopes, root)
     } else {
         Vec::new()
     };
@@ -1731,7 +1775,7 @@ pub fn file_reads_with(
         if r.default.is_some() || out.iter().all(|(n, _)| n != &r.node) {
             // `lib.maybeEnv` (the hir knows only builtins).
             if let Some(e) = ast::Expr::cast(r.node.clone())
-                && syn::prim_call(&e).is_some_and(|(n, _)| n == "maybeEnv")
+                && syn::prim_call(scopes, &e).is_some_and(|(n, _)| n == "maybeEnv")
             {
                 out.push((
                     r.node.clone(),

@@ -112,7 +112,7 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
         .copied()
         .filter(|&i| !a.reads_in(i).is_empty())
         .collect();
-    let observed = observe::observe(project, &entry, &reading);
+    let observed = observe::observe(&a, &entry, &reading);
     let evaluated = observe::merge(&mut facts.facts, observed);
     let outputs = outputs::find(&a, &entry);
     let scripts = usage::scan(project);

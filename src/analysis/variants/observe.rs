@@ -15,9 +15,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::flow::{Fact, FactKind, ListShape, Pred, Shape, Site, Test};
+use super::flow::{Analyzer, Fact, FactKind, ListShape, Pred, Shape, Site, Test};
 use crate::eval::{EvalOptions, Evaluator, LibConfig, Span, Unknown, UnknownKind, Value};
-use crate::project::Project;
 use crate::syntax::{TextRange, TextSize, ast};
 
 /// Evaluation steps allowed per file.
@@ -25,9 +24,10 @@ const STEPS_PER_FILE: u64 = 3_000_000;
 /// Values visited while forcing one file's result.
 const MAX_VISITS: usize = 200_000;
 
-/// Evaluate `files` (indices into `project.files`) and return the tests the
+/// Evaluate `files` (indices into `a.project.files`) and return the tests the
 /// evaluator observed.
-pub fn observe(project: &Project, root: &Path, files: &[usize]) -> Vec<Fact> {
+pub fn observe(a: &Analyzer<'_>, root: &Path, files: &[usize]) -> Vec<Fact> {
+    let project = a.project;
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let canon: HashMap<PathBuf, usize> = project
         .files
@@ -44,7 +44,7 @@ pub fn observe(project: &Project, root: &Path, files: &[usize]) -> Vec<Fact> {
             }
             let path = std::fs::canonicalize(&f.path).ok()?;
             let shape = if f.path.file_name().is_some_and(|n| n == "flake.nix") {
-                super::outputs::flake_outputs_fn(&f.parsed.syntax())
+                super::outputs::flake_outputs_fn(a.file_scopes(i), &f.parsed.syntax())
                     .and_then(|l| lambda_shape(&l))
                     .map(|s| ArgShape::FlakeOutputs(Box::new(s)))
             } else {
@@ -378,6 +378,7 @@ pub fn merge(facts: &mut Vec<Fact>, observed: Vec<Fact>) -> HashMap<String, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::Project;
 
     #[test]
     fn observes_comparisons_of_env_reads() {
@@ -397,7 +398,7 @@ in {
         )
         .unwrap();
         let project = Project::load(dir.path(), &[dir.path().to_path_buf()], &|_| false);
-        let facts = observe(&project, dir.path(), &[0]);
+        let facts = observe(&Analyzer::new(&project), dir.path(), &[0]);
         let mut seen: Vec<String> = facts
             .iter()
             .map(|f| match &f.kind {

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use super::flow::{Analyzer, Shape, literal_path, normalize, resolve_file};
 use super::syn::{self, Callee, Def};
+use crate::hir::Scopes;
 use crate::syntax::ast::{self, BinOpKind, HasEntry};
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode};
 
@@ -150,7 +151,7 @@ pub fn find(a: &Analyzer<'_>, root: &Path) -> OutputMap {
             raw: Vec::new(),
             self_names: Vec::new(),
         };
-        if let Some(outputs_fn) = flake_outputs_fn(&root_node) {
+        if let Some(outputs_fn) = flake_outputs_fn(a.file_scopes(fi), &root_node) {
             if let Some(ast::Param::Pattern(p)) = outputs_fn.param() {
                 if let Some(b) = p
                     .pat_bind()
@@ -262,7 +263,7 @@ pub fn find(a: &Analyzer<'_>, root: &Path) -> OutputMap {
             range: e.text_range(),
         });
         if let Some(id) = ast::Ident::cast(e.clone())
-            && let Some(def) = syn::resolve(&id).key()
+            && let Some(def) = a.def_of(&id).key()
         {
             o.alias = Some(format!("{:?}:{:?}", a.file_of(&def), def.text_range()));
         }
@@ -288,7 +289,7 @@ fn file_body_attrset(a: &Analyzer<'_>, e: &ast::Expr) -> Option<ast::AttrSet> {
 }
 
 /// The `outputs` function of a flake.nix tree.
-pub(crate) fn flake_outputs_fn(root: &SyntaxNode) -> Option<ast::Lambda> {
+pub(crate) fn flake_outputs_fn(scopes: &Scopes, root: &SyntaxNode) -> Option<ast::Lambda> {
     let e = root.children().find_map(ast::Expr::cast)?;
     let ast::Expr::AttrSet(set) = syn::unparen(e) else {
         return None;
@@ -304,7 +305,7 @@ pub(crate) fn flake_outputs_fn(root: &SyntaxNode) -> Option<ast::Lambda> {
             loop {
                 match v {
                     ast::Expr::Lambda(l) => return Some(l),
-                    ast::Expr::Ident(ref id) => match syn::resolve(id) {
+                    ast::Expr::Ident(ref id) => match syn::resolve(scopes, id) {
                         Def::Binding { value: Some(x), .. } => v = syn::unparen(x),
                         _ => return None,
                     },
@@ -367,7 +368,7 @@ impl Walker<'_, '_> {
             }
             ast::Expr::AttrSet(set) => self.walk_set(&set, prefix, inject, depth),
             ast::Expr::Ident(id) => {
-                if let Def::Binding { value: Some(v), .. } = syn::resolve(&id) {
+                if let Def::Binding { value: Some(v), .. } = self.a.def_of(&id) {
                     self.walk(&v, prefix, inject, depth + 1);
                 } else {
                     self.leaf(prefix, Some(e.syntax().clone()), inject);
@@ -385,8 +386,8 @@ impl Walker<'_, '_> {
         inject: Option<&Vec<String>>,
         depth: u32,
     ) {
-        let (head, args) = syn::spine(e);
-        let head_name = last_select_name(&head);
+        let (head, args) = self.a.spine(e);
+        let head_name = last_select_name(self.a, &head);
         // flake-utils: eachDefaultSystem f / eachSystem systems f.
         let each = match head_name.as_deref() {
             Some("eachDefaultSystem") if args.len() == 1 => Some((
@@ -422,7 +423,7 @@ impl Walker<'_, '_> {
             }
             return;
         }
-        match syn::callee(&head) {
+        match self.a.callee(&head) {
             Some(Callee::Prim(p)) if matches!(p.as_str(), "recursiveUpdate" | "mergeAttrs") => {
                 for a in &args {
                     self.walk(a, prefix.clone(), inject, depth + 1);
@@ -594,7 +595,7 @@ impl Walker<'_, '_> {
         let ast::Expr::Ident(id) = syn::unparen(x.clone()) else {
             return None;
         };
-        let Def::Param { lambda } = syn::resolve(&id) else {
+        let Def::Param { lambda } = self.a.def_of(&id) else {
             return None;
         };
         // The lambda is an argument of eachSystem/genAttrs/forAllSystems.
@@ -615,8 +616,8 @@ impl Walker<'_, '_> {
             }
         }
         let e = ast::Expr::cast(outer)?;
-        let (head, args) = syn::spine(&e);
-        match last_select_name(&head).as_deref() {
+        let (head, args) = self.a.spine(&e);
+        match last_select_name(self.a, &head).as_deref() {
             Some("eachDefaultSystem") => {
                 return Some(DEFAULT_SYSTEMS.iter().map(|s| s.to_string()).collect());
             }
@@ -633,7 +634,7 @@ impl Walker<'_, '_> {
         if let Some(l) = syn::expr_string_list(&e) {
             return Some(l);
         }
-        match last_select_name(&e).as_deref() {
+        match last_select_name(self.a, &e).as_deref() {
             Some("defaultSystems") => {
                 return Some(DEFAULT_SYSTEMS.iter().map(|s| s.to_string()).collect());
             }
@@ -641,7 +642,7 @@ impl Walker<'_, '_> {
             _ => {}
         }
         if let ast::Expr::Ident(id) = &e
-            && let Def::Binding { value: Some(v), .. } = syn::resolve(id)
+            && let Def::Binding { value: Some(v), .. } = self.a.def_of(id)
         {
             return self.systems_list(&v);
         }
@@ -649,7 +650,7 @@ impl Walker<'_, '_> {
             // `[ flake-utils.lib.system.x86_64-linux ]`
             let names: Option<Vec<String>> = l
                 .items()
-                .map(|i| last_select_name(&i).filter(|n| looks_like_system(n)))
+                .map(|i| last_select_name(self.a, &i).filter(|n| looks_like_system(n)))
                 .collect();
             return names;
         }
@@ -659,7 +660,7 @@ impl Walker<'_, '_> {
     /// For `f (system: ...)` where `f` is `genAttrs L` or `xs: genAttrs L (...)`:
     /// the systems L.
     fn systems_function(&self, head: &ast::Expr, args: &[ast::Expr]) -> Option<Vec<String>> {
-        if let Some(Callee::Prim(p)) = syn::callee(head)
+        if let Some(Callee::Prim(p)) = self.a.callee(head)
             && p == "genAttrs"
             && args.len() == 2
         {
@@ -670,14 +671,14 @@ impl Walker<'_, '_> {
         let ast::Expr::Ident(id) = syn::unparen(head.clone()) else {
             return None;
         };
-        let Def::Binding { value: Some(v), .. } = syn::resolve(&id) else {
+        let Def::Binding { value: Some(v), .. } = self.a.def_of(&id) else {
             return None;
         };
         match syn::unparen(v) {
             ast::Expr::Lambda(l) => {
                 let body = l.body()?;
-                let (h, a) = syn::spine(&body);
-                if let Some(Callee::Prim(p)) = syn::callee(&h)
+                let (h, a) = self.a.spine(&body);
+                if let Some(Callee::Prim(p)) = self.a.callee(&h)
                     && p == "genAttrs"
                     && a.len() == 2
                 {
@@ -686,8 +687,8 @@ impl Walker<'_, '_> {
                 None
             }
             x @ ast::Expr::Apply(_) => {
-                let (h, a) = syn::spine(&x);
-                if let Some(Callee::Prim(p)) = syn::callee(&h)
+                let (h, a) = self.a.spine(&x);
+                if let Some(Callee::Prim(p)) = self.a.callee(&h)
                     && p == "genAttrs"
                     && a.len() == 1
                 {
@@ -707,7 +708,7 @@ impl Walker<'_, '_> {
         head: &ast::Expr,
         args: &[ast::Expr],
     ) -> Option<(Vec<String>, Option<SyntaxNode>)> {
-        let Some(Callee::Prim(p)) = syn::callee(head) else {
+        let Some(Callee::Prim(p)) = self.a.callee(head) else {
             return None;
         };
         match (p.as_str(), args) {
@@ -720,8 +721,8 @@ impl Walker<'_, '_> {
                 Some((names, Some(f.syntax().clone())))
             }
             ("listToAttrs", [list]) => {
-                let (h, a) = syn::spine(&syn::unparen(list.clone()));
-                if let Some(Callee::Prim(m)) = syn::callee(&h)
+                let (h, a) = self.a.spine(&syn::unparen(list.clone()));
+                if let Some(Callee::Prim(m)) = self.a.callee(&h)
                     && m == "map"
                     && a.len() == 2
                 {
@@ -736,14 +737,14 @@ impl Walker<'_, '_> {
 
     fn string_list(&self, e: &ast::Expr) -> Option<Vec<String>> {
         match syn::unparen(e.clone()) {
-            ast::Expr::Ident(id) => match syn::resolve(&id) {
+            ast::Expr::Ident(id) => match self.a.def_of(&id) {
                 Def::Binding { value: Some(v), .. } => self.string_list(&v),
                 _ => None,
             },
             x @ ast::Expr::Apply(_) => {
                 // `attrNames set` / `attrNames (readDir ./hosts)`
-                let (h, a) = syn::spine(&x);
-                match (syn::callee(&h), a.as_slice()) {
+                let (h, a) = self.a.spine(&x);
+                match (self.a.callee(&h), a.as_slice()) {
                     (Some(Callee::Prim(p)), [s]) if p == "attrNames" => self.set_names(s),
                     _ => None,
                 }
@@ -756,8 +757,8 @@ impl Walker<'_, '_> {
         if let Some(k) = self.a.attrset_keys(e) {
             return Some(k);
         }
-        let (h, a) = syn::spine(&syn::unparen(e.clone()));
-        match (syn::callee(&h), a.as_slice()) {
+        let (h, a) = self.a.spine(&syn::unparen(e.clone()));
+        match (self.a.callee(&h), a.as_slice()) {
             (Some(Callee::Prim(p)), [dir]) if p == "readDir" => {
                 let rel = literal_path(dir)?;
                 let base = self.a.dir_of(dir.syntax());
@@ -779,15 +780,15 @@ impl Walker<'_, '_> {
 }
 
 /// The last name of a select chain or identifier (`flake-utils.lib.eachDefaultSystem`).
-fn last_select_name(e: &ast::Expr) -> Option<String> {
+fn last_select_name(a: &Analyzer<'_>, e: &ast::Expr) -> Option<String> {
     match syn::unparen(e.clone()) {
         ast::Expr::Select(s) => s
             .attrpath()?
             .attrs()
             .last()
             .and_then(|a| syn::attr_name(&a)),
-        ast::Expr::Ident(id) => match syn::resolve(&id) {
-            Def::Binding { value: Some(v), .. } => last_select_name(&v),
+        ast::Expr::Ident(id) => match a.def_of(&id) {
+            Def::Binding { value: Some(v), .. } => last_select_name(a, &v),
             Def::InheritFrom { name, .. } => Some(name),
             _ => syn::ident_name(&id),
         },
@@ -800,7 +801,7 @@ impl Analyzer<'_> {
     pub fn literal_string_of(&self, e: &ast::Expr) -> Option<String> {
         match syn::unparen(e.clone()) {
             ast::Expr::Str(s) => syn::string_literal(&s),
-            ast::Expr::Ident(id) => match syn::resolve(&id) {
+            ast::Expr::Ident(id) => match self.def_of(&id) {
                 Def::Binding { value: Some(v), .. } => self.literal_string_of(&v),
                 _ => None,
             },
@@ -935,7 +936,7 @@ fn possible_strings(
             }
             Some(acc)
         }
-        ast::Expr::Ident(id) => match syn::resolve(&id) {
+        ast::Expr::Ident(id) => match a.def_of(&id) {
             Def::Binding { value: Some(v), .. } => possible_strings(a, &v, subst, depth + 1),
             Def::Param { lambda } => {
                 if let Some((_, v)) = subst.iter().find(|(l, _)| l == lambda.syntax()) {
@@ -1071,7 +1072,7 @@ fn expr_closure(
                     else {
                         continue;
                     };
-                    let Def::Binding { value: Some(v), .. } = syn::resolve(&head) else {
+                    let Def::Binding { value: Some(v), .. } = a.def_of(&head) else {
                         continue;
                     };
                     let ast::Expr::Lambda(l) = syn::unparen(v) else {
@@ -1099,7 +1100,7 @@ fn expr_closure(
                     if !syn::is_reference(&id) {
                         continue;
                     }
-                    match syn::resolve(&id) {
+                    match a.def_of(&id) {
                         Def::Binding { value: Some(v), .. } => {
                             stack.push((v.syntax().clone(), subst.clone()))
                         }

@@ -3,10 +3,10 @@
 //! `lib` functions through aliases, application spines and literal values.
 //!
 //! Name resolution is the hir's: a lexical binding always wins over `with`,
-//! and so do Nix's global builtins.
-
-use std::cell::RefCell;
-use std::rc::Rc;
+//! and so do Nix's global builtins. Every function that resolves names takes
+//! the [`Scopes`] of the file its nodes belong to (built from the file's
+//! root); the caller owns them, so one file's scopes are built once and
+//! shared by every query.
 
 use crate::hir::{self, BindingId, BindingKind, Resolution, Scopes};
 use crate::syntax::ast;
@@ -118,36 +118,15 @@ pub fn is_reference(id: &ast::Ident) -> bool {
     )
 }
 
-/// How many files' scopes each thread keeps.
-const SCOPES_CACHED: usize = 64;
-
-thread_local! {
-    /// The scopes of recently seen trees, by root, most recent last.
-    static SCOPES: RefCell<Vec<(SyntaxNode, Rc<Scopes>)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The root of `node`'s tree and its scopes, computed once per tree.
-fn scopes_of(node: &SyntaxNode) -> (SyntaxNode, Rc<Scopes>) {
+/// The root of `node`'s tree, checked (in debug builds) to be the tree
+/// `scopes` were built from.
+fn root_of(scopes: &Scopes, node: &SyntaxNode) -> SyntaxNode {
     let root = node.ancestors().last().unwrap_or_else(|| node.clone());
-    SCOPES.with_borrow_mut(|cache| {
-        let scopes = match cache.iter().rposition(|(r, _)| r == &root) {
-            Some(i) => {
-                let hit = cache.remove(i);
-                let scopes = hit.1.clone();
-                cache.push(hit);
-                scopes
-            }
-            None => {
-                if cache.len() >= SCOPES_CACHED {
-                    cache.remove(0);
-                }
-                let scopes = Rc::new(Scopes::new(&root));
-                cache.push((root.clone(), scopes.clone()));
-                scopes
-            }
-        };
-        (root, scopes)
-    })
+    debug_assert!(
+        scopes.describes(&root),
+        "scopes of another file used to resolve a name"
+    );
+    root
 }
 
 /// The [`Def`] of a resolution. `inherit name;` in a let/rec is transparent:
@@ -219,11 +198,11 @@ fn binding_def(scopes: &Scopes, root: &SyntaxNode, id: BindingId, name: &str) ->
 
 /// Resolve a reference (or a binder: a formal, a parameter, the name of an
 /// `inherit (e) name;`, which denotes its own definition).
-pub fn resolve(id: &ast::Ident) -> Def {
+pub fn resolve(scopes: &Scopes, id: &ast::Ident) -> Def {
     let Some(name) = ident_name(id) else {
         return Def::Global(String::new());
     };
-    let (root, scopes) = scopes_of(id.syntax());
+    let root = root_of(scopes, id.syntax());
     let res = match scopes.resolve(id.syntax()) {
         Some(res) => res,
         None => match scopes.binding_at(id.syntax().text_range().start()) {
@@ -231,14 +210,14 @@ pub fn resolve(id: &ast::Ident) -> Def {
             None => return Def::Global(name),
         },
     };
-    def_of(&scopes, &root, res, &name)
+    def_of(scopes, &root, res, &name)
 }
 
 /// Every reference in `scope`'s subtree that resolves to `def` (named `name`),
 /// including `inherit name;` entries.
-pub fn references(scope: &SyntaxNode, name: &str, def: &Def) -> Vec<SyntaxNode> {
+pub fn references(scopes: &Scopes, scope: &SyntaxNode, name: &str, def: &Def) -> Vec<SyntaxNode> {
     let key = def.key();
-    let (root, scopes) = scopes_of(scope);
+    let root = root_of(scopes, scope);
     scope
         .descendants()
         .filter(|n| {
@@ -247,7 +226,7 @@ pub fn references(scope: &SyntaxNode, name: &str, def: &Def) -> Vec<SyntaxNode> 
         .filter(|n| {
             scopes
                 .resolve(n)
-                .is_some_and(|res| def_of(&scopes, &root, res, name).key() == key)
+                .is_some_and(|res| def_of(scopes, &root, res, name).key() == key)
         })
         .collect()
 }
@@ -285,11 +264,11 @@ const LIB_NAMESPACES: &[&str] = &[
 
 /// Classify an expression as builtins, lib, a builtin/lib function or a
 /// lambda, following let bindings, `inherit (builtins) x`, and `with`.
-pub fn callee(e: &ast::Expr) -> Option<Callee> {
-    callee_depth(e, 0)
+pub fn callee(scopes: &Scopes, e: &ast::Expr) -> Option<Callee> {
+    callee_depth(scopes, e, 0)
 }
 
-fn callee_depth(e: &ast::Expr, depth: u32) -> Option<Callee> {
+fn callee_depth(scopes: &Scopes, e: &ast::Expr, depth: u32) -> Option<Callee> {
     if depth > 64 {
         return None;
     }
@@ -297,11 +276,11 @@ fn callee_depth(e: &ast::Expr, depth: u32) -> Option<Callee> {
         ast::Expr::Lambda(l) => Some(Callee::Lambda(l)),
         ast::Expr::Ident(id) => {
             let name = ident_name(&id)?;
-            match resolve(&id) {
-                Def::Binding { value: Some(v), .. } => callee_depth(&v, depth + 1),
+            match resolve(scopes, &id) {
+                Def::Binding { value: Some(v), .. } => callee_depth(scopes, &v, depth + 1),
                 Def::Binding { value: None, .. } => None,
                 Def::InheritFrom { from, name, .. } => {
-                    member_of(callee_depth(&from, depth + 1)?, &name)
+                    member_of(callee_depth(scopes, &from, depth + 1)?, &name)
                 }
                 Def::Formal { .. } | Def::Param { .. } => {
                     // A module argument named `lib` is nixpkgs lib.
@@ -311,7 +290,9 @@ fn callee_depth(e: &ast::Expr, depth: u32) -> Option<Callee> {
                     // The innermost `with` whose namespace we recognise.
                     let mut w = Some(with);
                     while let Some(cur) = w {
-                        if let Some(ns) = cur.namespace().and_then(|n| callee_depth(&n, depth + 1))
+                        if let Some(ns) = cur
+                            .namespace()
+                            .and_then(|n| callee_depth(scopes, &n, depth + 1))
                             && let Some(c) = member_of(ns, &name)
                         {
                             return Some(c);
@@ -340,7 +321,7 @@ fn callee_depth(e: &ast::Expr, depth: u32) -> Option<Callee> {
             }
             let base = sel.expr()?;
             let names = attrpath_names(&sel.attrpath()?)?;
-            let mut cur = match callee_depth(&base, depth + 1) {
+            let mut cur = match callee_depth(scopes, &base, depth + 1) {
                 Some(c) => c,
                 None => {
                     // `pkgs.lib`, `nixpkgs.lib`, `inputs.nixpkgs.lib`.
@@ -389,7 +370,7 @@ fn member_of(set: Callee, name: &str) -> Option<Callee> {
 
 /// The head and arguments of a (curried) application, following let
 /// bindings of partial applications (`f = lib.splitString ","; f x`).
-pub fn spine(e: &ast::Expr) -> (ast::Expr, Vec<ast::Expr>) {
+pub fn spine(scopes: &Scopes, e: &ast::Expr) -> (ast::Expr, Vec<ast::Expr>) {
     let mut args = Vec::new();
     let mut cur = unparen(e.clone());
     let mut depth = 0;
@@ -404,7 +385,7 @@ pub fn spine(e: &ast::Expr) -> (ast::Expr, Vec<ast::Expr>) {
             }
             ast::Expr::Ident(ref id) if depth < 32 => {
                 depth += 1;
-                match resolve(id) {
+                match resolve(scopes, id) {
                     Def::Binding {
                         value: Some(v @ ast::Expr::Apply(_)),
                         ..
@@ -424,12 +405,12 @@ pub fn spine(e: &ast::Expr) -> (ast::Expr, Vec<ast::Expr>) {
 }
 
 /// The primitive called by an application, with its arguments.
-pub fn prim_call(e: &ast::Expr) -> Option<(String, Vec<ast::Expr>)> {
+pub fn prim_call(scopes: &Scopes, e: &ast::Expr) -> Option<(String, Vec<ast::Expr>)> {
     if !matches!(unparen(e.clone()), ast::Expr::Apply(_)) {
         return None;
     }
-    let (head, args) = spine(e);
-    match callee(&head)? {
+    let (head, args) = spine(scopes, e);
+    match callee(scopes, &head)? {
         Callee::Prim(name) => Some((name, args)),
         _ => None,
     }
@@ -447,11 +428,11 @@ pub struct EnvRead {
 }
 
 /// Recognise an environment read at `e` (the outermost application).
-pub fn env_read(e: &ast::Expr) -> Option<EnvRead> {
+pub fn env_read(scopes: &Scopes, e: &ast::Expr) -> Option<EnvRead> {
     let ast::Expr::Apply(app) = e else {
         return None;
     };
-    let (name, args) = prim_call(e)?;
+    let (name, args) = prim_call(scopes, e)?;
     let (var, default) = match (name.as_str(), args.as_slice()) {
         ("getEnv", [n]) => (expr_string(n), None),
         ("maybeEnv", [n, d]) => (expr_string(n), expr_string(d)),
@@ -467,7 +448,7 @@ pub fn env_read(e: &ast::Expr) -> Option<EnvRead> {
 
 /// A bare alias of getEnv applied fewer times than needed is not a read; the
 /// reads are the applications. Every read in a tree.
-pub fn env_reads(root: &SyntaxNode) -> Vec<EnvRead> {
+pub fn env_reads(scopes: &Scopes, root: &SyntaxNode) -> Vec<EnvRead> {
     let mut out = Vec::new();
     for node in root.descendants() {
         if node.kind() != SyntaxKind::NODE_APPLY {
@@ -485,17 +466,17 @@ pub fn env_reads(root: &SyntaxNode) -> Vec<EnvRead> {
             let Some(e) = ast::Expr::cast(node.clone()) else {
                 continue;
             };
-            if let Some((name, args)) = prim_call(&e)
+            if let Some((name, args)) = prim_call(scopes, &e)
                 && name == "getEnv"
                 && args.len() == 1
-                && let Some(r) = env_read(&e)
+                && let Some(r) = env_read(scopes, &e)
             {
                 out.push(r);
             }
             continue;
         }
         if let Some(e) = ast::Expr::cast(node.clone())
-            && let Some(r) = env_read(&e)
+            && let Some(r) = env_read(scopes, &e)
         {
             out.push(r);
         }
@@ -511,7 +492,12 @@ mod tests {
     fn reads(src: &str) -> Vec<Option<String>> {
         let p = parse(src);
         assert!(p.errors.is_empty(), "{:?}", p.errors);
-        env_reads(&p.syntax()).into_iter().map(|r| r.name).collect()
+        let root = p.syntax();
+        let scopes = Scopes::new(&root);
+        env_reads(&scopes, &root)
+            .into_iter()
+            .map(|r| r.name)
+            .collect()
     }
 
     #[test]
@@ -560,9 +546,10 @@ mod tests {
             .filter_map(ast::Ident::cast)
             .find(|i| is_reference(i) && ident_name(i).as_deref() == Some("a"))
             .unwrap();
-        let def = resolve(&first_use);
+        let scopes = Scopes::new(&root);
+        let def = resolve(&scopes, &first_use);
         assert!(matches!(def, Def::Binding { .. }), "{def:?}");
-        let refs = references(let_in.syntax(), "a", &def);
+        let refs = references(&scopes, let_in.syntax(), "a", &def);
         assert_eq!(refs.len(), 3, "{refs:?}");
     }
 }

@@ -67,7 +67,7 @@ impl Rule for EnvInImports {
         }
         let root = cx.file.parsed.syntax();
         // Cheap exit: files without reads cannot have environment-driven imports.
-        let reads = flow::file_reads_with(cx.scopes(), cx.file_index, &root);
+        let reads = flow::file_reads(cx.scopes(), cx.file_index, &root);
         if reads.is_empty() {
             return;
         }
@@ -93,7 +93,7 @@ impl Rule for EnvInImports {
                 continue;
             }
             let Some(value) = av.value() else { continue };
-            let deps = flow::expr_env_deps(value.syntax(), &reads);
+            let deps = flow::expr_env_deps(cx.scopes(), value.syntax(), &reads);
             if deps.is_empty() {
                 continue;
             }

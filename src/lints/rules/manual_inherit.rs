@@ -79,12 +79,7 @@ impl Rule for ManualInherit {
                 continue;
             }
             // cheap test first: some binding's value is a plain name
-            let candidate = set.children().any(|c| {
-                c.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
-                    && c.last_child()
-                        .is_some_and(|v| v.kind() == SyntaxKind::NODE_IDENT)
-            });
-            if !candidate {
+            if !fixkit::has_binding_value_of(set, SyntaxKind::NODE_IDENT) {
                 continue;
             }
             // every binding in a run gets the fix for the whole run; a plain

@@ -122,12 +122,7 @@ impl Rule for ManualInheritFrom {
             .chain(cx.nodes(SyntaxKind::NODE_LEGACY_LET));
         for parent in parents {
             // cheap test first: some binding's value is a selection
-            let candidate = parent.children().any(|c| {
-                c.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
-                    && c.last_child()
-                        .is_some_and(|v| v.kind() == SyntaxKind::NODE_SELECT)
-            });
-            if !candidate {
+            if !fixkit::has_binding_value_of(parent, SyntaxKind::NODE_SELECT) {
                 continue;
             }
             let runs = fixkit::binding_runs(parent, |e| member(e, text).map(|(_, n)| n));

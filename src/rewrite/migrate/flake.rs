@@ -134,8 +134,8 @@ impl Planner<'_> {
         let mut frames = vec![frame0];
         let mut leaves = Vec::new();
         let result0 = frames[0].result.clone();
-        walk_outputs(&result0, 0, None, &mut frames, &mut leaves);
         let scopes = Scopes::new(&root);
+        walk_outputs(&scopes, &result0, 0, None, &mut frames, &mut leaves);
 
         // The bindings of every frame's `let`.
         let mut binds: Vec<LetBinding> = Vec::new();
@@ -895,6 +895,7 @@ fn node_at(root: &SyntaxNode, range: TextRange) -> Option<SyntaxNode> {
 }
 
 fn walk_outputs(
+    scopes: &Scopes,
     e: &ast::Expr,
     frame: usize,
     label: Option<String>,
@@ -908,10 +909,10 @@ fn walk_outputs(
     match syn::unparen(e.clone()) {
         ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
             if let Some(l) = b.lhs() {
-                walk_outputs(&l, frame, label.clone(), frames, out);
+                walk_outputs(scopes, &l, frame, label.clone(), frames, out);
             }
             if let Some(r) = b.rhs() {
-                walk_outputs(&r, frame, label, frames, out);
+                walk_outputs(scopes, &r, frame, label, frames, out);
             }
         }
         ast::Expr::AttrSet(s) if s.rec_token().is_none() => {
@@ -921,14 +922,21 @@ fn walk_outputs(
                         let Some(v) = av.value() else { continue };
                         match syn::unparen(v.clone()) {
                             ast::Expr::AttrSet(inner) if inner.rec_token().is_none() => {
-                                walk_outputs(&ast::Expr::AttrSet(inner), frame, None, frames, out)
+                                walk_outputs(
+                                    scopes,
+                                    &ast::Expr::AttrSet(inner),
+                                    frame,
+                                    None,
+                                    frames,
+                                    out,
+                                )
                             }
-                            x @ ast::Expr::Apply(_) if per_system_lambda(&x).is_some() => {
+                            x @ ast::Expr::Apply(_) if per_system_lambda(scopes, &x).is_some() => {
                                 let label = av
                                     .attrpath()
                                     .and_then(|p| p.attrs().last())
                                     .and_then(|a| syn::attr_name(&a));
-                                walk_outputs(&x, frame, label, frames, out)
+                                walk_outputs(scopes, &x, frame, label, frames, out)
                             }
                             _ => out.push(Leaf::Value {
                                 entry: av.clone(),
@@ -943,7 +951,7 @@ fn walk_outputs(
         }
         other @ ast::Expr::Apply(_) => {
             // A per-system function: its body is a frame of its own.
-            match per_system_lambda(&other)
+            match per_system_lambda(scopes, &other)
                 .and_then(|l| l.body())
                 .and_then(Frame::new)
             {
@@ -951,7 +959,7 @@ fn walk_outputs(
                     let result = fr.result.clone();
                     fr.label = label;
                     frames.push(fr);
-                    walk_outputs(&result, frames.len() - 1, None, frames, out);
+                    walk_outputs(scopes, &result, frames.len() - 1, None, frames, out);
                 }
                 None => out.push(Leaf::Opaque(other)),
             }
@@ -965,8 +973,8 @@ fn walk_outputs(
 /// (and their `...Map` forms), `genAttrs systems f`, and names bound to
 /// those (`forAllSystems = genAttrs systems;`, `forAllSystems = f:
 /// genAttrs systems (system: f ...);`).
-fn per_system_lambda(e: &ast::Expr) -> Option<ast::Lambda> {
-    let (head, args) = syn::spine(e);
+fn per_system_lambda(scopes: &Scopes, e: &ast::Expr) -> Option<ast::Lambda> {
+    let (head, args) = syn::spine(scopes, e);
     let ast::Expr::Lambda(l) = syn::unparen(args.last()?.clone()) else {
         return None;
     };
@@ -975,12 +983,12 @@ fn per_system_lambda(e: &ast::Expr) -> Option<ast::Lambda> {
         "eachSystem" | "eachSystemMap" | "genAttrs" => n == 2,
         _ => false,
     };
-    match syn::callee(&head)? {
+    match syn::callee(scopes, &head)? {
         syn::Callee::Prim(p) if known(&p, args.len()) => Some(l),
         syn::Callee::Lambda(def) if args.len() == 1 => {
             // `forAllSystems = f: genAttrs systems (system: f ...)`.
-            let (h, a) = syn::spine(&def.body()?);
-            match syn::callee(&h)? {
+            let (h, a) = syn::spine(scopes, &def.body()?);
+            match syn::callee(scopes, &h)? {
                 syn::Callee::Prim(p) if known(&p, a.len()) => Some(l),
                 _ => None,
             }

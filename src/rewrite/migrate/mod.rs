@@ -187,11 +187,13 @@ pub fn reads_environment(parsed: &crate::syntax::Parsed) -> bool {
     crate::hir::find_builtin_uses(&scopes, "getEnv")
         .next()
         .is_some()
-        || variants::syn::env_reads(&parsed.syntax()).iter().any(|r| {
-            crate::syntax::ast::Expr::cast(r.node.clone())
-                .and_then(|e| variants::syn::prim_call(&e))
-                .is_some_and(|(n, _)| n == "maybeEnv")
-        })
+        || variants::syn::env_reads(&scopes, &parsed.syntax())
+            .iter()
+            .any(|r| {
+                crate::syntax::ast::Expr::cast(r.node.clone())
+                    .and_then(|e| variants::syn::prim_call(&scopes, &e))
+                    .is_some_and(|(n, _)| n == "maybeEnv")
+            })
 }
 
 /// `path` relative to `root`, with `/` separators.

@@ -310,6 +310,25 @@ pub fn insert_entry(
     true
 }
 
+/// [`insert_entry`] into the attribute set `set`.
+pub fn insert_set_entry(
+    text: &str,
+    eds: &mut FileEdits,
+    set: &ast::AttrSet,
+    entry_text: &str,
+    need: bool,
+) -> bool {
+    insert_entry(
+        text,
+        eds,
+        &set_entries(set),
+        set.l_curly_token().map(|t| t.text_range().end()),
+        set.r_curly_token().map(|t| t.text_range().start()),
+        entry_text,
+        need,
+    )
+}
+
 /// The entries of an attribute set as syntax nodes.
 pub fn set_entries(set: &ast::AttrSet) -> Vec<SyntaxNode> {
     set.entries().map(|e| e.syntax().clone()).collect()

@@ -58,11 +58,11 @@ impl Planner<'_> {
         let param = self.param.clone();
         // `lib.maybeEnv "V" default` (the read happens inside lib).
         let mut maybe = false;
-        for r in syn::env_reads(&root) {
+        for r in syn::env_reads(&scopes, &root) {
             let Some(e) = ast::Expr::cast(r.node.clone()) else {
                 continue;
             };
-            let Some((name, args)) = syn::prim_call(&e) else {
+            let Some((name, args)) = syn::prim_call(&scopes, &e) else {
                 continue;
             };
             if name != "maybeEnv" {
@@ -705,13 +705,10 @@ impl Planner<'_> {
                     );
                     return;
                 }
-                let entries = text::set_entries(&set);
-                text::insert_entry(
+                text::insert_set_entry(
                     &text,
                     &mut self.edits[file],
-                    &entries,
-                    set.l_curly_token().map(|t| t.text_range().end()),
-                    set.r_curly_token().map(|t| t.text_range().start()),
+                    &set,
                     &format!("inherit {param};"),
                     true,
                 );
@@ -755,14 +752,11 @@ impl Planner<'_> {
             }
         }
         let text = self.text(file).to_string();
-        let entries = text::set_entries(set);
         let name: Vec<String> = path.iter().map(|n| text::attr_name(n)).collect();
-        text::insert_entry(
+        text::insert_set_entry(
             &text,
             &mut self.edits[file],
-            &entries,
-            set.l_curly_token().map(|t| t.text_range().end()),
-            set.r_curly_token().map(|t| t.text_range().start()),
+            set,
             &format!("{} = {{ inherit {param}; }};", name.join(".")),
             true,
         );
@@ -904,13 +898,10 @@ impl Planner<'_> {
                 ));
             };
             let text = self.text(f).to_string();
-            let entries = text::set_entries(&set);
-            text::insert_entry(
+            text::insert_set_entry(
                 &text,
                 &mut self.edits[f],
-                &entries,
-                set.l_curly_token().map(|t| t.text_range().end()),
-                set.r_curly_token().map(|t| t.text_range().start()),
+                &set,
                 &format!("_module.args.{param} = {param};"),
                 false,
             );

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use super::{MigrateError, Migration};
 use crate::analysis::variants::VariantAnalysis;
+use crate::analysis::variants::evalout::each_attr;
 use crate::config::Config;
 use crate::eval::symbolic::UnknownKind;
 use crate::eval::value::{Attrs, Value};
@@ -104,27 +105,8 @@ pub fn prove(
             continue;
         }
         let lib = Some(LibConfig::for_project(&orig_root.join(entry_rel)));
-        let mut eo = Evaluator::new(EvalOptions {
-            pure: false,
-            root: Some(orig_root.clone()),
-            confine_to_root: true,
-            env: env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            read_process_env: false,
-            nix_path: Some(Vec::new()),
-            max_steps: 50_000_000,
-            lib: lib.clone(),
-            ..EvalOptions::default()
-        });
-        let mut em = Evaluator::new(EvalOptions {
-            pure: true,
-            root: Some(new_root.clone()),
-            confine_to_root: true,
-            read_process_env: false,
-            nix_path: Some(Vec::new()),
-            max_steps: 50_000_000,
-            lib: lib.clone(),
-            ..EvalOptions::default()
-        });
+        let mut eo = Evaluator::new(proof_options(&orig_root, Some(env), lib.clone()));
+        let mut em = Evaluator::new(proof_options(&new_root, None, lib.clone()));
         let out_o = flake_outputs(&mut eo, &flake_o)
             .map_err(|e| cannot(&format!("evaluate the original flake.nix: {e}")))?;
         let out_m = flake_outputs(&mut em, &flake_m)
@@ -208,6 +190,31 @@ fn gen_attrs_pick(ev: &mut Evaluator, u: &Unknown, name: &str) -> Option<Value> 
     ev.call(f, Value::string(name), Span::NONE).ok()
 }
 
+/// How the proof evaluates a tree under `root`: confined to it, with no
+/// search path nor process environment; impure with `env` as what `getEnv`
+/// sees, or pure when `env` is `None`.
+fn proof_options(
+    root: &Path,
+    env: Option<&std::collections::BTreeMap<String, String>>,
+    lib: Option<LibConfig>,
+) -> EvalOptions {
+    EvalOptions {
+        pure: env.is_none(),
+        root: Some(root.to_path_buf()),
+        confine_to_root: true,
+        env: env
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        read_process_env: false,
+        nix_path: Some(Vec::new()),
+        max_steps: 50_000_000,
+        lib,
+        ..EvalOptions::default()
+    }
+}
+
 fn cannot(what: &str) -> MigrateError {
     MigrateError::new(format!(
         "refusing to migrate: the proof cannot {what}\n(--no-verify skips the proof)"
@@ -239,17 +246,11 @@ pub(super) fn marked_names(
     text: &str,
     env: &std::collections::BTreeMap<String, String>,
 ) -> Result<(Vec<MarkerHit>, Option<String>), String> {
-    let mut ev = Evaluator::new(EvalOptions {
-        pure: false,
-        root: Some(root.to_path_buf()),
-        confine_to_root: true,
-        env: env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        read_process_env: false,
-        nix_path: Some(Vec::new()),
-        max_steps: 50_000_000,
-        lib: Some(LibConfig::for_project(flake_dir)),
-        ..EvalOptions::default()
-    });
+    let mut ev = Evaluator::new(proof_options(
+        root,
+        Some(env),
+        Some(LibConfig::for_project(flake_dir)),
+    ));
     let flake = ev
         .eval_expr_str(text, flake_dir)
         .map_err(|e| e.to_string())?;
@@ -293,17 +294,9 @@ fn find_markers(
         }
     };
     match &v {
-        Value::Attrs(a) => {
-            let items: Vec<(String, Value)> = a
-                .iter()
-                .map(|(k, x)| (k.as_str().to_string(), x.clone()))
-                .collect();
-            for (k, x) in items {
-                path.push(k);
-                find_markers(ev, &x, path, found, budget, first_error);
-                path.pop();
-            }
-        }
+        Value::Attrs(a) => each_attr(a, path, |x, path| {
+            find_markers(ev, x, path, found, budget, first_error)
+        }),
         Value::List(l) => {
             let Some(first) = l.0.first() else { return };
             let Ok(Value::String(m)) = ev.force(first) else {
