@@ -316,6 +316,24 @@ pub(crate) fn flake_outputs_fn(root: &SyntaxNode) -> Option<ast::Lambda> {
     None
 }
 
+/// A function argument written inline (`system: ...`) or passed by the name
+/// of a binding whose value is one (`eachDefaultSystem perSystem`).
+pub(crate) fn function_value(e: &ast::Expr) -> Option<ast::Lambda> {
+    let mut v = syn::unparen(e.clone());
+    // A few renamings (`f = perSystem;`), never a cycle.
+    for _ in 0..8 {
+        match v {
+            ast::Expr::Lambda(l) => return Some(l),
+            ast::Expr::Ident(ref id) => match syn::resolve(id) {
+                Def::Binding { value: Some(x), .. } => v = syn::unparen(x),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// The product of the segments' alternatives.
 fn expand(segs: &[Seg], declared: &[String]) -> Vec<Vec<String>> {
     let mut out: Vec<Vec<String>> = vec![Vec::new()];
@@ -415,7 +433,7 @@ impl Walker<'_, '_> {
             for s in &systems {
                 self.systems.insert(s.clone());
             }
-            if let ast::Expr::Lambda(l) = syn::unparen(f.clone())
+            if let Some(l) = function_value(f)
                 && let Some(b) = l.body()
             {
                 self.walk(&b, prefix, Some(&systems), depth + 1);
@@ -441,7 +459,7 @@ impl Walker<'_, '_> {
         }
         // `forAllSystems (system: ...)` / `genAttrs systems (system: ...)`.
         if let Some(systems) = self.systems_function(&head, &args)
-            && let Some(ast::Expr::Lambda(l)) = args.last().map(|x| syn::unparen(x.clone()))
+            && let Some(l) = args.last().and_then(function_value)
             && let Some(b) = l.body()
         {
             for s in &systems {
