@@ -257,9 +257,11 @@ impl Planner<'_> {
         }
         for (range, at, msg) in &unsplittable {
             let reads = sites.iter().any(|s| range.contains(*s))
-                || dep
-                    .iter()
-                    .any(|i| scopes.uses(binds[*i].id).any(|u| range.contains_range(u.range)));
+                || dep.iter().any(|i| {
+                    scopes
+                        .uses(binds[*i].id)
+                        .any(|u| range.contains_range(u.range))
+                });
             if reads {
                 return Err(self.err_at(f, *at, msg));
             }
