@@ -619,3 +619,111 @@ fn without_a_flake_imports_chosen_below_the_root_are_refused() {
         role
     );
 }
+
+#[test]
+fn per_system_function_passed_by_name_to_flake_utils() {
+    let inputs = ["nixpkgs", "flake-utils"];
+    check(
+        "each-system-named",
+        &inputs,
+        "p: p.text",
+        &[
+            (
+                "packages.x86_64-linux.default",
+                &[],
+                "packages.x86_64-linux.default",
+            ),
+            (
+                "packages.x86_64-linux.default",
+                &[("GREETING", "hello")],
+                "packages.x86_64-linux.hello",
+            ),
+            (
+                "packages.aarch64-darwin.default",
+                &[("GREETING", "hello")],
+                "packages.aarch64-darwin.hello",
+            ),
+        ],
+    );
+    // The variants go into the named function's body; the function keeps
+    // its name and its one use.
+    let (original, migrated) = trees("each-system-named");
+    let new = std::fs::read_to_string(migrated.path().join("flake.nix")).unwrap();
+    assert!(new.contains("      perSystem = system:\n"), "{new}");
+    assert!(
+        new.contains("    flake-utils.lib.eachDefaultSystem perSystem;"),
+        "{new}"
+    );
+    let attr = "packages.x86_64-linux.static";
+    assert_eq!(
+        eval(migrated.path(), attr, &[], false, "p: p.text", &inputs),
+        eval(original.path(), attr, &[], true, "p: p.text", &inputs)
+    );
+}
+
+#[test]
+fn per_system_function_passed_by_name_to_for_all_systems() {
+    check(
+        "for-all-systems-named",
+        &["nixpkgs"],
+        "p: p.text",
+        &[
+            (
+                "packages.x86_64-linux.deploy",
+                &[],
+                "packages.x86_64-linux.deploy",
+            ),
+            (
+                "packages.aarch64-linux.deploy",
+                &[("REGION", "eu-west-1")],
+                "packages.aarch64-linux.deploy-eu",
+            ),
+        ],
+    );
+}
+
+/// `nixfold migrate --write` on `flake` must refuse with `message` and
+/// leave the tree as it was.
+fn refused(flake: &str, toml: &str, message: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("flake.nix"), flake).unwrap();
+    std::fs::write(dir.path().join("nixfold.toml"), toml).unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(message), "{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("flake.nix")).unwrap(),
+        flake
+    );
+}
+
+#[test]
+fn a_named_per_system_function_used_twice_is_refused() {
+    let flake = r#"{
+  inputs.flake-utils.url = "github:numtide/flake-utils";
+  outputs = { self, nixpkgs, flake-utils }:
+    let
+      perSystem = system: {
+        packages.default = nixpkgs.legacyPackages.${system}.writeText "g" (builtins.getEnv "G");
+      };
+    in
+    flake-utils.lib.eachDefaultSystem perSystem // { checks.x86_64-linux = (perSystem "x86_64-linux").packages; };
+}
+"#;
+    let toml = "[[variants]]\noutput = \"packages.x86_64-linux.default\"\nname = \"g\"\nenv = { G = \"1\" }\n";
+    refused(
+        flake,
+        toml,
+        "flake.nix:9:39: the per-system function `perSystem` depends on the environment and is used more than once",
+    );
+}
+
+#[test]
+fn a_named_per_system_function_without_environment_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let flake = "{\n  outputs = { self, nixpkgs, flake-utils }:\n    let\n      perSystem = system: { packages.default = nixpkgs.legacyPackages.${system}.hello; };\n    in\n    flake-utils.lib.eachDefaultSystem perSystem // { x = perSystem \"x86_64-linux\"; };\n}\n";
+    std::fs::write(dir.path().join("flake.nix"), flake).unwrap();
+    let (code, diff, err) = nixfold(&["migrate", "--check"], dir.path());
+    assert_eq!((code, diff.as_str()), (0, ""), "{err}");
+}

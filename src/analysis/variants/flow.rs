@@ -307,7 +307,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// `f` applied to the scopes of the file holding `node`.
-    fn with_scopes<R>(&self, node: &SyntaxNode, f: impl FnOnce(&Scopes) -> R) -> R {
+    pub(crate) fn with_scopes<R>(&self, node: &SyntaxNode, f: impl FnOnce(&Scopes) -> R) -> R {
         match self.file_of(node) {
             Some(file) => f(self.file_scopes(file)),
             // The analysis only walks project files' trees; another tree

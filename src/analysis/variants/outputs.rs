@@ -300,18 +300,26 @@ pub(crate) fn flake_outputs_fn(scopes: &Scopes, root: &SyntaxNode) -> Option<ast
             .and_then(|p| syn::attrpath_names(&p))
             .is_some_and(|n| n == ["outputs"])
         {
-            let mut v = syn::unparen(av.value()?);
             // `outputs = inputs: let ... in f inputs;` is left as is.
-            loop {
-                match v {
-                    ast::Expr::Lambda(l) => return Some(l),
-                    ast::Expr::Ident(ref id) => match syn::resolve(scopes, id) {
-                        Def::Binding { value: Some(x), .. } => v = syn::unparen(x),
-                        _ => return None,
-                    },
-                    _ => return None,
-                }
-            }
+            return function_value(scopes, &av.value()?);
+        }
+    }
+    None
+}
+
+/// A function argument written inline (`system: ...`) or passed by the name
+/// of a binding whose value is one (`eachDefaultSystem perSystem`).
+pub(crate) fn function_value(scopes: &Scopes, e: &ast::Expr) -> Option<ast::Lambda> {
+    let mut v = syn::unparen(e.clone());
+    // A few renamings (`f = perSystem;`), never a cycle.
+    for _ in 0..8 {
+        match v {
+            ast::Expr::Lambda(l) => return Some(l),
+            ast::Expr::Ident(ref id) => match syn::resolve(scopes, id) {
+                Def::Binding { value: Some(x), .. } => v = syn::unparen(x),
+                _ => return None,
+            },
+            _ => return None,
         }
     }
     None
@@ -416,7 +424,7 @@ impl Walker<'_, '_> {
             for s in &systems {
                 self.systems.insert(s.clone());
             }
-            if let ast::Expr::Lambda(l) = syn::unparen(f.clone())
+            if let Some(l) = self.a.function_value(f)
                 && let Some(b) = l.body()
             {
                 self.walk(&b, prefix, Some(&systems), depth + 1);
@@ -442,7 +450,7 @@ impl Walker<'_, '_> {
         }
         // `forAllSystems (system: ...)` / `genAttrs systems (system: ...)`.
         if let Some(systems) = self.systems_function(&head, &args)
-            && let Some(ast::Expr::Lambda(l)) = args.last().map(|x| syn::unparen(x.clone()))
+            && let Some(l) = args.last().and_then(|f| self.a.function_value(f))
             && let Some(b) = l.body()
         {
             for s in &systems {
@@ -797,6 +805,11 @@ fn last_select_name(a: &Analyzer<'_>, e: &ast::Expr) -> Option<String> {
 }
 
 impl Analyzer<'_> {
+    /// [`function_value`] in the expression's file.
+    fn function_value(&self, e: &ast::Expr) -> Option<ast::Lambda> {
+        self.with_scopes(e.syntax(), |s| function_value(s, e))
+    }
+
     /// A string literal, or a name bound to one.
     pub fn literal_string_of(&self, e: &ast::Expr) -> Option<String> {
         match syn::unparen(e.clone()) {

@@ -64,6 +64,9 @@ struct Frame {
     /// The category a per-system function builds (`packages` in
     /// `packages = forAllSystems (...)`), for naming moved outputs.
     label: Option<String>,
+    /// The name the per-system function is passed by, when it is not
+    /// written inline (`eachDefaultSystem perSystem`).
+    via: Option<ast::Ident>,
 }
 
 impl Frame {
@@ -81,6 +84,7 @@ impl Frame {
             let_in,
             result,
             label: None,
+            via: None,
         })
     }
 }
@@ -162,6 +166,51 @@ impl Planner<'_> {
                 }
             }
         }
+        // A per-system function passed by name (`eachDefaultSystem
+        // perSystem`) is a frame: its binding does not become a function of
+        // the variant, its body gets the variants. That needs the binding in
+        // a `let` of `outputs` and no other use of it (which would see the
+        // variants too); otherwise the frame may not depend on the
+        // environment.
+        let mut unsplittable: Vec<(TextRange, TextSize, String)> = Vec::new();
+        for fr in frames.iter().skip(1) {
+            let Some(via) = &fr.via else { continue };
+            let name = syn::ident_name(via).unwrap_or_default();
+            let holder = match scopes.resolve(via.syntax()) {
+                Some(Resolution::Local(bid)) => binds.iter().position(|b| b.id == bid),
+                _ => None,
+            };
+            let lambda_range = fr
+                .body
+                .syntax()
+                .parent()
+                .map(|p| p.text_range())
+                .unwrap_or(fr.body.syntax().text_range());
+            let at = via.syntax().text_range().start();
+            match holder {
+                Some(i) if scopes.uses(binds[i].id).count() == 1 => {
+                    binds.remove(i);
+                }
+                Some(_) => unsplittable.push((
+                    lambda_range,
+                    at,
+                    format!(
+                        "the per-system function `{name}` depends on the environment and is \
+                         used more than once; nixfold migrate adds the variants to its body, \
+                         which every use would see. Give each use its own function and run again"
+                    ),
+                )),
+                None => unsplittable.push((
+                    lambda_range,
+                    at,
+                    format!(
+                        "the per-system function `{name}` depends on the environment but is not \
+                         bound in the `let` of `outputs`; nixfold migrate cannot add variants \
+                         to it"
+                    ),
+                )),
+            }
+        }
         let in_value = |b: &LetBinding, at: TextSize| {
             let r = b.value.syntax().text_range();
             r.start() <= at && at < r.end()
@@ -204,6 +253,17 @@ impl Planner<'_> {
                          supported yet; write `name = (...).name;` and run again",
                     ));
                 }
+            }
+        }
+        for (range, at, msg) in &unsplittable {
+            let reads = sites.iter().any(|s| range.contains(*s))
+                || dep.iter().any(|i| {
+                    scopes
+                        .uses(binds[*i].id)
+                        .any(|u| range.contains_range(u.range))
+                });
+            if reads {
+                return Err(self.err_at(f, *at, msg));
             }
         }
         let dep_ids: BTreeMap<BindingId, usize> = dep.iter().map(|i| (binds[*i].id, *i)).collect();
@@ -951,13 +1011,16 @@ fn walk_outputs(
         }
         other @ ast::Expr::Apply(_) => {
             // A per-system function: its body is a frame of its own.
-            match per_system_lambda(scopes, &other)
-                .and_then(|l| l.body())
+            let found = per_system_lambda(scopes, &other);
+            match found
+                .as_ref()
+                .and_then(|(l, _)| l.body())
                 .and_then(Frame::new)
             {
                 Some(mut fr) => {
                     let result = fr.result.clone();
                     fr.label = label;
+                    fr.via = found.and_then(|(_, via)| via);
                     frames.push(fr);
                     walk_outputs(scopes, &result, frames.len() - 1, None, frames, out);
                 }
@@ -973,11 +1036,23 @@ fn walk_outputs(
 /// (and their `...Map` forms), `genAttrs systems f`, and names bound to
 /// those (`forAllSystems = genAttrs systems;`, `forAllSystems = f:
 /// genAttrs systems (system: f ...);`).
-fn per_system_lambda(scopes: &Scopes, e: &ast::Expr) -> Option<ast::Lambda> {
+///
+/// The function is written inline or passed by a name bound to it
+/// (`eachDefaultSystem perSystem`); the name is returned too.
+fn per_system_lambda(scopes: &Scopes, e: &ast::Expr) -> Option<(ast::Lambda, Option<ast::Ident>)> {
     let (head, args) = syn::spine(scopes, e);
-    let ast::Expr::Lambda(l) = syn::unparen(args.last()?.clone()) else {
-        return None;
+    let (l, via) = match syn::unparen(args.last()?.clone()) {
+        ast::Expr::Lambda(l) => (l, None),
+        ast::Expr::Ident(id) => match syn::resolve(scopes, &id) {
+            syn::Def::Binding { value: Some(v), .. } => match syn::unparen(v) {
+                ast::Expr::Lambda(l) => (l, Some(id)),
+                _ => return None,
+            },
+            _ => return None,
+        },
+        _ => return None,
     };
+    let l = (l, via);
     let known = |name: &str, n: usize| match name {
         "eachDefaultSystem" | "eachDefaultSystemMap" => n == 1,
         "eachSystem" | "eachSystemMap" | "genAttrs" => n == 2,
