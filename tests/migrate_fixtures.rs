@@ -730,7 +730,8 @@ fn a_named_per_system_function_without_environment_is_left_alone() {
 
 #[test]
 fn names_read_from_the_environment_inside_each_system() {
-    let mut cases: Vec<(String, Vec<(&str, &str)>, String)> = Vec::new();
+    type Owned<'a> = (String, Vec<(&'a str, &'a str)>, String);
+    let mut cases: Vec<Owned> = Vec::new();
     for s in ["x86_64-linux", "aarch64-linux"] {
         cases.push((
             format!("packages.{s}.\"\".text"),
