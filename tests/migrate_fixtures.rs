@@ -844,3 +844,24 @@ fn names_chosen_by_the_environment_around_a_computed_name_are_refused() {
         "flake.nix:8:22: this output's name is chosen by the environment both above and below this computed name",
     );
 }
+
+#[test]
+fn a_computed_name_the_environment_does_not_choose_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = "      packages.${system}.${name} = nixpkgs.legacyPackages.${system}.writeText \"tool\" \"static\";\n";
+    let flake = format!(
+        "{{\n  outputs = {{ self, nixpkgs }}:\n    let\n      system = \"x86_64-linux\";\n      name = \"tool\";\n      tag = builtins.getEnv \"TAG\";\n    in\n    {{\n{kept}      checks.${{system}}.${{tag}} = nixpkgs.legacyPackages.${{system}}.writeText \"t\" tag;\n    }};\n}}\n"
+    );
+    std::fs::write(dir.path().join("flake.nix"), &flake).unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let new = std::fs::read_to_string(dir.path().join("flake.nix")).unwrap();
+    assert_ne!(new, flake);
+    assert!(new.contains(kept), "{new}");
+    assert!(
+        new.contains("      checks.${system}.\"\" = mkTag variants.default;\n"),
+        "{new}"
+    );
+    let (code, diff, err) = nixfold(&["migrate", "--check"], dir.path());
+    assert_eq!((code, diff.as_str()), (0, ""), "{err}");
+}
