@@ -727,3 +727,141 @@ fn a_named_per_system_function_without_environment_is_left_alone() {
     let (code, diff, err) = nixfold(&["migrate", "--check"], dir.path());
     assert_eq!((code, diff.as_str()), (0, ""), "{err}");
 }
+
+#[test]
+fn names_read_from_the_environment_inside_each_system() {
+    type Owned<'a> = (String, Vec<(&'a str, &'a str)>, String);
+    let mut cases: Vec<Owned> = Vec::new();
+    for s in ["x86_64-linux", "aarch64-linux"] {
+        cases.push((
+            format!("packages.{s}.\"\".text"),
+            vec![],
+            format!("packages.{s}.\"\".text"),
+        ));
+        for image in ["web", "db"] {
+            cases.push((
+                format!("packages.{s}.{image}.text"),
+                vec![("IMAGE", image)],
+                format!("packages.{s}.{image}.text"),
+            ));
+        }
+    }
+    let cases: Vec<Case> = cases
+        .iter()
+        .map(|(a, e, b)| (a.as_str(), e.as_slice(), b.as_str()))
+        .collect();
+    check(
+        "env-name-each-system",
+        &["nixpkgs", "flake-utils"],
+        "x: x",
+        &cases,
+    );
+    let (_, migrated) = trees("env-name-each-system");
+    let names = eval(
+        migrated.path(),
+        "packages.aarch64-linux",
+        &[],
+        false,
+        "builtins.attrNames",
+        &["nixpkgs", "flake-utils"],
+    );
+    assert_eq!(names, serde_json::json!(["", "base", "db", "web"]));
+}
+
+#[test]
+fn names_read_from_the_environment_under_computed_and_literal_systems() {
+    check(
+        "env-name-computed-system",
+        &["nixpkgs"],
+        "x: x",
+        &[
+            (
+                "packages.x86_64-linux.\"\".text",
+                &[],
+                "packages.x86_64-linux.\"\".text",
+            ),
+            (
+                "packages.x86_64-linux.web.text",
+                &[("IMAGE", "web")],
+                "packages.x86_64-linux.web.text",
+            ),
+            (
+                "packages.aarch64-linux.\"\".text",
+                &[],
+                "packages.aarch64-linux.\"\".text",
+            ),
+            (
+                "packages.aarch64-linux.web.text",
+                &[("IMAGE", "web")],
+                "packages.aarch64-linux.web.text",
+            ),
+            (
+                "hydraJobs.\"\".x86_64-linux.job.text",
+                &[],
+                "hydraJobs.\"\".x86_64-linux.job.text",
+            ),
+            (
+                "hydraJobs.web.x86_64-linux.job.text",
+                &[("IMAGE", "web")],
+                "hydraJobs.web.x86_64-linux.job.text",
+            ),
+        ],
+    );
+    // Under the computed system the variants share one set; under the
+    // environment's name each variant has its own path.
+    let (original, migrated) = trees("env-name-computed-system");
+    let new = std::fs::read_to_string(migrated.path().join("flake.nix")).unwrap();
+    assert_eq!(new.matches("packages.${system}").count(), 1, "{new}");
+    assert!(
+        new.contains("hydraJobs.web.${system}.job = mkJob variants.web;"),
+        "{new}"
+    );
+    // Comments outside the edited entries are kept.
+    let old = std::fs::read_to_string(original.path().join("flake.nix")).unwrap();
+    for line in old.lines().filter(|l| l.trim_start().starts_with('#')) {
+        assert!(new.contains(line), "{line} lost:\n{new}");
+    }
+}
+
+#[test]
+fn names_chosen_by_the_environment_around_a_computed_name_are_refused() {
+    let flake = r#"{
+  outputs = { self, nixpkgs }:
+    let
+      system = "x86_64-linux";
+      a = builtins.getEnv "A";
+    in
+    {
+      hydraJobs.${a}.${system}.${builtins.getEnv "B"} = "job";
+    };
+}
+"#;
+    let toml =
+        "[[variants]]\noutput = \"hydraJobs.${A}\"\nname = \"x\"\nenv = { A = \"x\", B = \"y\" }\n";
+    refused(
+        flake,
+        toml,
+        "flake.nix:8:22: this output's name is chosen by the environment both above and below this computed name",
+    );
+}
+
+#[test]
+fn a_computed_name_the_environment_does_not_choose_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = "      packages.${system}.${name} = nixpkgs.legacyPackages.${system}.writeText \"tool\" \"static\";\n";
+    let flake = format!(
+        "{{\n  outputs = {{ self, nixpkgs }}:\n    let\n      system = \"x86_64-linux\";\n      name = \"tool\";\n      tag = builtins.getEnv \"TAG\";\n    in\n    {{\n{kept}      checks.${{system}}.${{tag}} = nixpkgs.legacyPackages.${{system}}.writeText \"t\" tag;\n    }};\n}}\n"
+    );
+    std::fs::write(dir.path().join("flake.nix"), &flake).unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let new = std::fs::read_to_string(dir.path().join("flake.nix")).unwrap();
+    assert_ne!(new, flake);
+    assert!(new.contains(kept), "{new}");
+    assert!(
+        new.contains("      checks.${system}.\"\" = mkTag variants.default;\n"),
+        "{new}"
+    );
+    let (code, diff, err) = nixfold(&["migrate", "--check"], dir.path());
+    assert_eq!((code, diff.as_str()), (0, ""), "{err}");
+}

@@ -12,10 +12,16 @@
 //! binding first. Siblings under a dynamic attribute (`packages.${system}.x`)
 //! are merged into one attribute set.
 //!
+//! A computed name above the environment's (`hydraJobs.${image}.${system}`)
+//! is not shared: each variant gets its own binding
+//! (`hydraJobs.web.${system}`).
+//!
 //! Outputs written inside a function of the system (`eachDefaultSystem
 //! (system: ...)`, `forAllSystems (system: ...)`, `genAttrs systems f`) get
 //! their siblings inside that function's body, and moved outputs go into its
-//! own `let`, so every system has every variant.
+//! own `let`, so every system has every variant. The function may be passed
+//! by the name of a `let` binding of `outputs` used nowhere else
+//! (`eachDefaultSystem perSystem`); that binding's body gets the variants.
 //!
 //! An output whose name the environment chooses (`nixosConfigurations.${host}`)
 //! gets literal names: the original flake.nix, with each such output's value
@@ -672,22 +678,28 @@ impl Planner<'_> {
                         continue;
                     }
                     let indent = text::line_indent(&text, entry.syntax().text_range().start());
-                    // The last dynamic name that is not chosen by the environment
-                    // (`${system}`): the variants go into one set below it.
-                    let split = attrs[..attrs.len() - 1]
-                        .iter()
-                        .enumerate()
-                        .rposition(|(i, a)| syn::attr_name(a).is_none() && !env_attrs.contains(&i));
-                    if let Some(p) = split
-                        && env_attrs.iter().any(|i| *i <= p)
+                    // The variants' names part at the first name the
+                    // environment chooses (without one, at the last name):
+                    // computed names above it (`${system}`) are shared, and
+                    // Nix rejects two bindings through the same computed
+                    // name, so the variants go into one set below the last
+                    // of them. Computed names below it are not shared.
+                    let plain_dynamic =
+                        |i: usize| syn::attr_name(&attrs[i]).is_none() && !env_attrs.contains(&i);
+                    let first_env = env_attrs.iter().min().copied();
+                    if let (Some(a), Some(b)) = (first_env, env_attrs.iter().max().copied())
+                        && let Some(i) = (a..b).find(|i| plain_dynamic(*i))
                     {
                         return Err(self.err_at(
                             f,
-                            attrs[p].syntax().text_range().start(),
-                            "an output name chosen by the environment above a computed name \
-                             cannot be split into variants",
+                            attrs[i].syntax().text_range().start(),
+                            "this output's name is chosen by the environment both above and \
+                             below this computed name; nixfold migrate cannot split it into \
+                             variants",
                         ));
                     }
+                    let limit = first_env.unwrap_or(attrs.len() - 1);
+                    let split = (0..limit).rev().find(|i| plain_dynamic(*i));
                     let render = |from: usize, vname: &str| -> String {
                         let names = chosen.get(vname);
                         let mut parts: Vec<String> = Vec::new();
