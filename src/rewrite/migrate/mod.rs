@@ -22,8 +22,10 @@ pub mod text;
 mod thread;
 pub mod verify;
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::analysis::variants;
 use crate::config::{Config, VariantDecl};
@@ -108,6 +110,8 @@ pub(crate) struct Planner<'a> {
     project: &'a Project,
     root_dir: PathBuf,
     roots: Vec<SyntaxNode>,
+    /// The scopes of each file's tree, built on first use.
+    scopes: Vec<OnceCell<Rc<crate::hir::Scopes>>>,
     edits: Vec<FileEdits>,
     param: String,
     set_name: String,
@@ -132,6 +136,14 @@ pub(crate) struct Planner<'a> {
 impl<'a> Planner<'a> {
     fn text(&self, f: usize) -> &str {
         &self.project.files[f].text
+    }
+
+    /// The scopes of file `f` (shared: every step of the plan reads the
+    /// same trees).
+    fn scopes(&self, f: usize) -> Rc<crate::hir::Scopes> {
+        self.scopes[f]
+            .get_or_init(|| Rc::new(crate::hir::Scopes::new(&self.roots[f])))
+            .clone()
     }
 
     fn rel(&self, f: usize) -> String {
@@ -261,6 +273,7 @@ pub fn migrate(
         project,
         root_dir: root_dir.clone(),
         edits: vec![FileEdits::default(); roots.len()],
+        scopes: roots.iter().map(|_| OnceCell::new()).collect(),
         roots,
         param: String::new(),
         set_name: String::new(),

@@ -52,7 +52,7 @@ impl Planner<'_> {
     /// Rewrite every environment read of `file`; returns whether it had any.
     pub(super) fn rewrite_reads(&mut self, file: usize) -> Result<bool, MigrateError> {
         let root = self.roots[file].clone();
-        let scopes = Scopes::new(&root);
+        let scopes = self.scopes(file);
         let uses: Vec<hir::BuiltinUse> =
             hir::find_builtin_uses(&scopes, "getEnv").copied().collect();
         let param = self.param.clone();
@@ -378,7 +378,7 @@ impl Planner<'_> {
     /// The uses of the `let` binding defined by `entry`, classified.
     fn classify_binding_uses(&self, g: usize, entry: &SyntaxNode, depth: u32, out: &mut Vec<Ctx>) {
         let root = &self.roots[g];
-        let scopes = Scopes::new(root);
+        let scopes = self.scopes(g);
         let Some(ap) = ast::AttrpathValue::cast(entry.clone()).and_then(|e| e.attrpath()) else {
             return;
         };
@@ -922,7 +922,7 @@ impl Planner<'_> {
     /// Names bound or referenced in a file (for the clash check).
     pub(super) fn names_in(&self, f: usize) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        let scopes = Scopes::new(&self.roots[f]);
+        let scopes = self.scopes(f);
         for (id, _) in scopes.bindings() {
             out.insert(scopes.name(id).to_string());
         }
