@@ -144,7 +144,7 @@ impl Planner<'_> {
         let mut frames = vec![frame0];
         let mut leaves = Vec::new();
         let result0 = frames[0].result.clone();
-        let scopes = Scopes::new(&root);
+        let scopes = self.scopes(f);
         walk_outputs(&scopes, &result0, 0, None, &mut frames, &mut leaves);
 
         // The bindings of every frame's `let`.
