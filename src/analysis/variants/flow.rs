@@ -364,21 +364,11 @@ impl<'a> Analyzer<'a> {
         while k < out.len() {
             let f = out[k];
             k += 1;
-            let root = self.project.files[f].parsed.syntax();
-            for node in root.descendants() {
-                if node.kind() != SyntaxKind::NODE_APPLY {
+            for (prim, path, _) in self.import_calls(f) {
+                if prim == "callPackageWith" {
                     continue;
                 }
-                let Some(e) = ast::Expr::cast(node) else {
-                    continue;
-                };
-                let Some((prim, args)) = self.prim_call(&e) else {
-                    continue;
-                };
-                if !matches!(prim.as_str(), "import" | "callPackage") || args.len() < 2 {
-                    continue;
-                }
-                if let Some(t) = self.path_target(f, &args[0])
+                if let Some(t) = self.path_target(f, &path)
                     && seen.insert(t)
                 {
                     out.push(t);
@@ -814,32 +804,9 @@ impl<'a> Analyzer<'a> {
             {
                 continue;
             }
-            let root = f.parsed.syntax();
-            for node in root.descendants() {
-                if node.kind() != SyntaxKind::NODE_APPLY {
-                    continue;
-                }
-                let Some(e) = ast::Expr::cast(node) else {
-                    continue;
-                };
-                let Some((prim, args)) = self.prim_call(&e) else {
-                    continue;
-                };
-                if !matches!(prim.as_str(), "import" | "callPackage" | "callPackageWith")
-                    || args.len() < 2
-                {
-                    continue;
-                }
-                let (path, arg) = if prim == "callPackageWith" {
-                    if args.len() < 3 {
-                        continue;
-                    }
-                    (&args[1], &args[2])
-                } else {
-                    (&args[0], &args[1])
-                };
-                if self.path_target(i, path) == Some(file) {
-                    found.push(arg.clone());
+            for (_, path, arg) in self.import_calls(i) {
+                if self.path_target(i, &path) == Some(file) {
+                    found.push(arg);
                 }
             }
         }
@@ -848,6 +815,31 @@ impl<'a> Analyzer<'a> {
             .get_or_insert_with(HashMap::new)
             .insert(file, found.clone());
         found
+    }
+
+    /// The `import`, `callPackage` and `callPackageWith` calls in file `f`
+    /// that pass an argument: the function's name, the path expression and
+    /// the argument.
+    fn import_calls(&self, f: usize) -> Vec<(String, ast::Expr, ast::Expr)> {
+        let mut out = Vec::new();
+        for node in self.project.files[f].parsed.syntax().descendants() {
+            if node.kind() != SyntaxKind::NODE_APPLY {
+                continue;
+            }
+            let Some(e) = ast::Expr::cast(node) else {
+                continue;
+            };
+            let Some((prim, args)) = self.prim_call(&e) else {
+                continue;
+            };
+            let (path, arg) = match (prim.as_str(), args.as_slice()) {
+                ("import" | "callPackage", [path, arg, ..]) => (path, arg),
+                ("callPackageWith", [_, path, arg, ..]) => (path, arg),
+                _ => continue,
+            };
+            out.push((prim.clone(), path.clone(), arg.clone()));
+        }
+        out
     }
 
     /// The project file a literal path expression (in file `from`) names.

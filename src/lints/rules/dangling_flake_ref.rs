@@ -51,9 +51,9 @@ mod outputs;
 mod refs;
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use std::path::{Path, PathBuf};
 
 use crate::analysis::variants::evalout::{EvaluatedOutputs, evaluated_outputs};
 use crate::diagnostics::Diagnostic;
@@ -61,7 +61,7 @@ use crate::lints::{Category, ProjectCx, Rule, RuleMeta, Severity};
 use crate::syntax::{SyntaxKind, TextRange, TextSize};
 
 use outputs::{V, flake_outputs, normalize};
-use refs::{Context, FlakeRef, find_refs};
+use refs::{Context, FlakeRef, find_refs, may_hold_refs};
 
 pub struct DanglingFlakeRefRule;
 pub static RULE: DanglingFlakeRefRule = DanglingFlakeRefRule;
@@ -507,13 +507,13 @@ impl Rule for DanglingFlakeRefRule {
                 }
             }
         }
-        // Every reference needs `.#`, `/#` (`./#x`) or `}#` (`${self}#x`):
-        // most files have none, and the others are scanned in parallel.
+        // Most files cannot hold a reference; the others are scanned in
+        // parallel.
         let found: Vec<(usize, Vec<FlakeRef>)> = project
             .files
             .par_iter()
             .enumerate()
-            .filter(|(_, f)| [".#", "/#", "}#"].iter().any(|p| f.text.contains(p)))
+            .filter(|(_, f)| may_hold_refs(&f.text))
             .map(|(i, f)| (i, nix_string_refs(f)))
             .filter(|(_, refs)| !refs.is_empty())
             .collect();

@@ -172,21 +172,7 @@ pub fn is_ident(s: &str) -> bool {
 
 /// A Nix string literal for `s`.
 pub fn nix_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::eval::print::escape_string(s)
 }
 
 /// An attribute name: bare when possible, else quoted.
