@@ -662,6 +662,23 @@ pub fn is_presence_guarded(scopes: &Scopes, expr: &SyntaxNode, name: &str) -> bo
     {
         return true;
     }
+    guarded_by_presence(scopes, expr, name)
+}
+
+/// Whether `expr` only runs under impure evaluation: it sits behind a
+/// presence test of `builtins.currentSystem` or `builtins.currentTime`
+/// (the shapes [`is_presence_guarded`] lists, without the `or` default),
+/// which pure evaluation removes. Flake-compat's
+/// `if ... && builtins ? currentSystem then builtins.storePath src else ...`
+/// is the idiom.
+pub fn is_impure_only(scopes: &Scopes, expr: &SyntaxNode) -> bool {
+    ["currentSystem", "currentTime"]
+        .iter()
+        .any(|name| guarded_by_presence(scopes, expr, name))
+}
+
+/// The branch and `&&` part of [`is_presence_guarded`].
+fn guarded_by_presence(scopes: &Scopes, expr: &SyntaxNode, name: &str) -> bool {
     let mut child = expr.clone();
     while let Some(parent) = child.parent() {
         match parent.kind() {

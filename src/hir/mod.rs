@@ -45,7 +45,7 @@ mod tests;
 
 pub use builtins::{
     BuiltinRef, BuiltinUse, UseKind, builtin_ref, find_builtin_uses, follow_bindings,
-    is_presence_guarded,
+    is_impure_only, is_presence_guarded,
 };
 pub use names::{
     AttrName, attr_is, builtin_attr, global_builtin, literal_string, static_attr_name, strip_parens,

@@ -15,7 +15,10 @@
 //! is not allowed in pure evaluation mode".
 //!
 //! Severity: `error` when the file is evaluated by a flake, `warning`
-//! elsewhere.
+//! elsewhere. A `builtins.storePath` call behind a test for impure
+//! evaluation (`if builtins ? currentSystem then builtins.storePath p else
+//! "${p}"`, as flake-compat writes it) is not reported: pure evaluation
+//! never takes that branch.
 //!
 //! ### Example
 //!
@@ -29,7 +32,7 @@
 //! fetch the content with a pinned fetcher so Nix knows how to produce it.
 
 use crate::diagnostics::Diagnostic;
-use crate::hir::UseKind;
+use crate::hir::{UseKind, is_impure_only};
 use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
 use crate::nixhash::encoding::nix32_digit;
 use crate::syntax::{SyntaxKind, TextRange, TextSize};
@@ -104,6 +107,12 @@ impl Rule for ImpureStorePath {
         for u in cx.scopes().builtin_uses() {
             if u.name != "storePath" || u.kind == UseKind::Alias {
                 continue;
+            }
+            if u.expr
+                .try_to_node(&cx.file.parsed.syntax())
+                .is_some_and(|e| is_impure_only(cx.scopes(), &e))
+            {
+                continue; // behind `builtins ? currentSystem`: never runs pure
             }
             let range = u.call.map_or(u.expr.text_range(), |c| c.text_range());
             call_ranges.push(range);
