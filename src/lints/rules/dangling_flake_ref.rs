@@ -30,9 +30,15 @@
 //! `nixosConfigurations.h` (`darwin-rebuild`: `darwinConfigurations`,
 //! `home-manager`: `homeConfigurations`); `nix flake init -t .#t` needs
 //! `templates.t`. A reference outside a recognisable command may mean any of
-//! these. Any system counts for `<system>`. `.#x` refers to the nearest
-//! flake.nix in or above the file's directory; files outside every flake are
-//! not checked. References with shell or Nix interpolation (`.#$HOST`,
+//! these. Any system counts for `<system>`. `.#x` is looked up in the nearest
+//! flake.nix in or above the file's directory and, when that flake lacks it,
+//! in every flake.nix further up: it is reported only when none of them
+//! defines it (docs/ often has a small flake of its own while its text
+//! speaks of the root flake). A reference into a configuration category that
+//! none of those flakes has at all
+//! (`nixos-rebuild --flake .#my-host`, `.#nixosConfigurations.my-host` in a
+//! module collection's README) is about the reader's own flake and is not
+//! reported. Files outside every flake are not checked. References with shell or Nix interpolation (`.#$HOST`,
 //! `.#${name}`) are skipped.
 //!
 //! ### Example
@@ -243,6 +249,28 @@ fn distance(a: &str, b: &str) -> usize {
 struct Dangling {
     message: String,
     notes: Vec<String>,
+    /// The reference names a configuration category (`nixosConfigurations`,
+    /// `darwinConfigurations`, `homeConfigurations`) this flake has none of.
+    absent_category: bool,
+}
+
+/// Whether `r` goes into a configuration category that `outputs` certainly
+/// lacks altogether (`.#nixosConfigurations.my-host` in a hardware module
+/// collection's README is about the reader's own flake).
+fn names_absent_category(outputs: &V, r: &FlakeRef) -> bool {
+    let category = match r.context {
+        Context::Nixos => "nixosConfigurations",
+        Context::Darwin => "darwinConfigurations",
+        Context::Home => "homeConfigurations",
+        _ => match r.fragment.split('.').next() {
+            Some(c @ ("nixosConfigurations" | "darwinConfigurations" | "homeConfigurations")) => c,
+            _ => return false,
+        },
+    };
+    matches!(
+        walk(outputs, &[Seg::Name(category.to_string())], 0),
+        Walk::Missing { depth: 0, .. }
+    )
 }
 
 /// Whether evaluation shows that no concrete path of `segs` exists
@@ -394,7 +422,11 @@ fn judge(
             notes.push(format!("names defined there: {shown}"));
         }
     }
-    Some(Dangling { message, notes })
+    Some(Dangling {
+        message,
+        notes,
+        absent_category: names_absent_category(outputs, r),
+    })
 }
 
 /// Refs in the literal parts of every string of a Nix file, with offsets in the file.
@@ -483,6 +515,44 @@ impl Rule for DanglingFlakeRefRule {
             let fpath = &project.files[flake].path;
             let name = fpath.strip_prefix(&project.root).unwrap_or(fpath);
             judge(outputs, evaluated.as_ref(), r, &name.display().to_string())
+        };
+        // The nearest flake is the one a reference most plausibly means, and
+        // its message is the one reported; but a name that a flake enclosing
+        // it defines is not dangling (docs/ with a small flake of its own
+        // speaks of the root flake's outputs), and a configuration category
+        // none of them has is the reader's flake, not this repository's.
+        let enclosing = |home: usize| -> Vec<usize> {
+            let Some((dir, _)) = flakes.iter().find(|&&(_, i)| i == home) else {
+                return Vec::new();
+            };
+            flakes
+                .iter()
+                .filter(|(d, i)| *i != home && dir.starts_with(d))
+                .map(|&(_, i)| i)
+                .collect()
+        };
+        let mut resolve = |home: usize, r: &FlakeRef| -> Option<Dangling> {
+            let mut d = resolve(home, r)?;
+            let mut all_absent = d.absent_category;
+            let mut also = Vec::new();
+            for other in enclosing(home) {
+                match resolve(other, r) {
+                    None => return None,
+                    Some(o) => all_absent &= o.absent_category,
+                }
+                let p = &project.files[other].path;
+                also.push(
+                    p.strip_prefix(&project.root)
+                        .unwrap_or(p)
+                        .display()
+                        .to_string(),
+                );
+            }
+            if !also.is_empty() {
+                d.notes
+                    .push(format!("nor does the enclosing {}", also.join(", ")));
+            }
+            (!all_absent).then_some(d)
         };
         let range = |r: &FlakeRef| {
             TextRange::new(TextSize::from(r.start as u32), TextSize::from(r.end as u32))
@@ -678,7 +748,7 @@ mod tests {
     }
 
     #[test]
-    fn nearest_flake_wins() {
+    fn nearest_flake_first_then_enclosing() {
         let root = r#"{ outputs = _: { packages.x86_64-linux.top = 1; }; }"#;
         let sub = r#"{ outputs = _: { packages.x86_64-linux.inner = 1; }; }"#;
         let out = run(
@@ -688,9 +758,59 @@ mod tests {
                 ("sub/b.sh", "nix build .#top .#inner\n"),
             ],
         );
-        assert_eq!(out.len(), 2, "{out:?}");
+        // The root flake does not see sub/'s outputs; sub/ sees the root's,
+        // which encloses it.
+        assert_eq!(out.len(), 1, "{out:?}");
         assert!(fired(&out, "a.sh:1: `.#inner`"));
-        assert!(fired(&out, "sub/b.sh:1: `.#top`"));
+    }
+
+    #[test]
+    fn enclosing_flakes_count_siblings_do_not() {
+        let root = r#"{ outputs = _: { packages.x86_64-linux.tests = 1; }; }"#;
+        let docs = r#"{ outputs = _: { packages.x86_64-linux.manual = 1; }; }"#;
+        let other = r#"{ outputs = _: { packages.x86_64-linux.tool = 1; }; }"#;
+        let out = run(
+            &[
+                ("flake.nix", root),
+                ("docs/flake.nix", docs),
+                ("tools/flake.nix", other),
+            ],
+            &[
+                (
+                    "docs/a.md",
+                    "`nix build .#tests .#manual .#tool .#nothing`\n",
+                ),
+                ("b.md", "`nix build .#manual`\n"),
+            ],
+        );
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert!(fired(&out, "docs/a.md:1: `.#tool`"));
+        assert!(fired(&out, "docs/a.md:1: `.#nothing`"));
+        assert!(fired(&out, "b.md:1: `.#manual`"));
+    }
+
+    #[test]
+    fn configurations_of_the_readers_flake() {
+        // A module collection: no flake of the tree has nixosConfigurations.
+        let lib = r#"{ outputs = _: { nixosModules.laptop = ./laptop.nix; }; }"#;
+        let out = run(
+            &[("flake.nix", lib)],
+            &[(
+                "README.md",
+                "nixos-rebuild switch --flake .#my-host\n\
+                 nix build .#nixosConfigurations.my-host.config.system.build.toplevel\n\
+                 nix build .#nixosModules.desktop\n",
+            )],
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(fired(&out, "README.md:3: `.#nixosModules.desktop`"));
+        // With a nixosConfigurations of its own, the names are checked.
+        let host = r#"{ outputs = _: { nixosConfigurations.box = 1; }; }"#;
+        let out = run(
+            &[("flake.nix", host)],
+            &[("README.md", "nixos-rebuild --flake .#my-host\n")],
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
     }
 
     #[test]
