@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::catalog::RuleMeta;
 use crate::diagnostics::Severity;
-use crate::lints::RuleMeta;
 
 /// Name of the configuration file.
 pub const CONFIG_FILE: &str = "nixfold.toml";
@@ -228,12 +228,12 @@ impl Config {
             ("enable", &config.check.enable, &spans.check.enable),
         ] {
             for name in names {
-                if crate::lints::rule_by_name(name).is_some() {
+                if crate::catalog::by_name(name).is_some() {
                     continue;
                 }
-                let help = match crate::lints::rule_by_code(name) {
-                    Some(r) => Some(format!("use the rule name `{}`", r.meta().name)),
-                    None => crate::lints::closest_rule_name(name)
+                let help = match crate::catalog::by_code(name) {
+                    Some(m) => Some(format!("use the rule name `{}`", m.name)),
+                    None => crate::catalog::closest_name(name)
                         .map(|n| format!("did you mean `{n}`?"))
                         .or_else(|| Some("`nixfold rules` lists every rule".into())),
                 };
@@ -318,7 +318,7 @@ mod tests {
     fn valid_config() {
         let c = parse("[check]\ndisable = [\"syntax-error\"]\nexclude = [\"tests/**\", \"gen\"]\n")
             .unwrap();
-        assert!(!c.is_enabled(crate::lints::rule_by_name("syntax-error").unwrap().meta()));
+        assert!(!c.is_enabled(crate::catalog::by_name("syntax-error").unwrap()));
         assert!(c.is_excluded("tests/a.nix"));
         assert!(c.is_excluded("gen/sub/x.nix"));
         assert!(!c.is_excluded("src/gen.nix"));

@@ -110,7 +110,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic in a parsed source file.
     pub fn new(
-        meta: &crate::lints::RuleMeta,
+        meta: &crate::catalog::RuleMeta,
         severity: Severity,
         file: &SourceFile,
         range: TextRange,
@@ -129,7 +129,7 @@ impl Diagnostic {
 
     /// A diagnostic in any text file (scripts, docs).
     pub fn in_text(
-        meta: &crate::lints::RuleMeta,
+        meta: &crate::catalog::RuleMeta,
         severity: Severity,
         path: PathBuf,
         text: &str,

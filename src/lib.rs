@@ -1,11 +1,13 @@
 //! nixfold: a Nix linter and partial evaluator for configurations selected by
 //! environment variables.
 //!
-//! Layers (each depends only on the ones above it in this list):
-//! `syntax` → `hir` (scopes) → `eval` → `analysis` → `lints`, `rewrite` →
-//! `emit` → `cli`. `diagnostics`, `config` and `project` are shared base modules.
+//! Layers, lowest first (each depends only on its own and lower ones; see
+//! ARCHITECTURE.md, enforced by tests/layers.rs): `syntax` → base
+//! (`diagnostics`, `config`, `catalog`, `project`, `nixhash`) → `hir` (scopes)
+//! → `eval` → `analysis` → `lints` → `rewrite` → `emit` → `cli`.
 
 pub mod analysis;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod diagnostics;

@@ -1,9 +1,10 @@
-//! Lint engine: rule metadata, the [`Rule`] trait, the registry and the
+//! Lint engine: the [`Rule`] trait, the registry and the
 //! `check` pipeline (parallel per-file rules, then project rules, then
 //! suppressions).
 //!
 //! One rule per file under `rules/`; the file's `//!` doc comment is the
-//! rule's user documentation (`nixfold explain NAME`).
+//! rule's user documentation (`nixfold explain NAME`). Rule metadata
+//! ([`RuleMeta`], [`Category`]) lives in the base layer's `crate::catalog`.
 
 pub mod fixkit;
 pub mod index;
@@ -19,45 +20,7 @@ pub use crate::diagnostics::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::project::Project;
 use crate::syntax::SourceFile;
 
-/// What kind of problem a rule finds (used for grouping in `nixfold rules`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    Syntax,
-    Purity,
-    Variants,
-    Correctness,
-    DeadCode,
-    Style,
-}
-
-/// Static facts about a rule. Names and codes are part of the interface.
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// kebab-case name, e.g. `impure-getenv`.
-    pub name: &'static str,
-    /// Stable code, e.g. `NF0002`.
-    pub code: &'static str,
-    /// Name of the rule's module file under src/lints/rules (for its docs).
-    pub module: &'static str,
-    pub category: Category,
-    pub default_severity: Severity,
-    /// Whether the rule runs without being enabled in config.
-    pub default_enabled: bool,
-    /// One line, shown by `nixfold rules`.
-    pub summary: &'static str,
-}
-
-impl RuleMeta {
-    /// The rule's documentation: its module doc comment.
-    pub fn doc(&self) -> &'static str {
-        rules::RULE_DOCS
-            .iter()
-            .find(|(m, _)| *m == self.module)
-            .map(|(_, d)| *d)
-            .unwrap_or("")
-    }
-}
+pub use crate::catalog::{Category, RuleMeta};
 
 /// Per-file context handed to rules.
 pub struct FileCx<'a> {
@@ -217,30 +180,7 @@ pub fn rule_by_code(code: &str) -> Option<&'static dyn Rule> {
 }
 
 /// The rule name closest to a misspelt one, if any is close enough.
-pub fn closest_rule_name(name: &str) -> Option<&'static str> {
-    let limit = (name.chars().count() / 3).max(2);
-    rules::all()
-        .iter()
-        .map(|r| (edit_distance(name, r.meta().name), r.meta().name))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, n)| n)
-}
-
-/// Levenshtein distance in Unicode scalar values.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let subst = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = subst.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+pub use crate::catalog::closest_name as closest_rule_name;
 
 /// Rules that still run on files over the parser's limits.
 pub const READ_LIMITED_FILES: &[&str] = &["syntax-error", "invalid-suppression"];

@@ -30,21 +30,13 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{builtin_ref, strip_parens};
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta, Severity};
 use crate::syntax::{SyntaxKind, SyntaxNode};
 
 pub struct AbsolutePathRule;
 pub static RULE: AbsolutePathRule = AbsolutePathRule;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "absolute-path",
-    code: "NF0107",
-    module: "absolute_path",
-    category: Category::Purity,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "path literal starting with / or ~/ (refused by pure flake evaluation)",
-};
+pub use crate::catalog::ABSOLUTE_PATH as META;
 
 /// Whether `path` is the argument of a `toString` call.
 fn is_to_string_arg(cx: &FileCx<'_>, path: &SyntaxNode) -> bool {

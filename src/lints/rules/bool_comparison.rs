@@ -30,22 +30,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit::{self, Prec};
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast::{self, BinOpKind};
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 pub struct BoolComparison;
 pub static RULE: BoolComparison = BoolComparison;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "bool-comparison",
-    code: "NF0501",
-    module: "bool_comparison",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "comparison with a boolean literal (`x == true`)",
-};
+pub use crate::catalog::BOOL_COMPARISON as META;
 
 fn bool_literal(node: &SyntaxNode) -> Option<bool> {
     let n = fixkit::strip_parens(node);

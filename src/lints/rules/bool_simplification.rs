@@ -24,22 +24,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast::{self, BinOpKind, UnaryOpKind};
 use crate::syntax::{AstNode, SyntaxKind};
 
 pub struct BoolSimplification;
 pub static RULE: BoolSimplification = BoolSimplification;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "bool-simplification",
-    code: "NF0511",
-    module: "bool_simplification",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "negated equality test (`!(a == b)`)",
-};
+pub use crate::catalog::BOOL_SIMPLIFICATION as META;
 
 impl Rule for BoolSimplification {
     fn meta(&self) -> &'static RuleMeta {

@@ -46,22 +46,14 @@ use std::collections::HashSet;
 
 use crate::diagnostics::{Applicability, Diagnostic, Edit};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasEntry};
 use crate::syntax::{AstNode, SyntaxKind, TextRange};
 
 pub struct CollapsibleLetIn;
 pub static RULE: CollapsibleLetIn = CollapsibleLetIn;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "collapsible-let-in",
-    code: "NF0505",
-    module: "collapsible_let_in",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`let ... in let ... in` that can be one `let`",
-};
+pub use crate::catalog::COLLAPSIBLE_LET_IN as META;
 
 /// The names a `let` binds (first attribute of each path, inherited names),
 /// or `None` if any is not static.

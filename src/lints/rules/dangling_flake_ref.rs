@@ -63,7 +63,7 @@ use rayon::prelude::*;
 
 use crate::analysis::variants::evalout::{EvaluatedOutputs, evaluated_outputs};
 use crate::diagnostics::Diagnostic;
-use crate::lints::{Category, ProjectCx, Rule, RuleMeta, Severity};
+use crate::lints::{ProjectCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, TextRange, TextSize};
 
 use outputs::{V, flake_outputs, normalize};
@@ -72,15 +72,7 @@ use refs::{Context, FlakeRef, find_refs, may_hold_refs};
 pub struct DanglingFlakeRefRule;
 pub static RULE: DanglingFlakeRefRule = DanglingFlakeRefRule;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "dangling-flake-ref",
-    code: "NF0109",
-    module: "dangling_flake_ref",
-    category: Category::Purity,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`.#name` in a script, doc or string names no output of the flake",
-};
+pub use crate::catalog::DANGLING_FLAKE_REF as META;
 
 /// One step of an attribute path to look up.
 #[derive(Debug, Clone)]

@@ -22,22 +22,14 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 pub struct DeprecatedToPath;
 pub static RULE: DeprecatedToPath = DeprecatedToPath;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "deprecated-to-path",
-    code: "NF0305",
-    module: "deprecated_to_path",
-    category: Category::Correctness,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "use of the deprecated `builtins.toPath`",
-};
+pub use crate::catalog::DEPRECATED_TO_PATH as META;
 
 fn under_with_builtins(node: &SyntaxNode) -> bool {
     node.ancestors().any(|a| {

@@ -23,22 +23,14 @@ use std::collections::HashMap;
 
 use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind, TextRange};
 
 pub struct DuplicatedFormal;
 pub static RULE: DuplicatedFormal = DuplicatedFormal;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "duplicated-formal",
-    code: "NF0303",
-    module: "duplicated_formal",
-    category: Category::Correctness,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "function argument pattern binds a name twice",
-};
+pub use crate::catalog::DUPLICATED_FORMAL as META;
 
 impl Rule for DuplicatedFormal {
     fn meta(&self) -> &'static RuleMeta {

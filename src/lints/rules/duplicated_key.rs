@@ -33,22 +33,14 @@ use std::collections::HashMap;
 
 use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasEntry};
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange};
 
 pub struct DuplicatedKey;
 pub static RULE: DuplicatedKey = DuplicatedKey;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "duplicated-key",
-    code: "NF0302",
-    module: "duplicated_key",
-    category: Category::Correctness,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "attribute defined twice in one set or `let`",
-};
+pub use crate::catalog::DUPLICATED_KEY as META;
 
 /// What is known about one attribute name in a set being built.
 enum Slot {

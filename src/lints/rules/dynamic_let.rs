@@ -23,22 +23,14 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasEntry};
 use crate::syntax::{AstNode, SyntaxKind};
 
 pub struct DynamicLet;
 pub static RULE: DynamicLet = DynamicLet;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "dynamic-let",
-    code: "NF0304",
-    module: "dynamic_let",
-    category: Category::Correctness,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "`let` binding with a computed name",
-};
+pub use crate::catalog::DYNAMIC_LET as META;
 
 impl Rule for DynamicLet {
     fn meta(&self) -> &'static RuleMeta {

@@ -23,22 +23,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic, Edit};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind};
 
 pub struct EmptyInherit;
 pub static RULE: EmptyInherit = EmptyInherit;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "empty-inherit",
-    code: "NF0407",
-    module: "empty_inherit",
-    category: Category::DeadCode,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`inherit` that names nothing",
-};
+pub use crate::catalog::EMPTY_INHERIT as META;
 
 impl Rule for EmptyInherit {
     fn meta(&self) -> &'static RuleMeta {

@@ -25,22 +25,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasEntry};
 use crate::syntax::{AstNode, SyntaxKind};
 
 pub struct EmptyLetIn;
 pub static RULE: EmptyLetIn = EmptyLetIn;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "empty-let-in",
-    code: "NF0406",
-    module: "empty_let_in",
-    category: Category::DeadCode,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`let in` that binds nothing",
-};
+pub use crate::catalog::EMPTY_LET_IN as META;
 
 impl Rule for EmptyLetIn {
     fn meta(&self) -> &'static RuleMeta {

@@ -24,22 +24,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast::{self, BinOpKind};
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 pub struct EmptyListConcat;
 pub static RULE: EmptyListConcat = EmptyListConcat;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "empty-list-concat",
-    code: "NF0408",
-    module: "empty_list_concat",
-    category: Category::DeadCode,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "concatenation with an empty list (`[] ++ xs`)",
-};
+pub use crate::catalog::EMPTY_LIST_CONCAT as META;
 
 fn is_empty_list(n: &SyntaxNode) -> bool {
     let n = fixkit::strip_parens(n);

@@ -35,22 +35,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind};
 
 pub struct EmptyPattern;
 pub static RULE: EmptyPattern = EmptyPattern;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "empty-pattern",
-    code: "NF0508",
-    module: "empty_pattern",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: false,
-    summary: "`{ ... }:` argument that binds nothing, where `_:` would do",
-};
+pub use crate::catalog::EMPTY_PATTERN as META;
 
 impl Rule for EmptyPattern {
     fn meta(&self) -> &'static RuleMeta {

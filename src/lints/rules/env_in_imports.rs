@@ -38,21 +38,13 @@
 
 use crate::analysis::variants::flow;
 use crate::diagnostics::Diagnostic;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{AstNode, SyntaxKind, ast};
 
 pub struct EnvInImports;
 pub static RULE: EnvInImports = EnvInImports;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "env-in-imports",
-    code: "NF0203",
-    module: "env_in_imports",
-    category: Category::Variants,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`imports` chosen by an environment variable: only specialArgs can carry that choice",
-};
+pub use crate::catalog::ENV_IN_IMPORTS as META;
 
 impl Rule for EnvInImports {
     fn meta(&self) -> &'static RuleMeta {

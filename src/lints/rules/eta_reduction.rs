@@ -35,22 +35,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 pub struct EtaReduction;
 pub static RULE: EtaReduction = EtaReduction;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "eta-reduction",
-    code: "NF0506",
-    module: "eta_reduction",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: false,
-    summary: "`x: f x` where `f` would do",
-};
+pub use crate::catalog::ETA_REDUCTION as META;
 
 /// A plain name or a chain of static selections without default.
 fn simple_function(n: &SyntaxNode) -> bool {

@@ -35,20 +35,12 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::is_presence_guarded;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 
 pub struct ImpureCurrentSystem;
 pub static RULE: ImpureCurrentSystem = ImpureCurrentSystem;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "impure-current-system",
-    code: "NF0102",
-    module: "impure_current_system",
-    category: Category::Purity,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "builtins.currentSystem: missing under pure (flake) evaluation",
-};
+pub use crate::catalog::IMPURE_CURRENT_SYSTEM as META;
 
 impl Rule for ImpureCurrentSystem {
     fn meta(&self) -> &'static RuleMeta {

@@ -30,20 +30,12 @@
 //! flake's source.
 
 use crate::diagnostics::Diagnostic;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 
 pub struct ImpureCurrentTime;
 pub static RULE: ImpureCurrentTime = ImpureCurrentTime;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "impure-current-time",
-    code: "NF0103",
-    module: "impure_current_time",
-    category: Category::Purity,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "builtins.currentTime: missing under pure (flake) evaluation",
-};
+pub use crate::catalog::IMPURE_CURRENT_TIME as META;
 
 impl Rule for ImpureCurrentTime {
     fn meta(&self) -> &'static RuleMeta {

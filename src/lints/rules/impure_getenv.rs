@@ -43,20 +43,12 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{UseKind, follow_bindings, literal_string};
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 
 pub struct ImpureGetenv;
 pub static RULE: ImpureGetenv = ImpureGetenv;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "impure-getenv",
-    code: "NF0101",
-    module: "impure_getenv",
-    category: Category::Purity,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "builtins.getEnv: returns \"\" under pure (flake) evaluation",
-};
+pub use crate::catalog::IMPURE_GETENV as META;
 
 impl Rule for ImpureGetenv {
     fn meta(&self) -> &'static RuleMeta {

@@ -33,22 +33,14 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{UseKind, is_impure_only};
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::nixhash::encoding::nix32_digit;
 use crate::syntax::{SyntaxKind, TextRange, TextSize};
 
 pub struct ImpureStorePath;
 pub static RULE: ImpureStorePath = ImpureStorePath;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "impure-store-path",
-    code: "NF0106",
-    module: "impure_store_path",
-    category: Category::Purity,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "builtins.storePath or a literal /nix/store path",
-};
+pub use crate::catalog::IMPURE_STORE_PATH as META;
 
 const STORE: &str = "/nix/store/";
 

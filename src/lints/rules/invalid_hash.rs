@@ -50,22 +50,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic, Edit, Fix};
 use crate::hir::{literal_string, static_attr_name, strip_parens};
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::nixhash::{Encoding, HashAlgo, HashError, HashForm, ParsedHash, parse_hash, parse_sri};
 use crate::syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 pub struct InvalidHashRule;
 pub static RULE: InvalidHashRule = InvalidHashRule;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "invalid-hash",
-    code: "NF0108",
-    module: "invalid_hash",
-    category: Category::Purity,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "literal hash that Nix rejects (wrong length, alphabet or form)",
-};
+pub use crate::catalog::INVALID_HASH as META;
 
 const HASH_ATTRS: [&str; 9] = [
     "sha256",

@@ -26,20 +26,12 @@
 //! delete the comment.
 
 use crate::diagnostics::Diagnostic;
-use crate::lints::{Category, FileCx, ProjectCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, ProjectCx, Rule, RuleMeta};
 
 pub struct InvalidSuppressionRule;
 pub static RULE: InvalidSuppressionRule = InvalidSuppressionRule;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "invalid-suppression",
-    code: "NF0002",
-    module: "invalid_suppression",
-    category: Category::Syntax,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "a `# nixfold:` suppression comment is malformed or names an unknown rule",
-};
+pub use crate::catalog::INVALID_SUPPRESSION as META;
 
 fn report(p: &crate::lints::suppress::Problem, mut d: Diagnostic, out: &mut Vec<Diagnostic>) {
     if let Some(help) = &p.help {

@@ -31,22 +31,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic, Edit};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasEntry};
 use crate::syntax::{AstNode, SyntaxKind};
 
 pub struct LegacyLetSyntax;
 pub static RULE: LegacyLetSyntax = LegacyLetSyntax;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "legacy-let-syntax",
-    code: "NF0504",
-    module: "legacy_let_syntax",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "undocumented `let { body = ...; }` form",
-};
+pub use crate::catalog::LEGACY_LET_SYNTAX as META;
 
 impl Rule for LegacyLetSyntax {
     fn meta(&self) -> &'static RuleMeta {

@@ -32,22 +32,14 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 pub struct ManualInherit;
 pub static RULE: ManualInherit = ManualInherit;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "manual-inherit",
-    code: "NF0502",
-    module: "manual_inherit",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`a = a;` where `inherit a;` says the same",
-};
+pub use crate::catalog::MANUAL_INHERIT as META;
 
 /// `a = a;` → `Some("a")`.
 fn manual_inherit_name(entry: &SyntaxNode) -> Option<String> {

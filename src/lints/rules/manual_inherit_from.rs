@@ -38,22 +38,14 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange};
 
 pub struct ManualInheritFrom;
 pub static RULE: ManualInheritFrom = ManualInheritFrom;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "manual-inherit-from",
-    code: "NF0503",
-    module: "manual_inherit_from",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: false,
-    summary: "`a = x.a;` where `inherit (x) a;` says the same",
-};
+pub use crate::catalog::MANUAL_INHERIT_FROM as META;
 
 /// `a = x.y.a;` → `("a", "x.y" as written, "x.y" normalized)`.
 fn manual_inherit_from(entry: &SyntaxNode, text: &str) -> Option<(String, String, String)> {

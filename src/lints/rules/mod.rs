@@ -1,9 +1,9 @@
-//! The rule registry. Add a rule: create `src/lints/rules/<name>.rs` with a
-//! `//!` doc comment, a `pub static RULE` and list it in `all()`.
+//! The rule registry. Add a rule: its `RuleMeta` in `src/catalog.rs` (listed
+//! in `catalog::ALL`), then `src/lints/rules/<name>.rs` with a `//!` doc
+//! comment, `pub use crate::catalog::<NAME> as META;`, a `pub static RULE`,
+//! and list it in `all()`.
 
 use super::Rule;
-
-include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 
 mod absolute_path;
 pub(crate) mod bool_comparison;
@@ -95,3 +95,16 @@ static ALL: &[&dyn Rule] = &[
     &unreachable_variant_branch::RULE,
     &env_in_imports::RULE,
 ];
+
+#[cfg(test)]
+mod tests {
+    /// The catalogue (base layer) and the registry list the same rules in the same order.
+    #[test]
+    fn catalogue_matches_registry() {
+        let registry: Vec<*const crate::catalog::RuleMeta> =
+            super::all().iter().map(|r| r.meta() as *const _).collect();
+        let catalogue: Vec<*const crate::catalog::RuleMeta> =
+            crate::catalog::ALL.iter().map(|m| *m as *const _).collect();
+        assert_eq!(registry, catalogue);
+    }
+}

@@ -30,22 +30,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind};
 
 pub struct RedundantPatternBind;
 pub static RULE: RedundantPatternBind = RedundantPatternBind;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "redundant-pattern-bind",
-    code: "NF0509",
-    module: "redundant_pattern_bind",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`args @ { ... }:` where `args:` would do",
-};
+pub use crate::catalog::REDUNDANT_PATTERN_BIND as META;
 
 impl Rule for RedundantPatternBind {
     fn meta(&self) -> &'static RuleMeta {

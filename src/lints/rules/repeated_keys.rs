@@ -27,22 +27,14 @@ use std::collections::BTreeMap;
 
 use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast::{self, HasEntry};
 use crate::syntax::{AstNode, SyntaxKind, TextRange};
 
 pub struct RepeatedKeys;
 pub static RULE: RepeatedKeys = RepeatedKeys;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "repeated-keys",
-    code: "NF0513",
-    module: "repeated_keys",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: false,
-    summary: "the same key starts three or more bindings of a set",
-};
+pub use crate::catalog::REPEATED_KEYS as META;
 
 /// How many bindings sharing a first key are reported.
 const THRESHOLD: usize = 3;

@@ -31,21 +31,13 @@
 //! a hash (`builtins.fetchTarball { url = ...; sha256 = ...; }`).
 
 use crate::diagnostics::Diagnostic;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, TextSize};
 
 pub struct SearchPathLookup;
 pub static RULE: SearchPathLookup = SearchPathLookup;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "search-path-lookup",
-    code: "NF0104",
-    module: "search_path_lookup",
-    category: Category::Purity,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "<nixpkgs> and other NIX_PATH lookups: forbidden under pure (flake) evaluation",
-};
+pub use crate::catalog::SEARCH_PATH_LOOKUP as META;
 
 /// Whether a `<...>` path names one of Nix's built-in files.
 fn is_corepkgs(inner: &str) -> bool {

@@ -29,21 +29,13 @@
 //! `nixfold.toml` (`[check] exclude`).
 
 use crate::diagnostics::Diagnostic;
-use crate::lints::{Category, FileCx, ProjectCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, ProjectCx, Rule, RuleMeta};
 use crate::syntax::{LineCol, SourceError, TextRange, TextSize};
 
 pub struct SyntaxErrorRule;
 pub static RULE: SyntaxErrorRule = SyntaxErrorRule;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "syntax-error",
-    code: "NF0001",
-    module: "syntax_error",
-    category: Category::Syntax,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "the file does not parse as Nix (or cannot be read)",
-};
+pub use crate::catalog::SYNTAX_ERROR as META;
 
 /// Keep only the first `syntax-error` finding among one file's findings; a
 /// note on it counts the others (they usually follow from the first).

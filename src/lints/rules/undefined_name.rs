@@ -24,20 +24,12 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::Resolution;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 
 pub struct UndefinedName;
 pub static RULE: UndefinedName = UndefinedName;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "undefined-name",
-    code: "NF0301",
-    module: "undefined_name",
-    category: Category::Correctness,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "variable that nothing defines",
-};
+pub use crate::catalog::UNDEFINED_NAME as META;
 
 impl Rule for UndefinedName {
     fn meta(&self) -> &'static RuleMeta {

@@ -37,21 +37,13 @@ use std::path::PathBuf;
 
 use crate::analysis::variants::{VariantAnalysis, domain, matrix};
 use crate::diagnostics::Diagnostic;
-use crate::lints::{Category, ProjectCx, Rule, RuleMeta, Severity};
+use crate::lints::{ProjectCx, Rule, RuleMeta};
 use crate::syntax::{LineIndex, TextRange, TextSize};
 
 pub struct UnknownVariantValue;
 pub static RULE: UnknownVariantValue = UnknownVariantValue;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unknown-variant-value",
-    code: "NF0201",
-    module: "unknown_variant_value",
-    category: Category::Variants,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "a variant or script sets a value the configuration never tests",
-};
+pub use crate::catalog::UNKNOWN_VARIANT_VALUE as META;
 
 fn span(r: &std::ops::Range<usize>) -> TextRange {
     TextRange::new(TextSize::from(r.start as u32), TextSize::from(r.end as u32))

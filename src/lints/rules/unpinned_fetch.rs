@@ -50,21 +50,13 @@ use std::collections::HashSet;
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{UseKind, follow_bindings, literal_string, static_attr_name};
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, SyntaxNode};
 
 pub struct UnpinnedFetch;
 pub static RULE: UnpinnedFetch = UnpinnedFetch;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unpinned-fetch",
-    code: "NF0105",
-    module: "unpinned_fetch",
-    category: Category::Purity,
-    default_severity: Severity::Error,
-    default_enabled: true,
-    summary: "builtin fetch without the hash/rev pure (flake) evaluation requires",
-};
+pub use crate::catalog::UNPINNED_FETCH as META;
 
 const FETCHERS: &[&str] = &[
     "fetchTarball",

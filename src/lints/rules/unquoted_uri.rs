@@ -25,21 +25,13 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::SyntaxKind;
 
 pub struct UnquotedUri;
 pub static RULE: UnquotedUri = UnquotedUri;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unquoted-uri",
-    code: "NF0510",
-    module: "unquoted_uri",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "URL literal without quotes (deprecated)",
-};
+pub use crate::catalog::UNQUOTED_URI as META;
 
 impl Rule for UnquotedUri {
     fn meta(&self) -> &'static RuleMeta {

@@ -34,20 +34,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::analysis::variants::flow::{Pred, Shape, Test};
 use crate::analysis::variants::{Variant, VariantAnalysis};
 use crate::diagnostics::Diagnostic;
-use crate::lints::{Category, ProjectCx, Rule, RuleMeta, Severity};
+use crate::lints::{ProjectCx, Rule, RuleMeta};
 
 pub struct UnreachableVariantBranch;
 pub static RULE: UnreachableVariantBranch = UnreachableVariantBranch;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unreachable-variant-branch",
-    code: "NF0202",
-    module: "unreachable_variant_branch",
-    category: Category::Variants,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "a branch on an environment variable that no declared variant takes",
-};
+pub use crate::catalog::UNREACHABLE_VARIANT_BRANCH as META;
 
 /// "NIXOS_PACKAGES includes \"extras\"" (or its negation).
 fn describe(t: &Test, holds: bool) -> String {

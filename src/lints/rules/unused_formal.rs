@@ -42,22 +42,14 @@ use crate::config::ChangesArguments;
 use crate::diagnostics::{Applicability, Diagnostic, Edit, Severity};
 use crate::hir::BindingKind;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind};
 
 pub struct UnusedFormal;
 pub static RULE: UnusedFormal = UnusedFormal;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unused-formal",
-    code: "NF0402",
-    module: "unused_formal",
-    category: Category::DeadCode,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "name in a function's argument pattern that the body never uses",
-};
+pub use crate::catalog::UNUSED_FORMAL as META;
 
 /// Whether the lambda is the `outputs` function of a `flake.nix`.
 fn is_flake_outputs(cx: &FileCx<'_>, lambda: &ast::Lambda) -> bool {

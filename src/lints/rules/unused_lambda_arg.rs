@@ -30,21 +30,13 @@
 use crate::diagnostics::{Applicability, Diagnostic, Edit};
 use crate::hir::BindingKind;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, SyntaxNode, TextRange};
 
 pub struct UnusedLambdaArg;
 pub static RULE: UnusedLambdaArg = UnusedLambdaArg;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unused-lambda-arg",
-    code: "NF0403",
-    module: "unused_lambda_arg",
-    category: Category::DeadCode,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "function argument that the body never uses",
-};
+pub use crate::catalog::UNUSED_LAMBDA_ARG as META;
 
 /// Remove `name @` or `@ name` from a pattern, with the whitespace around the `@`.
 fn pat_bind_removal(bind: &SyntaxNode) -> TextRange {

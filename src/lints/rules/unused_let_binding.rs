@@ -33,21 +33,13 @@
 use crate::diagnostics::{Applicability, Diagnostic, Edit};
 use crate::hir::{BindingKind, ScopeKind};
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, SyntaxNode};
 
 pub struct UnusedLetBinding;
 pub static RULE: UnusedLetBinding = UnusedLetBinding;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unused-let-binding",
-    code: "NF0401",
-    module: "unused_let_binding",
-    category: Category::DeadCode,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`let` binding that nothing uses",
-};
+pub use crate::catalog::UNUSED_LET_BINDING as META;
 
 /// The edits removing binding `name` (binder at `binder`) from its defining
 /// node `def`.

@@ -27,21 +27,13 @@
 use crate::diagnostics::{Applicability, Diagnostic, Edit};
 use crate::hir::ScopeKind;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, TextRange};
 
 pub struct UnusedRec;
 pub static RULE: UnusedRec = UnusedRec;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unused-rec",
-    code: "NF0405",
-    module: "unused_rec",
-    category: Category::DeadCode,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`rec` set whose attributes never refer to each other",
-};
+pub use crate::catalog::UNUSED_REC as META;
 
 impl Rule for UnusedRec {
     fn meta(&self) -> &'static RuleMeta {

@@ -39,21 +39,13 @@ use std::path::Path;
 
 use crate::diagnostics::{Applicability, Diagnostic, Edit, Fix};
 use crate::lints::suppress::FileSuppressions;
-use crate::lints::{Category, ProjectCx, Rule, RuleMeta, Severity};
+use crate::lints::{ProjectCx, Rule, RuleMeta};
 use crate::syntax::{LineIndex, TextRange, TextSize};
 
 pub struct UnusedSuppression;
 pub static RULE: UnusedSuppression = UnusedSuppression;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unused-suppression",
-    code: "NF0003",
-    module: "unused_suppression",
-    category: Category::Syntax,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "a `# nixfold:` suppression comment suppresses nothing",
-};
+pub use crate::catalog::UNUSED_SUPPRESSION as META;
 
 /// One file's suppressions and what they covered.
 struct FileUse<'a> {

@@ -36,22 +36,14 @@
 use crate::diagnostics::{Applicability, Diagnostic, Edit};
 use crate::hir::Resolution;
 use crate::lints::fixkit;
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, TextRange};
 
 pub struct UnusedWith;
 pub static RULE: UnusedWith = UnusedWith;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "unused-with",
-    code: "NF0404",
-    module: "unused_with",
-    category: Category::DeadCode,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`with` from which no name is taken",
-};
+pub use crate::catalog::UNUSED_WITH as META;
 
 impl Rule for UnusedWith {
     fn meta(&self) -> &'static RuleMeta {

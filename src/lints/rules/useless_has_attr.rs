@@ -25,22 +25,14 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit::{self, Prec};
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind};
 
 pub struct UselessHasAttr;
 pub static RULE: UselessHasAttr = UselessHasAttr;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "useless-has-attr",
-    code: "NF0512",
-    module: "useless_has_attr",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: true,
-    summary: "`if x ? a then x.a else d` where `x.a or d` would do",
-};
+pub use crate::catalog::USELESS_HAS_ATTR as META;
 
 impl Rule for UselessHasAttr {
     fn meta(&self) -> &'static RuleMeta {

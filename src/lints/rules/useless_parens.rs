@@ -41,21 +41,13 @@
 
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit::{self, Prec};
-use crate::lints::{Category, FileCx, Rule, RuleMeta, Severity};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::SyntaxKind;
 
 pub struct UselessParens;
 pub static RULE: UselessParens = UselessParens;
 
-pub static META: RuleMeta = RuleMeta {
-    name: "useless-parens",
-    code: "NF0507",
-    module: "useless_parens",
-    category: Category::Style,
-    default_severity: Severity::Warning,
-    default_enabled: false,
-    summary: "parentheses that change nothing",
-};
+pub use crate::catalog::USELESS_PARENS as META;
 
 impl Rule for UselessParens {
     fn meta(&self) -> &'static RuleMeta {
