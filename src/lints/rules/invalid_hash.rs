@@ -313,7 +313,9 @@ fn callee_name(func: &SyntaxNode) -> Option<String> {
     match func.kind() {
         SyntaxKind::NODE_IDENT => func.first_token().map(|t| t.text().to_string()),
         SyntaxKind::NODE_SELECT => {
-            let ap = func.children().find(|c| c.kind() == SyntaxKind::NODE_ATTRPATH)?;
+            let ap = func
+                .children()
+                .find(|c| c.kind() == SyntaxKind::NODE_ATTRPATH)?;
             static_attr_name(&ap.last_child()?).map(|n| n.to_string())
         }
         _ => None,
@@ -326,26 +328,21 @@ fn callee_name(func: &SyntaxNode) -> Option<String> {
 fn in_documentation(node: &SyntaxNode) -> bool {
     let mut child = node.clone();
     for anc in node.ancestors().skip(1) {
-        match anc.kind() {
-            SyntaxKind::NODE_ATTRPATH_VALUE if anc.first_child().as_ref() != Some(&child) => {
-                let last = anc
-                    .first_child()
+        // only the value side: not the attrpath, not the called function
+        let head = anc.first_child();
+        let documents = head.as_ref() != Some(&child)
+            && match anc.kind() {
+                SyntaxKind::NODE_ATTRPATH_VALUE => head
                     .and_then(|ap| ap.last_child())
-                    .and_then(|a| static_attr_name(&a));
-                if last.is_some_and(|n| DOC_ATTRS.contains(&&*n)) {
-                    return true;
-                }
-            }
-            SyntaxKind::NODE_APPLY if anc.first_child().as_ref() != Some(&child) => {
-                if anc
-                    .first_child()
+                    .and_then(|a| static_attr_name(&a))
+                    .is_some_and(|n| DOC_ATTRS.contains(&&*n)),
+                SyntaxKind::NODE_APPLY => head
                     .and_then(|f| callee_name(&f))
-                    .is_some_and(|n| DOC_FUNCS.contains(&n.as_str()))
-                {
-                    return true;
-                }
-            }
-            _ => {}
+                    .is_some_and(|n| DOC_FUNCS.contains(&n.as_str())),
+                _ => false,
+            };
+        if documents {
+            return true;
         }
         child = anc;
     }

@@ -65,10 +65,14 @@ fn fallback_context(tok: &crate::syntax::SyntaxToken) -> Option<&'static str> {
         let is_nth = |n: usize| child.is_some() && anc.children().nth(n) == child;
         match anc.kind() {
             SyntaxKind::NODE_PAT_ENTRY if is_nth(1) => {
-                return Some("it is the default of a function argument, evaluated only when the caller passes none");
+                return Some(
+                    "it is the default of a function argument, evaluated only when the caller passes none",
+                );
             }
             SyntaxKind::NODE_IF_ELSE if is_nth(1) || is_nth(2) => {
-                return Some("it is a branch of an `if`, evaluated only when the condition selects it");
+                return Some(
+                    "it is a branch of an `if`, evaluated only when the condition selects it",
+                );
             }
             _ => {}
         }
@@ -109,9 +113,7 @@ impl Rule for SearchPathLookup {
             }
             let fallback = fallback_context(&tok);
             let message = if let Some(why) = fallback {
-                format!(
-                    "`{text}` looks up NIX_PATH, which pure evaluation (flakes) forbids; {why}"
-                )
+                format!("`{text}` looks up NIX_PATH, which pure evaluation (flakes) forbids; {why}")
             } else if reachable {
                 format!(
                     "`{text}` looks up NIX_PATH, which pure evaluation (flakes) forbids: evaluation fails with \"cannot look up '{text}' in pure evaluation mode\""
