@@ -25,8 +25,7 @@
 //! Only where the other side is certainly a boolean (a comparison, `!x`,
 //! `a && b`, `a ? b`, a call of a builtin that returns one such as
 //! `builtins.elem`, `isString`, `hasAttr`, or of the like from `lib`, such as
-//! `lib.hasPrefix`, `lib.versionAtLeast`, or a `let` variable bound to one of
-//! these or to `true`/`false`) is the finding a warning with a safe
+//! `lib.hasPrefix`, `lib.versionAtLeast`) is the finding a warning with a safe
 //! fix. Elsewhere `x == true` may be deliberate: it is `false` for a
 //! non-boolean `x` (a nullable option's `null`, any value in a generic
 //! generator), while `x` alone would be an error in a condition. There the
@@ -63,14 +62,7 @@ fn bool_literal(node: &SyntaxNode) -> Option<bool> {
 
 /// Whether the expression always evaluates to a boolean (or fails).
 fn surely_bool(scopes: &crate::hir::Scopes, node: &SyntaxNode) -> bool {
-    // through `let x = ...;` bindings
-    let n = crate::hir::follow_bindings(scopes, node);
-    if n != fixkit::strip_parens(node) && bool_literal(&n).is_some() && {
-        let name = fixkit::ident_text(&n).unwrap_or_default();
-        !rebound(&n, &name)
-    } {
-        return true;
-    }
+    let n = fixkit::strip_parens(node);
     match n.kind() {
         SyntaxKind::NODE_APPLY => bool_call(scopes, &n),
         SyntaxKind::NODE_HAS_ATTR => true,
