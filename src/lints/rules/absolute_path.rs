@@ -11,6 +11,12 @@
 //! finding is therefore an error; elsewhere it is a warning, since the file may
 //! still be used with `nix-build` or `nixos-rebuild` without flakes.
 //!
+//! Two forms are not reported because they name no file of this machine: the
+//! root path `/.` (the idiom `/. + "/x"` or `/. + path` turns a string that is
+//! already absolute into a path), and a path whose first segment is an
+//! interpolation (`/${pkgs.path}/lib`), which is as absolute as the value
+//! interpolated.
+//!
 //! Relative paths (`./x`, `../x`), search paths (`<nixpkgs>`, see
 //! `search-path-lookup`) and strings are not reported. A path that only goes
 //! through `toString` is never read, so it stays a warning even in flake files.
@@ -61,6 +67,13 @@ fn is_to_string_arg(cx: &FileCx<'_>, path: &SyntaxNode) -> bool {
     builtin_ref(cx.scopes(), &strip_parens(&func)).is_some_and(|b| b.name == "toString")
 }
 
+/// `/.` (the root, used as `/. + "/x"` to make a path of an absolute string)
+/// and `/${e}/...` (as absolute as the value of `e`) name no file of this
+/// machine by themselves.
+fn names_no_machine_file(text: &str) -> bool {
+    text == "/." || text.starts_with("/${")
+}
+
 /// `x /2`: a one-segment path given as an argument, most likely a division
 /// missing its space.
 fn looks_like_division(path: &SyntaxNode, text: &str) -> bool {
@@ -87,6 +100,9 @@ impl Rule for AbsolutePathRule {
                 _ => continue,
             };
             let text = node.text().to_string();
+            if !home && names_no_machine_file(&text) {
+                continue;
+            }
             let only_named = is_to_string_arg(cx, &node);
             let reachable = *flake_reachable.get_or_insert_with(|| cx.reachable_from_flake());
             let (severity, consequence) = if reachable && !only_named {

@@ -21,13 +21,18 @@
 //! if !cfg.enable then a else b
 //! ```
 //!
-//! ### Fix
-//! The fix is safe when the other side is certainly a boolean (a comparison,
-//! `!x`, `a && b`, `a ? b`, ...). Otherwise it is unsafe: `x == true` is
-//! `false` for a non-boolean `x` (say `null`), while `x` alone would be an
-//! error in a condition. Not reported where `true` or `false` is rebound by a
+//! ### Severity and fix
+//! Only where the other side is certainly a boolean (a comparison, `!x`,
+//! `a && b`, `a ? b`, a call of a builtin that returns one such as
+//! `builtins.elem`, `isString`, `hasAttr`, or of the like from `lib`, such as
+//! `lib.hasPrefix`, `lib.versionAtLeast`) is the finding a warning with a safe
+//! fix. Elsewhere `x == true` may be deliberate: it is `false` for a
+//! non-boolean `x` (a nullable option's `null`, any value in a generic
+//! generator), while `x` alone would be an error in a condition. There the
+//! finding is only `info` and its fix is unsafe. Not reported where `true` or `false` is rebound by a
 //! `let`, a function argument or a `rec` set.
 
+use crate::diagnostics::Severity;
 use crate::diagnostics::{Applicability, Diagnostic};
 use crate::lints::fixkit::{self, Prec};
 use crate::lints::{FileCx, Rule, RuleMeta};
@@ -49,9 +54,10 @@ fn bool_literal(node: &SyntaxNode) -> Option<bool> {
 }
 
 /// Whether the expression always evaluates to a boolean (or fails).
-fn surely_bool(node: &SyntaxNode) -> bool {
+fn surely_bool(scopes: &crate::hir::Scopes, node: &SyntaxNode) -> bool {
     let n = fixkit::strip_parens(node);
     match n.kind() {
+        SyntaxKind::NODE_APPLY => bool_call(scopes, &n),
         SyntaxKind::NODE_HAS_ATTR => true,
         SyntaxKind::NODE_UNARY_OP => ast::UnaryOp::cast(n)
             .and_then(|u| u.operator())
@@ -77,6 +83,93 @@ fn surely_bool(node: &SyntaxNode) -> bool {
         }
         _ => false,
     }
+}
+
+/// Builtins whose result is always a boolean.
+const BOOL_BUILTINS: &[&str] = &[
+    "all",
+    "any",
+    "elem",
+    "hasAttr",
+    "isAttrs",
+    "isBool",
+    "isFloat",
+    "isFunction",
+    "isInt",
+    "isList",
+    "isNull",
+    "isPath",
+    "isString",
+    "lessThan",
+    "pathExists",
+];
+
+/// `lib` functions whose result is always a boolean (called as `lib.<name>`).
+const BOOL_LIB_FUNCS: &[&str] = &[
+    "all",
+    "any",
+    "elem",
+    "hasAttr",
+    "hasAttrByPath",
+    "hasInfix",
+    "hasPrefix",
+    "hasSuffix",
+    "isAttrs",
+    "isBool",
+    "isDerivation",
+    "isFloat",
+    "isFunction",
+    "isInt",
+    "isList",
+    "isPath",
+    "isStorePath",
+    "isString",
+    "versionAtLeast",
+    "versionOlder",
+];
+
+/// Whether `node` is a call of a function known to return a boolean.
+fn bool_call(scopes: &crate::hir::Scopes, node: &SyntaxNode) -> bool {
+    let mut func = node.clone();
+    while func.kind() == SyntaxKind::NODE_APPLY {
+        match func.first_child() {
+            Some(f) => func = fixkit::strip_parens(&f),
+            None => return false,
+        }
+    }
+    if func == *node {
+        return false;
+    }
+    if let Some(b) = crate::hir::builtin_ref(scopes, &func) {
+        return BOOL_BUILTINS.contains(&b.name);
+    }
+    // `lib.f`, `pkgs.lib.f`
+    let Some(sel) = ast::Select::cast(func) else {
+        return false;
+    };
+    if sel.or_token().is_some() {
+        return false;
+    }
+    let Some(path) = sel.attrpath() else {
+        return false;
+    };
+    let names: Vec<String> = path
+        .attrs()
+        .filter_map(|a| fixkit::static_attr_name(&a))
+        .collect();
+    let owner_is_lib = match names.len() {
+        1 => sel
+            .expr()
+            .and_then(|e| fixkit::ident_text(e.syntax()))
+            .is_some_and(|n| n == "lib"),
+        n if n >= 2 => names[n - 2] == "lib",
+        _ => false,
+    };
+    owner_is_lib
+        && names.len() == path.attrs().count()
+        && names
+            .last()
+            .is_some_and(|n| BOOL_LIB_FUNCS.contains(&n.as_str()))
 }
 
 /// Whether `name` is rebound lexically somewhere above `node`.
@@ -174,10 +267,11 @@ impl Rule for BoolComparison {
                 );
                 format!("!{operand}")
             };
-            let applicability = if surely_bool(&other) {
-                Applicability::Safe
+            let base = cx.project.config.severity(&META);
+            let (applicability, severity) = if surely_bool(cx.scopes(), &other) {
+                (Applicability::Safe, base)
             } else {
-                Applicability::Unsafe
+                (Applicability::Unsafe, base.min(Severity::Info))
             };
             let text = &cx.file.text;
             let replacement = fixkit::padded(text, node.text_range(), &replacement);
@@ -186,13 +280,19 @@ impl Rule for BoolComparison {
             } else {
                 format!("`{}`", replacement.trim())
             };
-            let mut d = Diagnostic::new(
-                &META,
-                cx.project.config.severity(&META),
-                cx.file,
-                node.text_range(),
-                format!("comparison with `{literal}`; use {shown} instead"),
-            );
+            let message = if applicability == Applicability::Safe {
+                format!("comparison with `{literal}`; use {shown} instead")
+            } else {
+                format!(
+                    "comparison with `{literal}`; if the other side is always a boolean, use {shown} instead"
+                )
+            };
+            let mut d = Diagnostic::new(&META, severity, cx.file, node.text_range(), message);
+            if applicability == Applicability::Unsafe {
+                d = d.with_note(format!(
+                    "`== {literal}` also accepts a non-boolean (such as `null`) where {shown} would fail"
+                ));
+            }
             if let Some(f) = fixkit::replace_node(
                 root,
                 node,

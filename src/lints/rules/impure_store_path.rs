@@ -5,6 +5,11 @@
 //! 32-character hash in Nix's base-32 alphabet, a `-` and a name
 //! (`"/nix/store/q4fc…-hello-2.12/bin/hello"`).
 //!
+//! Placeholders are not reported: a hash part made of one repeated character
+//! (`/nix/store/00000000000000000000000000000000-name`, `ffff…`, `aaaa…`), as
+//! written in documentation, tests and examples, names no real store object.
+//! `builtins.storePath` is reported whatever its argument.
+//!
 //! ### Why it matters
 //!
 //! A store path written into the source is not a dependency of anything: a
@@ -44,6 +49,12 @@ pub use crate::catalog::IMPURE_STORE_PATH as META;
 
 const STORE: &str = "/nix/store/";
 
+/// A hash part of one repeated character (`0000…`, `ffff…`): a placeholder
+/// written in documentation or tests, never a real store object's hash.
+fn is_placeholder_hash(hash: &[u8]) -> bool {
+    hash.iter().all(|&b| b == hash[0])
+}
+
 /// Byte ranges (within `s`) of the store paths `s` names.
 fn store_paths_in(s: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -61,6 +72,9 @@ fn store_paths_in(s: &str) -> Vec<(usize, usize)> {
             .iter()
             .all(|&b| nix32_digit(b).is_some())
         {
+            continue;
+        }
+        if is_placeholder_hash(&bytes[hash_start..hash_end]) {
             continue;
         }
         let mut end = hash_end + 1;
@@ -198,6 +212,9 @@ mod tests {
         assert!(store_paths_in(&format!("/nix/store/{h}")).is_empty());
         assert!(store_paths_in("/nix/store/").is_empty());
         assert!(store_paths_in("/nix/store/short-x").is_empty());
+        // placeholders
+        assert!(store_paths_in("/nix/store/00000000000000000000000000000000-x").is_empty());
+        assert!(store_paths_in("/nix/store/ffffffffffffffffffffffffffffffff-x").is_empty());
         let two = format!("/nix/store/{h}-a:/nix/store/{h}-b");
         assert_eq!(store_paths_in(&two).len(), 2);
     }

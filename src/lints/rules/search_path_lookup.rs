@@ -16,12 +16,17 @@
 //! `builtins.nixPath` is silently empty.
 //!
 //! Severity: `error` when the file is evaluated by a flake, `warning`
-//! elsewhere.
+//! elsewhere. A lookup that is only a fallback is at most a `warning`, even
+//! in a flake: in the default of a function argument
+//! (`{ pkgs ? import <nixpkgs> { } }:`, evaluated only when the caller passes
+//! no `pkgs`, which the module system and flake callers do) and in a branch
+//! of an `if` (`if versionAtLeast ... then pkgs.path else <nixpkgs>`, the
+//! legacy fallback of code that also supports older tools).
 //!
 //! ### Example
 //!
 //! ```nix
-//! { pkgs ? import <nixpkgs> { } }: pkgs.hello
+//! let pkgs = import <nixpkgs> { }; in pkgs.hello
 //! ```
 //!
 //! ### How to fix
@@ -31,6 +36,7 @@
 //! a hash (`builtins.fetchTarball { url = ...; sha256 = ...; }`).
 
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::Severity;
 use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, TextSize};
 
@@ -42,6 +48,30 @@ pub use crate::catalog::SEARCH_PATH_LOOKUP as META;
 /// Whether a `<...>` path names one of Nix's built-in files.
 fn is_corepkgs(inner: &str) -> bool {
     inner == "nix" || inner.starts_with("nix/")
+}
+
+/// Why the lookup at `tok` may never run: it sits in a formal's default or
+/// in a branch of an `if`.
+fn fallback_context(tok: &crate::syntax::SyntaxToken) -> Option<&'static str> {
+    let mut child: Option<crate::syntax::SyntaxNode> = None;
+    for anc in tok.parent_ancestors() {
+        let is_nth = |n: usize| child.is_some() && anc.children().nth(n) == child;
+        match anc.kind() {
+            SyntaxKind::NODE_PAT_ENTRY if is_nth(1) => {
+                return Some(
+                    "it is the default of a function argument, evaluated only when the caller passes none",
+                );
+            }
+            SyntaxKind::NODE_IF_ELSE if is_nth(1) || is_nth(2) => {
+                return Some(
+                    "it is a branch of an `if`, evaluated only when the condition selects it",
+                );
+            }
+            _ => {}
+        }
+        child = Some(anc);
+    }
+    None
 }
 
 impl Rule for SearchPathLookup {
@@ -74,7 +104,10 @@ impl Rule for SearchPathLookup {
             if is_corepkgs(inner) {
                 continue;
             }
-            let message = if reachable {
+            let fallback = fallback_context(&tok);
+            let message = if let Some(why) = fallback {
+                format!("`{text}` looks up NIX_PATH, which pure evaluation (flakes) forbids; {why}")
+            } else if reachable {
                 format!(
                     "`{text}` looks up NIX_PATH, which pure evaluation (flakes) forbids: evaluation fails with \"cannot look up '{text}' in pure evaluation mode\""
                 )
@@ -83,7 +116,12 @@ impl Rule for SearchPathLookup {
                     "`{text}` is whatever NIX_PATH says on the machine that evaluates this; pure evaluation (flakes) forbids the lookup"
                 )
             };
-            found.push((tok.text_range(), message));
+            let sev = if fallback.is_some() {
+                sev.min(Severity::Warning)
+            } else {
+                sev
+            };
+            found.push((tok.text_range(), sev, message));
         }
         // Every direct spelling of the builtin contains its name.
         let uses = if cx.file.text.contains("nixPath") {
@@ -105,9 +143,9 @@ impl Rule for SearchPathLookup {
                     "`{spelled}` is the search path NIX_PATH of the machine that evaluates this; under pure evaluation (flakes) it is empty"
                 )
             };
-            found.push((u.expr.text_range(), message));
+            found.push((u.expr.text_range(), sev, message));
         }
-        for (range, message) in found {
+        for (range, sev, message) in found {
             let mut d = Diagnostic::new(&META, sev, cx.file, range, message);
             if let Some(c) = &chain {
                 d = d.with_note(c.clone());

@@ -21,17 +21,20 @@
 //!
 //! Names starting with `_` are never reported.
 //!
-//! ### Fix
-//! Removing a formal is safe when the pattern is open (`...`) and its `@`
-//! name, if any, is unused: callers may still pass the argument, and the
-//! function never looked at it.
+//! Nor are the formals of a pattern whose `@` name is used
+//! (`{ default ? null, type ? null }@attrs: attrs`): the body reads the
+//! arguments through the `@` name, so the formals are the function's
+//! interface (what a closed pattern accepts, what `callPackage` passes, the
+//! defaults it documents) even when their names appear nowhere else.
 //!
-//! Otherwise the fix is unsafe, because removing the formal changes which
-//! arguments the function accepts or receives:
-//! - in a closed pattern `{ a, b }:`, a caller that passes `b` (for example
-//!   `callPackage ./x.nix { b = ...; }`) fails after the removal;
-//! - with a used `@` name, `callPackage` passes only the formals it sees,
-//!   so `args.b` would disappear.
+//! ### Fix
+//! Removing a formal is safe when the pattern is open (`...`): callers may
+//! still pass the argument, and the function never looked at it.
+//!
+//! In a closed pattern `{ a, b }:` the fix is unsafe, because removing the
+//! formal changes which arguments the function accepts: a caller that passes
+//! `b` (for example `callPackage ./x.nix { b = ...; }`) fails after the
+//! removal.
 //!
 //! Set `changes-arguments = "ignore"` under `[check.unused-formal]` in
 //! `nixfold.toml` to not report these at all (the default,
@@ -105,7 +108,11 @@ impl Rule for UnusedFormal {
             let bind_used = scopes.scope_bindings(b.scope).any(|other| {
                 scopes.binding(other).kind == BindingKind::PatBind && scopes.is_used(other)
             });
-            let changes_arguments = !open || bind_used;
+            if bind_used {
+                // read through the `@` name: the formals are the interface
+                continue;
+            }
+            let changes_arguments = !open;
             if changes_arguments && mode == ChangesArguments::Ignore {
                 continue;
             }
@@ -130,11 +137,9 @@ impl Rule for UnusedFormal {
                 );
             }
             if changes_arguments {
-                d = d.with_note(if !open {
-                    "the pattern has no `...`: callers that pass this argument would fail after removing it"
-                } else {
-                    "the `@` name is used: callers such as `callPackage` would stop passing this argument"
-                });
+                d = d.with_note(
+                    "the pattern has no `...`: callers that pass this argument would fail after removing it",
+                );
             }
             if pattern
                 .syntax()
