@@ -1,0 +1,109 @@
+//! Environment reads in a file and the reads an expression depends on.
+
+use super::*;
+
+/// The variables an expression depends on within its file: reads in it and
+/// in the let/rec bindings it refers to (transitively), each with the range
+/// of one read. `scopes` are the file's, `reads` its reads ([`file_reads`]).
+pub fn expr_env_deps(
+    scopes: &Scopes,
+    expr: &SyntaxNode,
+    reads: &[(SyntaxNode, Read)],
+) -> std::collections::BTreeMap<String, TextRange> {
+    let by_node: HashMap<&SyntaxNode, &Read> = reads.iter().map(|(n, r)| (n, r)).collect();
+    let mut out = std::collections::BTreeMap::new();
+    let mut seen: HashSet<SyntaxNode> = HashSet::new();
+    let mut stack = vec![expr.clone()];
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        for node in n.descendants() {
+            if let Some(r) = by_node.get(&node)
+                && let Some(v) = &r.var
+            {
+                out.entry(v.clone()).or_insert(r.site.range);
+            }
+            let Some(id) = ast::Ident::cast(node) else {
+                continue;
+            };
+            if !syn::is_reference(&id) {
+                continue;
+            }
+            match syn::resolve(scopes, &id) {
+                Def::Binding { value: Some(v), .. } => stack.push(v.syntax().clone()),
+                Def::Binding { key, .. } => {
+                    if let Some(av) = key.parent().and_then(|p| p.parent()) {
+                        stack.push(av);
+                    }
+                }
+                Def::InheritFrom { from, .. } => stack.push(from.syntax().clone()),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The reads of one file (`scopes` are its scopes, `root` its root):
+/// `getEnv` calls through any alias (hir), and `lib.maybeEnv NAME default`.
+pub fn file_reads(scopes: &Scopes, file: usize, root: &SyntaxNode) -> Vec<(SyntaxNode, Read)> {
+    use crate::hir;
+    let mut out = Vec::new();
+    for u in hir::find_builtin_uses(scopes, "getEnv") {
+        if u.kind != hir::UseKind::Call {
+            continue;
+        }
+        let Some(call) = u.call.and_then(|c| c.try_to_node(root)) else {
+            continue;
+        };
+        let var = u
+            .args(root)
+            .first()
+            .and_then(|a| hir::literal_string(&hir::strip_parens(a)));
+        out.push((
+            call.clone(),
+            Read {
+                var,
+                site: Site {
+                    file,
+                    range: call.text_range(),
+                },
+                default: None,
+            },
+        ));
+    }
+    // `lib.maybeEnv` (the hir knows only builtins); skip the walk when the
+    // name does not occur.
+    let maybe = root
+        .descendants_with_tokens()
+        .filter_map(|t| t.into_token())
+        .any(|t| t.kind() == SyntaxKind::TOKEN_IDENT && t.text() == "maybeEnv");
+    let extra = if maybe {
+        syn::env_reads(scopes, root)
+    } else {
+        Vec::new()
+    };
+    for r in extra {
+        if r.default.is_some() || out.iter().all(|(n, _)| n != &r.node) {
+            // `lib.maybeEnv` (the hir knows only builtins).
+            if let Some(e) = ast::Expr::cast(r.node.clone())
+                && syn::prim_call(scopes, &e).is_some_and(|(n, _)| n == "maybeEnv")
+            {
+                out.push((
+                    r.node.clone(),
+                    Read {
+                        var: r.name,
+                        site: Site {
+                            file,
+                            range: r.range,
+                        },
+                        default: r.default,
+                    },
+                ));
+            }
+        }
+    }
+    out.sort_by_key(|(n, _)| n.text_range().start());
+    out
+}
