@@ -3,3 +3,42 @@
 
 pub mod reach;
 pub mod variants;
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::eval::Preparsed;
+use crate::project::Project;
+
+/// The project's files as the evaluator takes them already parsed
+/// ([`crate::eval::EvalOptions::preparsed`]), keyed by absolute, lexically
+/// normalised path; files with syntax errors are left out (the evaluator
+/// reads those itself and reports their errors).
+pub fn preparsed(project: &Project) -> Preparsed {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    Arc::new(
+        project
+            .files
+            .iter()
+            .filter(|f| f.parsed.errors.is_empty())
+            .map(|f| {
+                let abs = absolute(&cwd, &f.path);
+                (abs, (f.text.clone(), f.parsed.clone()))
+            })
+            .collect(),
+    )
+}
+
+fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(p).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}

@@ -85,7 +85,15 @@ pub struct EvalOptions {
     /// evaluator, `pkgs.lib` or `nixpkgs.lib` of unknowns). `None` (the
     /// default, as in `nixfold eval`) leaves lib unknown.
     pub lib: Option<LibConfig>,
+    /// Files the caller has already read and parsed (a project's files), by
+    /// absolute path; the evaluator compiles these trees instead of reading
+    /// and parsing the files again. A file not in the map is read from disk.
+    pub preparsed: Option<Preparsed>,
 }
+
+/// Source text and tree of files already parsed, by absolute, lexically
+/// normalised path (see [`EvalOptions::preparsed`]).
+pub type Preparsed = Arc<FxHashMap<PathBuf, (Arc<str>, crate::syntax::Parsed)>>;
 
 impl Default for EvalOptions {
     fn default() -> Self {
@@ -102,6 +110,7 @@ impl Default for EvalOptions {
             max_memory: 16 << 30,
             max_depth: 200_000,
             lib: None,
+            preparsed: None,
         }
     }
 }
@@ -393,15 +402,26 @@ impl Evaluator {
             ));
         }
         let parsed = crate::syntax::parse(&text);
+        let res = self.compile_parsed(id, base_dir, base, &parsed);
+        drop_tree(parsed, text.len());
+        res
+    }
+
+    /// Compile the tree of file `id` (its first syntax error is the error).
+    fn compile_parsed(
+        &mut self,
+        id: u32,
+        base_dir: &str,
+        base: &FxHashMap<Symbol, Value>,
+        parsed: &crate::syntax::Parsed,
+    ) -> EvalResult<ir::ExprRef> {
         if let Some(e) = parsed.errors.first() {
             let span = Span {
                 file: id,
                 start: e.range.start().into(),
                 end: e.range.end().into(),
             };
-            let message = e.message.clone();
-            drop_tree(parsed, text.len());
-            let e = SyntaxMessage(message);
+            let e = SyntaxMessage(e.message.clone());
             return Err(EvalError::new(
                 ErrorKind::Parse,
                 format!("syntax error, {e}"),
@@ -410,11 +430,8 @@ impl Evaluator {
         }
         let home = self.home.clone();
         let mut c = compile::Compiler::new(id, base_dir, &home, base);
-        let res = c
-            .compile_root(&parsed.root())
-            .map_err(|e| self.fix_markers(e));
-        drop_tree(parsed, text.len());
-        res
+        c.compile_root(&parsed.root())
+            .map_err(|e| self.fix_markers(e))
     }
 
     fn fix_markers(&self, mut e: EvalError) -> EvalError {
@@ -471,6 +488,17 @@ impl Evaluator {
         span: Span,
     ) -> EvalResult<ir::ExprRef> {
         self.check_access(p, span)?;
+        let dir = p
+            .parent()
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "/".into());
+        if let Some((text, parsed)) = self.opts.preparsed.as_ref().and_then(|m| m.get(p)) {
+            let (text, parsed) = (text.clone(), parsed.clone());
+            if excessive_nesting(&text, MAX_BRACKET_NESTING).is_none() {
+                let id = self.add_file(Some(p.to_path_buf()), p.display().to_string(), text);
+                return self.compile_parsed(id, &dir, base, &parsed);
+            }
+        }
         let bytes = std::fs::read(p).map_err(|e| {
             EvalError::eval(
                 format!("getting status of '{}': {}", p.display(), io_msg(&e)),
@@ -484,10 +512,6 @@ impl Evaluator {
             p.display().to_string(),
             Arc::from(text),
         );
-        let dir = p
-            .parent()
-            .map(|d| d.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "/".into());
         self.compile_text(id, &dir, base)
     }
 

@@ -30,6 +30,8 @@ const EAGER: &[SyntaxKind] = &[
     SyntaxKind::NODE_LET_IN,
     SyntaxKind::NODE_LITERAL,
     SyntaxKind::NODE_PATTERN,
+    SyntaxKind::NODE_PATH_ABS,
+    SyntaxKind::NODE_PATH_HOME,
     SyntaxKind::NODE_UNARY_OP,
 ];
 

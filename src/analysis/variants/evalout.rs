@@ -116,7 +116,9 @@ pub fn evaluated_outputs(project: &Project, flake: usize) -> Option<EvaluatedOut
     }
     let path = std::fs::canonicalize(&file.path).ok()?;
     let root = path.parent()?.to_path_buf();
-    let result = std::panic::catch_unwind(|| evaluate(&root, &path, &file.parsed.syntax()));
+    let sources = crate::analysis::preparsed(project);
+    let result =
+        std::panic::catch_unwind(|| evaluate(&root, &path, &file.parsed.syntax(), sources));
     result.ok().flatten()
 }
 
@@ -124,6 +126,7 @@ fn evaluate(
     root: &Path,
     path: &Path,
     syntax: &crate::syntax::SyntaxNode,
+    sources: crate::eval::Preparsed,
 ) -> Option<EvaluatedOutputs> {
     let opts = EvalOptions {
         root: Some(root.to_path_buf()),
@@ -134,6 +137,7 @@ fn evaluate(
         max_memory: 512 << 20,
         max_depth: 20_000,
         lib: Some(LibConfig::for_project(root)),
+        preparsed: Some(sources),
         ..EvalOptions::default()
     };
     let mut ev = Evaluator::new(opts);

@@ -54,12 +54,22 @@ pub fn observe(a: &Analyzer<'_>, root: &Path, files: &[usize]) -> Vec<Fact> {
         })
         .collect();
     let lib = LibConfig::for_project(&root);
+    let sources: crate::eval::Preparsed = std::sync::Arc::new(
+        canon
+            .iter()
+            .filter(|(_, i)| project.files[**i].parsed.errors.is_empty())
+            .map(|(p, &i)| {
+                let f = &project.files[i];
+                (p.clone(), (f.text.clone(), f.parsed.clone()))
+            })
+            .collect(),
+    );
     let mut out: Vec<Fact> = jobs
         .par_iter()
         .flat_map_iter(|(_, path, shape)| {
             // A panic inside the evaluator must not take the analysis down.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                evaluate(&root, path, shape.as_ref(), &canon, &lib)
+                evaluate(&root, path, shape.as_ref(), &canon, &lib, &sources)
             }))
             .unwrap_or_default()
         })
@@ -109,6 +119,7 @@ fn evaluate(
     shape: Option<&ArgShape>,
     canon: &HashMap<PathBuf, usize>,
     lib: &LibConfig,
+    sources: &crate::eval::Preparsed,
 ) -> Vec<Fact> {
     let opts = EvalOptions {
         root: Some(root.to_path_buf()),
@@ -120,6 +131,7 @@ fn evaluate(
         max_memory: 512 << 20,
         max_depth: 20_000,
         lib: Some(lib.clone()),
+        preparsed: Some(sources.clone()),
         ..EvalOptions::default()
     };
     let mut ev = Evaluator::new(opts);

@@ -93,7 +93,11 @@ impl Rule for AbsolutePathRule {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         let base = cx.project.config.severity(&META);
         let mut flake_reachable = None;
-        for node in cx.file.parsed.syntax().descendants() {
+        let abs = cx.nodes(SyntaxKind::NODE_PATH_ABS);
+        let home = cx.nodes(SyntaxKind::NODE_PATH_HOME);
+        let mut paths: Vec<SyntaxNode> = abs.iter().chain(home).cloned().collect();
+        paths.sort_by_key(|n| n.text_range().start());
+        for node in paths {
             let home = match node.kind() {
                 SyntaxKind::NODE_PATH_ABS => false,
                 SyntaxKind::NODE_PATH_HOME => true,

@@ -374,39 +374,28 @@ impl Analyzer<'_> {
 
     /// Arguments passed to `file` by `import`/`callPackage` elsewhere.
     pub fn import_sites(&self, file: usize) -> Vec<ast::Expr> {
-        if let Some(v) = self.imports.borrow().as_ref().and_then(|m| m.get(&file)) {
-            return v.clone();
-        }
-        // A caller names the file (or, for default.nix, its directory).
-        let path = &self.project.files[file].path;
-        let needle = match path.file_name().and_then(|n| n.to_str()) {
-            Some("default.nix") => path
-                .parent()
-                .and_then(|d| d.file_name())
-                .and_then(|n| n.to_str())
-                .map(str::to_string),
-            Some(n) => Some(n.to_string()),
-            None => None,
-        };
-        let mut found = Vec::new();
-        for (i, f) in self.project.files.iter().enumerate() {
-            if needle
-                .as_ref()
-                .is_some_and(|n| !f.text.contains(n.as_str()))
-            {
-                continue;
-            }
-            for (_, path, arg) in self.import_calls(i) {
-                if self.path_target(i, &path) == Some(file) {
-                    found.push(arg);
+        if self.imports.borrow().is_none() {
+            // One pass over the files that can call `import`/`callPackage`,
+            // indexing every call by the file it names.
+            let mut index: HashMap<usize, Vec<ast::Expr>> = HashMap::new();
+            for (i, f) in self.project.files.iter().enumerate() {
+                if !may_call_import(&f.text) {
+                    continue;
+                }
+                for (_, path, arg) in self.import_calls(i) {
+                    if let Some(target) = self.path_target(i, &path) {
+                        index.entry(target).or_default().push(arg);
+                    }
                 }
             }
+            *self.imports.borrow_mut() = Some(index);
         }
         self.imports
-            .borrow_mut()
-            .get_or_insert_with(HashMap::new)
-            .insert(file, found.clone());
-        found
+            .borrow()
+            .as_ref()
+            .and_then(|m| m.get(&file))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The `import`, `callPackage` and `callPackageWith` calls in file `f`
@@ -769,4 +758,18 @@ pub(super) fn attrset_lookup(set: &ast::AttrSet, names: &[String]) -> Option<ast
         }
     }
     None
+}
+
+/// Whether `text` can hold an `import`, `callPackage` or `callPackageWith`
+/// call: it names one of them (`imports` alone does not count).
+pub(super) fn may_call_import(text: &str) -> bool {
+    if text.contains("callPackage") {
+        return true;
+    }
+    text.match_indices("import").any(|(at, _)| {
+        let before = text[..at].bytes().next_back();
+        let after = text.as_bytes().get(at + 6).copied();
+        let ident = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'\'' | b'-');
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
 }

@@ -156,6 +156,8 @@ struct Interp<'a> {
     steps: usize,
     depth: usize,
     imports: Vec<PathBuf>,
+    /// Normalised path → file index, built on the first import.
+    by_path: Option<std::collections::HashMap<PathBuf, usize>>,
 }
 
 /// The outputs of the flake whose flake.nix is `project.files[index]`.
@@ -170,6 +172,7 @@ pub fn flake_outputs(project: &Project, index: usize) -> V {
         steps: 0,
         depth: 0,
         imports: vec![normalize(&file.path)],
+        by_path: None,
     };
     let Some(root) = file.parsed.root().expr() else {
         return V::Unknown;
@@ -698,10 +701,18 @@ impl Interp<'_> {
         let V::Path(p) = target else {
             return V::Unknown;
         };
+        let project = self.project;
+        let by_path = self.by_path.get_or_insert_with(|| {
+            let mut m = std::collections::HashMap::new();
+            for (i, f) in project.files.iter().enumerate() {
+                m.entry(normalize(&f.path)).or_insert(i);
+            }
+            m
+        });
         let candidates = [p.clone(), p.join("default.nix")];
         let Some(file) = candidates
             .iter()
-            .find_map(|c| self.project.files.iter().find(|f| normalize(&f.path) == *c))
+            .find_map(|c| by_path.get(c).map(|&i| &project.files[i]))
         else {
             return V::Unknown;
         };
