@@ -59,7 +59,12 @@ pub fn run(args: EmitArgs) -> i32 {
         eprintln!("note: keeping {k} (it exists; --force replaces it)");
     }
     let changes: Vec<&emit::EmitFile> = plan.changes().collect();
-    let names: Vec<&str> = plan.builds.iter().map(|b| b.name.as_str()).collect();
+    let mut names: Vec<&str> = Vec::new();
+    for b in &plan.builds {
+        if !names.contains(&b.name.as_str()) {
+            names.push(&b.name);
+        }
+    }
     if args.check {
         for c in &changes {
             println!("out of date: {}", c.rel);

@@ -241,11 +241,7 @@ pub fn emit(project: &Project, config: &Config, opts: &EmitOptions) -> Result<Em
             false,
         );
     }
-    let images: Vec<&Build> = an
-        .builds
-        .iter()
-        .filter(|b| matches!(b.kind, BuildKind::Image { .. }))
-        .collect();
+    let images = image_builds(&an.builds);
     if config.emit.devcontainers {
         let single = images.len() == 1;
         for b in &images {
@@ -276,6 +272,28 @@ pub fn emit(project: &Project, config: &Config, opts: &EmitOptions) -> Result<Em
     }
     plan.notes = notes;
     Ok(plan)
+}
+
+/// The image variants, one per name: an image built for several systems is
+/// loaded from its x86_64-linux build (else another Linux one, else the first).
+fn image_builds(builds: &[Build]) -> Vec<&Build> {
+    let rank = |b: &Build| match b.system.as_str() {
+        "x86_64-linux" => 0,
+        s if s.ends_with("-linux") => 1,
+        _ => 2,
+    };
+    let mut out: Vec<&Build> = Vec::new();
+    for b in builds
+        .iter()
+        .filter(|b| matches!(b.kind, BuildKind::Image { .. }))
+    {
+        match out.iter().position(|o| o.name == b.name) {
+            Some(i) if rank(b) < rank(out[i]) => out[i] = b,
+            Some(_) => {}
+            None => out.push(b),
+        }
+    }
+    out
 }
 
 /// Reads of the environment in files the flake evaluates.

@@ -301,15 +301,23 @@ pub fn builds(
             )
         })
         .collect();
-    let own: Vec<String> = images
-        .iter()
-        .filter_map(|(_, c)| match c {
+    // Per variant name (an image variant may exist for several systems).
+    let mut own: BTreeMap<&str, Option<String>> = BTreeMap::new();
+    for (i, c) in &images {
+        let r = match c {
             Some((Some(n), Some(t))) => Some(format!("{n}:{t}")),
             _ => None,
-        })
-        .collect();
+        };
+        let e = own
+            .entry(out[*i].name.as_str())
+            .or_insert_with(|| r.clone());
+        if *e != r {
+            *e = None;
+        }
+    }
+    let refs: Vec<&String> = own.values().flatten().collect();
     let distinct =
-        own.len() == images.len() && own.iter().collect::<BTreeSet<_>>().len() == own.len();
+        refs.len() == own.len() && refs.iter().collect::<BTreeSet<_>>().len() == refs.len();
     for (i, c) in images {
         let b = &mut out[i];
         let name = c
