@@ -323,7 +323,6 @@ pub fn builds(
         let name = c
             .as_ref()
             .and_then(|(n, _)| n.clone())
-            .map(|n| n.rsplit('/').next().unwrap_or(&n).to_string())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| b.name.clone());
         match c {
