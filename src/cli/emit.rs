@@ -20,7 +20,8 @@ pub struct EmitArgs {
     /// Exit 1 when a generated file is missing or out of date.
     #[arg(long)]
     pub check: bool,
-    /// Replace devcontainer.json files that exist.
+    /// Replace devcontainer.json files that exist (and files of the generated
+    /// names that nixfold did not write).
     #[arg(long)]
     pub force: bool,
 }
@@ -84,6 +85,17 @@ pub fn run(args: EmitArgs) -> i32 {
                     written.len(),
                     names.join(", ")
                 );
+                let created: Vec<&str> = changes
+                    .iter()
+                    .filter(|c| c.old.is_none())
+                    .map(|c| c.rel.as_str())
+                    .collect();
+                if !created.is_empty() {
+                    eprintln!(
+                        "note: a flake in a git repository only sees tracked files: git add {}",
+                        created.join(" ")
+                    );
+                }
                 EXIT_OK
             }
             Err(e) => {

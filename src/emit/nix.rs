@@ -246,7 +246,16 @@ pub fn outputs_file(an: &VariantAnalysis, config: &Config, wiring: &Wiring) -> S
         .collect();
     let need_checks = config.emit.checks || config.emit.hydra_jobs;
     let base = if homes.is_empty() { "outputs" } else { "all" };
-    let _ = writeln!(s, "inputs: outputs:\nlet");
+    let inputs_param = if homes.is_empty() {
+        "_inputs"
+    } else {
+        "inputs"
+    };
+    let any_binding = need_checks || !homes.is_empty();
+    let _ = writeln!(s, "{inputs_param}: outputs:");
+    if any_binding {
+        let _ = writeln!(s, "let");
+    }
     if need_checks {
         let _ = writeln!(
             s,
@@ -315,10 +324,11 @@ pub fn outputs_file(an: &VariantAnalysis, config: &Config, wiring: &Wiring) -> S
             let _ = writeln!(s, "    }};");
         }
         let _ = writeln!(s, "  }};");
-    } else {
-        let _ = writeln!(s, "  # (no checks: [emit] checks and hydra-jobs are off)");
     }
-    let _ = writeln!(s, "in\n{base} // {{");
+    if any_binding {
+        let _ = writeln!(s, "in");
+    }
+    let _ = writeln!(s, "{base} // {{");
     if config.emit.checks {
         let _ = writeln!(s, "  checks = merge (outputs.checks or {{ }}) checks;");
     }
@@ -363,4 +373,59 @@ pub fn outputs_file(an: &VariantAnalysis, config: &Config, wiring: &Wiring) -> S
     }
     let _ = writeln!(s, "}}");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::from_text(PathBuf::from("flake.nix"), text.to_string())
+    }
+
+    #[test]
+    fn wiring_follows_the_parameter() {
+        let w = wiring(&file(
+            "{ outputs = { self, nixpkgs, ... }@inputs: { a = 1; }; }",
+        ))
+        .unwrap();
+        assert_eq!(w.inputs, "inputs");
+        assert_eq!(
+            w.edited.as_deref(),
+            Some(
+                "{ outputs = { self, nixpkgs, ... }@inputs: import ./nixfold-outputs.nix inputs ({ a = 1; }); }"
+            )
+        );
+        let w = wiring(&file("{ outputs = { self, nixpkgs }: { }; }")).unwrap();
+        assert_eq!(w.inputs, "{ inherit self nixpkgs; }");
+        assert!(w.has("nixpkgs") && !w.has("home-manager"));
+        let w = wiring(&file("{ outputs = i:\n    { };\n}")).unwrap();
+        assert_eq!(
+            w.edited.as_deref(),
+            Some("{ outputs = i:\n    import ./nixfold-outputs.nix i (\n    { });\n}")
+        );
+    }
+
+    #[test]
+    fn wiring_is_made_once() {
+        let once = wiring(&file("{ outputs = inputs: { }; }"))
+            .unwrap()
+            .edited
+            .unwrap();
+        assert!(wiring(&file(&once)).unwrap().edited.is_none());
+        // Another import of the same shape is not the wiring.
+        let other = "{ outputs = inputs: import ./other.nix inputs ({ }); }";
+        assert!(wiring(&file(other)).unwrap().edited.is_some());
+        assert!(wiring(&file("{ outputs = 3; }")).is_err());
+        assert!(wiring(&file("{ inputs = { }; }")).is_err());
+    }
+
+    #[test]
+    fn strings_and_runners() {
+        assert_eq!(nix_str("a\"${b}\\"), "\"a\\\"\\${b}\\\\\"");
+        assert_eq!(nix_name("a.b"), "\"a.b\"");
+        assert_eq!(default_runner("aarch64-linux"), Some("ubuntu-24.04-arm"));
+        assert_eq!(default_runner("riscv64-linux"), None);
+    }
 }
