@@ -684,3 +684,55 @@ fn the_generated_nix_is_lint_clean() {
         );
     }
 }
+
+#[test]
+fn a_declared_variant_without_its_output_needs_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&repo().join("tests/fixtures/emit/hosts"), dir.path());
+    std::fs::write(
+        dir.path().join("nixfold.toml"),
+        "[[variants]]\noutput = \"packages.x86_64-linux.tools\"\nname = \"tools-big\"\nenv = { BIG = \"1\" }\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["emit", "--write"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("variant `tools-big`")
+            && err.contains("packages.x86_64-linux.tools-big")
+            && err.contains("nixfold migrate"),
+        "{err}"
+    );
+    assert!(!dir.path().join("nixfold-outputs.nix").exists());
+}
+
+#[test]
+fn every_fixture_tree_gets_an_answer_not_a_crash() {
+    let mut dirs = Vec::new();
+    for group in ["variants", "migrate", "reach", "emit"] {
+        dirs.extend(common::project::fixture_dirs(group));
+    }
+    for rule in common::project::fixture_dirs("rules") {
+        for entry in std::fs::read_dir(&rule).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            }
+        }
+    }
+    assert!(dirs.len() > 20);
+    for dir in dirs {
+        let (code, _, err) = nixfold(&["emit"], &dir);
+        assert!(
+            (0..=2).contains(&code) && !err.contains("internal error"),
+            "{}: {code} {err}",
+            dir.display()
+        );
+        if code != 0 {
+            assert!(
+                err.contains("nothing was emitted"),
+                "{}: {err}",
+                dir.display()
+            );
+        }
+    }
+}
