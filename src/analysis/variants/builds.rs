@@ -516,7 +516,22 @@ fn home_users(a: &Analyzer<'_>, outputs: &OutputMap) -> Vec<(String, String)> {
         return Vec::new();
     };
     let root = a.project.files[fi].parsed.syntax();
-    if !has_input(&root, "home-manager") {
+    // The generated file reaches the input through what the outputs
+    // function passes on (see emit): `@inputs`, `inputs:` or the formal.
+    let reachable = super::outputs::flake_outputs_fn(a.file_scopes(fi), &root).is_some_and(|l| {
+        match l.param() {
+            Some(ast::Param::IdentParam(_)) => true,
+            Some(ast::Param::Pattern(p)) => {
+                p.pat_bind().is_some()
+                    || p.pat_entries().any(|e| {
+                        e.ident().and_then(|i| syn::ident_name(&i)).as_deref()
+                            == Some("home-manager")
+                    })
+            }
+            None => false,
+        }
+    });
+    if !reachable || !has_input(&root, "home-manager") {
         return Vec::new();
     }
     let mut out: Vec<(String, String)> = Vec::new();
