@@ -29,6 +29,97 @@ pub struct Config {
     /// (every variable unset) always exists and is not listed.
     #[serde(default)]
     pub variants: Vec<VariantDecl>,
+    /// What `nixfold emit` generates (`[emit]`).
+    #[serde(default)]
+    pub emit: EmitConfig,
+}
+
+/// `[emit]`: what `nixfold emit` generates from the variant matrix.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EmitConfig {
+    /// `checks.<system>.<variant>` for every variant.
+    #[serde(default = "yes")]
+    pub checks: bool,
+    /// `hydraJobs.<variant>.<system>` for every variant.
+    #[serde(default = "yes")]
+    pub hydra_jobs: bool,
+    /// The GitHub Actions workflow and the `githubActions.matrix` output.
+    #[serde(default = "yes")]
+    pub workflow: bool,
+    /// `.devcontainer/.../devcontainer.json` per image variant.
+    #[serde(default = "yes")]
+    pub devcontainers: bool,
+    /// `build-variants.sh`, building and loading the image variants.
+    #[serde(default = "yes")]
+    pub build_script: bool,
+    /// `homeConfigurations.<user>` for Home Manager users configured inside
+    /// a NixOS configuration (`home-manager.users.<user> = ./file.nix`).
+    #[serde(default = "yes")]
+    pub home: bool,
+    /// Outputs to build besides the declared variants and the system and
+    /// home configurations (dotted, e.g. `packages.x86_64-linux.default`).
+    #[serde(default)]
+    pub outputs: Vec<String>,
+    /// Variant names left out of everything generated.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Only these systems (default: every system a variant exists for).
+    #[serde(default)]
+    pub systems: Vec<String>,
+    /// GitHub runner per system (overrides the defaults).
+    #[serde(default)]
+    pub runners: BTreeMap<String, String>,
+    /// `[emit.devcontainer]`.
+    #[serde(default)]
+    pub devcontainer: DevcontainerConfig,
+}
+
+/// `[emit.devcontainer]`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DevcontainerConfig {
+    /// VS Code extensions besides `jnoortheen.nix-ide`.
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    /// The container user VS Code connects as.
+    #[serde(default = "root")]
+    pub remote_user: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn root() -> String {
+    "root".into()
+}
+
+impl Default for EmitConfig {
+    fn default() -> Self {
+        EmitConfig {
+            checks: true,
+            hydra_jobs: true,
+            workflow: true,
+            devcontainers: true,
+            build_script: true,
+            home: true,
+            outputs: Vec::new(),
+            exclude: Vec::new(),
+            systems: Vec::new(),
+            runners: BTreeMap::new(),
+            devcontainer: DevcontainerConfig::default(),
+        }
+    }
+}
+
+impl Default for DevcontainerConfig {
+    fn default() -> Self {
+        DevcontainerConfig {
+            extensions: Vec::new(),
+            remote_user: root(),
+        }
+    }
 }
 
 /// One `[[variants]]` entry of nixfold.toml.
@@ -367,6 +458,20 @@ env = { NIXOS_CONTAINER = "1", NIXOS_PACKAGES = "full" }
             toml::from_str::<Config>("[[variants]]\noutput = \"a\"\nname = \"b\"\nextra = 1\n")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn emit_table() {
+        let c = parse(
+            "[emit]\nworkflow = false\nexclude = [\"a\"]\n[emit.devcontainer]\nextensions = [\"ms-python.python\"]\nremote-user = \"dev\"\n",
+        )
+        .unwrap();
+        assert!(!c.emit.workflow && c.emit.checks);
+        assert_eq!(c.emit.exclude, ["a"]);
+        assert_eq!(c.emit.devcontainer.remote_user, "dev");
+        assert_eq!(Config::default().emit.devcontainer.remote_user, "root");
+        let e = parse("[emit]\nchecks = true\nworkflows = true\n").unwrap_err();
+        assert_eq!(e.line_col(), Some((3, 1)), "{e}");
     }
 
     #[test]

@@ -28,7 +28,7 @@ fn json_document_shape() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["env", "outputs", "variants"]);
+    assert_eq!(keys, ["builds", "env", "outputs", "variants"]);
     let host = &v["env"][0];
     assert_eq!(host["name"], "HOST");
     // `file` is relative to PATH.
@@ -37,6 +37,35 @@ fn json_document_shape() {
     assert_eq!(v["outputs"][0]["attr"], "nixosConfigurations.laptop");
     assert_eq!(v["variants"][1]["name"], "desktop");
     assert_eq!(v["variants"][1]["env"]["HOST"], "desktop");
+    // The build matrix `nixfold emit` generates from: the declared variant
+    // (made by `nixfold migrate`) and the system configuration.
+    let builds: Vec<(&str, &str, bool)> = v["builds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["check"].as_str().unwrap(),
+                b["derivation"].as_str().unwrap(),
+                b["exists"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        builds,
+        [
+            (
+                "checks.x86_64-linux.desktop",
+                "nixosConfigurations.desktop.config.system.build.toplevel",
+                false
+            ),
+            (
+                "checks.x86_64-linux.laptop",
+                "nixosConfigurations.laptop.config.system.build.toplevel",
+                true
+            ),
+        ]
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! and output formats.
 
 mod check;
+mod emit;
 pub mod eval;
 mod fix;
 mod github;
@@ -49,6 +50,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// Rewrite environment reads into a pure flake with one output per variant.
     Migrate(migrate::MigrateArgs),
+    /// Generate checks, hydraJobs, a CI workflow, devcontainers and an image
+    /// build script for every variant of a migrated flake.
+    Emit(emit::EmitArgs),
     /// List every rule.
     Rules(rules::RulesArgs),
     /// Print a rule's documentation.
@@ -138,5 +142,6 @@ fn run() -> i32 {
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Emit(args) => emit::run(args),
     }
 }

@@ -77,7 +77,14 @@ pub fn variants(outputs: &OutputMap, config: &Config) -> (Vec<Variant>, Vec<Stri
             Some((_, cat)) => dotted(cat),
             None => String::new(),
         };
-        if !names.insert((category.clone(), d.name.clone())) {
+        // After `nixfold migrate` (nothing reads the environment any more)
+        // the variant's output is expected to exist.
+        let migrated = outputs.outputs.iter().all(|o| o.env.is_empty())
+            && outputs
+                .outputs
+                .iter()
+                .any(|o| o.dotted() == format!("{category}.{}", d.name));
+        if !names.insert((category.clone(), d.name.clone())) && !migrated {
             errors.push(format!(
                 "variant `{}`: `{}.{}` already exists (an output or another variant has that name)",
                 d.name, category, d.name

@@ -13,6 +13,7 @@
 //!   `if`, splits and function parameters to the comparisons, membership
 //!   tests, attribute selections and paths that use it.
 
+pub mod builds;
 pub mod domain;
 pub mod evalout;
 pub mod flow;
@@ -31,6 +32,7 @@ use crate::config::Config;
 use crate::project::Project;
 use crate::syntax::TextRange;
 
+pub use builds::{Build, BuildKind};
 pub use domain::{Domain, Kind};
 pub use flow::{Branch, Fact, FactKind, Facts, Site, Test};
 pub use matrix::Variant;
@@ -59,6 +61,10 @@ pub struct VariantAnalysis {
     pub variants: Vec<Variant>,
     /// Problems with the declared matrix (unknown output, duplicate name).
     pub matrix_errors: Vec<String>,
+    /// The build matrix ([`builds`]): what `nixfold emit` generates.
+    pub builds: Vec<Build>,
+    /// Problems with `[emit]` in nixfold.toml.
+    pub emit_errors: Vec<String>,
     /// Per variable, how many tests the evaluator observed (confirming the
     /// syntactic analysis or adding to it); absent when evaluation did not
     /// reach any comparison of it.
@@ -153,6 +159,7 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
         });
     }
     let (variants, matrix_errors) = matrix::variants(&outputs, config);
+    let (builds, emit_errors) = builds::builds(&a, &outputs, &variants, config);
     VariantAnalysis {
         root: project.root.clone(),
         env,
@@ -162,6 +169,8 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
         scripts,
         variants,
         matrix_errors,
+        builds,
+        emit_errors,
         evaluated,
     }
 }

@@ -396,6 +396,17 @@ impl Walker<'_, '_> {
     ) {
         let (head, args) = self.a.spine(e);
         let head_name = last_select_name(self.a, &head);
+        // `import ./nixfold-outputs.nix inputs (…)`, which `nixfold emit`
+        // wraps the outputs in: the outputs are the wrapped ones (what the
+        // generated file adds is not analysed).
+        if head_name.as_deref() == Some("import")
+            && args.len() == 3
+            && literal_path(&args[0])
+                .is_some_and(|p| p.rsplit('/').next() == Some(super::builds::EMIT_FILE))
+        {
+            self.walk(&args[2], prefix, inject, depth + 1);
+            return;
+        }
         // flake-utils: eachDefaultSystem f / eachSystem systems f.
         let each = match head_name.as_deref() {
             Some("eachDefaultSystem") if args.len() == 1 => Some((

@@ -12,6 +12,28 @@ pub struct Report {
     pub env: Vec<EnvEntry>,
     pub outputs: Vec<OutputEntry>,
     pub variants: Vec<VariantEntry>,
+    /// The build matrix: what `nixfold emit` generates, per variant and system.
+    pub builds: Vec<BuildEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BuildEntry {
+    pub name: String,
+    pub system: String,
+    pub kind: String,
+    /// The flake output.
+    pub output: String,
+    /// The attribute that is the derivation (`….config.system.build.toplevel`).
+    pub derivation: String,
+    /// `checks.<system>.<name>`.
+    pub check: String,
+    /// The declared variant's source output.
+    pub source: Option<String>,
+    /// Docker image reference (images).
+    pub image: Option<String>,
+    /// Whether the output exists yet (declared variants: after `nixfold
+    /// migrate`; home configurations: after `nixfold emit`).
+    pub exists: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -116,10 +138,26 @@ pub fn report(an: &VariantAnalysis, project: &Project) -> Report {
             env: v.env.clone(),
         })
         .collect();
+    let builds = an
+        .builds
+        .iter()
+        .map(|b| BuildEntry {
+            name: b.name.clone(),
+            system: b.system.clone(),
+            kind: b.kind.as_str().to_string(),
+            output: b.output.clone(),
+            derivation: b.derivation.clone(),
+            check: b.check_attr(),
+            source: b.source.clone(),
+            image: b.image.clone(),
+            exists: b.exists,
+        })
+        .collect();
     Report {
         env,
         outputs,
         variants,
+        builds,
     }
 }
 
