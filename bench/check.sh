@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Benchmark `nixfold check` against deadnix (and statix, when installed) on a
-# generated NixOS-style tree, with hyperfine.
+# Benchmark `nixfold check` against deadnix and statix, and against a bare
+# single-threaded rnix parse of the same files (bench/parse.rs), with
+# hyperfine: on a generated NixOS-style tree and on every real tree given.
 #
-#   bench/check.sh                 # 3,000 modules, seed 1
+#   bench/check.sh                          # the generated tree only
+#   bench/check.sh ~/src/home-manager ...   # plus real trees you fetched
 #   MODULES=500 SEED=7 RUNS=5 bench/check.sh
 #
 # Environment:
-#   MODULES   number of .nix files to generate (default 3000)
+#   MODULES   number of .nix files to generate (default 3000; 0 skips it)
 #   SEED      generator seed (default 1)
 #   RUNS      hyperfine runs per command (default 10)
 #   TREE      where to generate the tree (default: a temporary directory)
@@ -14,9 +16,11 @@
 #   DEADNIX   deadnix binary (default: `deadnix` on PATH, else
 #             `cargo install deadnix --locked`)
 #
-# Prints hyperfine's table and the ratios nixfold/deadnix and statix/deadnix
-# of the mean wall times (and of user+system CPU time, which is steadier on a
-# busy machine); the raw numbers are kept in $TREE/../bench.json.
+# For each tree it prints hyperfine's table, then the ratios of nixfold's
+# mean wall time to statix's and deadnix's, of its CPU time (user+system) to
+# the bare parse's, and every tool's peak memory (max RSS of one run). The
+# raw numbers are kept in bench-<tree>.json in the work directory. Nothing
+# here is a test: the numbers depend on the machine.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -61,8 +65,21 @@ if [ -z "$statix" ] || [ ! -x "$statix" ]; then
   statix=""
 fi
 
-echo "==> generating $modules modules (seed $seed) in $tree"
-python3 "$root/bench/gen-tree" --out "$tree" --modules "$modules" --seed "$seed"
+echo "==> building the bare-parse baseline (release)"
+(cd "$root" && cargo build --release --locked --quiet --example parse-bench)
+parse="$root/target/release/examples/parse-bench"
+
+trees=()
+if [ "$modules" != 0 ]; then
+  echo "==> generating $modules modules (seed $seed) in $tree"
+  python3 "$root/bench/gen-tree" --out "$tree" --modules "$modules" --seed "$seed"
+  trees+=("$tree")
+fi
+for t in "$@"; do
+  [ -d "$t" ] || { echo "bench: $t is not a directory" >&2; exit 2; }
+  trees+=("$(cd "$t" && pwd)")
+done
+[ "${#trees[@]}" -gt 0 ] || { echo "bench: nothing to measure (MODULES=0 and no tree given)" >&2; exit 2; }
 
 echo "==> versions"
 echo "    nixfold: $("$nixfold" --version 2>/dev/null || echo "(git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))")"
@@ -70,29 +87,51 @@ echo "    deadnix: $("$deadnix" --version 2>/dev/null || echo unknown)"
 [ -n "$statix" ] && echo "    statix:  $("$statix" --version 2>/dev/null || echo unknown)"
 echo "    nproc:   $(nproc 2>/dev/null || echo '?')"
 
-# Linters exit non-zero when they find something; that is not a failure here.
-commands=(
-  -n nixfold "$nixfold check --format json $tree > /dev/null"
-  -n deadnix "$deadnix $tree > /dev/null"
-)
-if [ -n "$statix" ]; then
-  commands+=(-n statix "$statix check $tree > /dev/null")
-fi
+peak_kb() { # max RSS in KiB of one run of "$@"
+  local f
+  f="$(mktemp)"
+  /usr/bin/time -f "%M" -o "$f" "$@" >/dev/null 2>&1 || true
+  tail -n 1 "$f"
+  rm -f "$f"
+}
 
-hyperfine --ignore-failure --warmup 2 --runs "$runs" --export-json "$work/bench.json" "${commands[@]}"
-
-python3 - "$work/bench.json" <<'PY'
+for t in "${trees[@]}"; do
+  name="$(basename "$t")"
+  echo
+  echo "==> $name ($(find "$t" -name '*.nix' -not -path '*/.git/*' | wc -l) .nix files): $("$parse" "$t")"
+  # Linters exit non-zero when they find something; that is not a failure here.
+  commands=(
+    -n nixfold "$nixfold check --format json $t > /dev/null"
+    -n deadnix "$deadnix $t > /dev/null"
+    -n parse "$parse $t > /dev/null"
+  )
+  if [ -n "$statix" ]; then
+    commands+=(-n statix "$statix check $t > /dev/null")
+  fi
+  json="$work/bench-$name.json"
+  hyperfine --ignore-failure --warmup 2 --runs "$runs" --export-json "$json" "${commands[@]}"
+  mem="nixfold=$(peak_kb "$nixfold" check --format json "$t") deadnix=$(peak_kb "$deadnix" "$t") parse=$(peak_kb "$parse" "$t")"
+  if [ -n "$statix" ]; then
+    mem="$mem statix=$(peak_kb "$statix" check "$t")"
+  fi
+  python3 - "$json" "$mem" <<'PY'
 import json, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-base = results["deadnix"]
+mem = dict(kv.split("=") for kv in sys.argv[2].split())
 cpu = lambda r: r["user"] + r["system"]
+n = results["nixfold"]
 print()
-for name in ("nixfold", "statix"):
-    if name in results:
-        r = results[name]
-        print(f"{name}/deadnix = {r['mean'] / base['mean']:.2f} wall "
-              f"({r['mean'] * 1000:.0f} ms ± {r['stddev'] * 1000:.0f} vs {base['mean'] * 1000:.0f} ms), "
-              f"{cpu(r) / cpu(base):.2f} CPU (user+system "
-              f"{cpu(r) * 1000:.0f} ms vs {cpu(base) * 1000:.0f} ms)")
+for peer in ("statix", "deadnix"):
+    if peer in results:
+        r = results[peer]
+        print(f"nixfold/{peer} = {n['mean'] / r['mean']:.2f} wall "
+              f"({n['mean'] * 1000:.0f} ms vs {r['mean'] * 1000:.0f} ms), "
+              f"{cpu(n) / cpu(r):.2f} CPU")
+p = results["parse"]
+print(f"nixfold CPU / bare rnix parse CPU = {cpu(n) / cpu(p):.2f} "
+      f"({cpu(n) * 1000:.0f} ms vs {cpu(p) * 1000:.0f} ms)")
+print("peak memory: " + ", ".join(f"{k} {int(v) / 1024:.0f} MB" for k, v in mem.items() if v.isdigit()))
 PY
-echo "raw results: $work/bench.json"
+done
+echo
+echo "raw results: $work/bench-*.json"

@@ -753,6 +753,9 @@ fn unreadable_and_non_text_files() {
     std::os::unix::fs::symlink(".", p.join("dir-loop")).unwrap();
     std::fs::create_dir(p.join("dir.nix")).unwrap();
     std::os::unix::fs::symlink("good.nix", p.join("alias.nix")).unwrap();
+    // A broken link to a document or script is not Nix source: skipped.
+    std::os::unix::fs::symlink("../missing/README.md", p.join("README.md")).unwrap();
+    std::os::unix::fs::symlink("missing.sh", p.join("build.sh")).unwrap();
     let (code, v) = json_in(p, &[]);
     assert_eq!(code, 1);
     let diags = v["diagnostics"].as_array().unwrap();
@@ -780,6 +783,7 @@ fn unreadable_and_non_text_files() {
     one("dangling.nix", "broken symbolic link");
     one("loop-a.nix", "symbolic link loop");
     one("loop-b.nix", "symbolic link loop");
+    assert!(about("README.md").is_empty() && about("build.sh").is_empty());
     // The other files are still checked; a link to a file is read.
     assert_eq!(about("good.nix").len(), 1);
     assert_eq!(about("alias.nix").len(), 1);

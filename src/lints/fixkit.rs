@@ -715,6 +715,11 @@ pub const MODULE_ARGS: &[&str] = &[
     "osConfig",
     "nixosConfig",
     "darwinConfig",
+    // flake-parts' `perSystem` module arguments
+    "self'",
+    "inputs'",
+    "system",
+    "final",
 ];
 
 fn body_through_wrappers(mut e: SyntaxNode) -> SyntaxNode {
@@ -770,6 +775,16 @@ pub fn is_module_lambda(lambda: &ast::Lambda) -> bool {
     }
     if let Some(p) = &up {
         if p.kind() == SyntaxKind::NODE_ROOT {
+            return true;
+        }
+        // flake-parts: `perSystem = { pkgs, ... }: { ... };` is a module.
+        if p.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
+            && ast::AttrpathValue::cast(p.clone())
+                .and_then(|b| b.attrpath())
+                .and_then(|a| a.attrs().last())
+                .and_then(|a| static_attr_name(&a))
+                .is_some_and(|n| n == "perSystem")
+        {
             return true;
         }
         if p.kind() == SyntaxKind::NODE_LIST && in_module_list(p) {

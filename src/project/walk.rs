@@ -173,6 +173,9 @@ pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
                         match std::fs::metadata(&path) {
                             Ok(m) if m.is_file() => push(&mut out, path, kind, false),
                             Ok(_) => {}
+                            // A broken link to a script or document is not
+                            // Nix source: only `.nix` files must be readable.
+                            Err(_) if kind != Kind::Nix => {}
                             Err(err) => {
                                 let msg = describe_io_error(&path, &err);
                                 out.errors.push((path, msg));

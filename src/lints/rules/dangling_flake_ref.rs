@@ -38,7 +38,11 @@
 //! none of those flakes has at all
 //! (`nixos-rebuild --flake .#my-host`, `.#nixosConfigurations.my-host` in a
 //! module collection's README) is about the reader's own flake and is not
-//! reported. Files outside every flake are not checked. References with shell or Nix interpolation (`.#$HOST`,
+//! reported. Nor are references whose path holds a placeholder
+//! (`.#nixosConfigurations.your-hostname`, `<host>`, `HOSTNAME`), and in
+//! Markdown those the document's own code blocks define (a README showing
+//! the reader's flake with `images.m1 = ...;` and then `nix build
+//! .#images.m1`). Files outside every flake are not checked. References with shell or Nix interpolation (`.#$HOST`,
 //! `.#${name}`) are skipped.
 //!
 //! ### Example
@@ -553,7 +557,13 @@ impl Rule for DanglingFlakeRefRule {
             let Some(flake) = nearest(&t.path) else {
                 continue;
             };
+            let markdown = t.path.extension().is_some_and(|e| e == "md");
             for r in find_refs(&t.text, &[]) {
+                if names_placeholder(&r.fragment)
+                    || (markdown && document_binds(&t.text, &r.fragment))
+                {
+                    continue;
+                }
                 if let Some(d) = resolve(flake, &r) {
                     let mut diag = Diagnostic::in_text(
                         &META,
@@ -593,6 +603,55 @@ impl Rule for DanglingFlakeRefRule {
             }
         }
     }
+}
+
+/// Whether an attribute path names a placeholder rather than an output:
+/// a segment such as `your-hostname`, `<host>`, `HOSTNAME` or `hostname`
+/// (documentation asks the reader to put their own name there).
+fn names_placeholder(fragment: &str) -> bool {
+    fragment.split('.').any(|seg| {
+        let s = seg.trim_matches('"');
+        let lower = s.to_ascii_lowercase();
+        s.starts_with('<')
+            || lower.starts_with("your")
+            || matches!(lower.as_str(), "hostname" | "username")
+            || (s.len() > 1
+                && s.bytes().any(|b| b.is_ascii_uppercase())
+                && s.bytes().all(|b| {
+                    b.is_ascii_uppercase() || b == b'_' || b == b'-' || b.is_ascii_digit()
+                }))
+    })
+}
+
+/// Whether a Markdown document's own code shows a binding of the reference's
+/// attribute path (`images.m1 = ...;` or `images = { ... }` at the start of
+/// a line in a fenced block): the document then speaks of the example flake
+/// it shows, which the reader writes, not of this repository's flake.
+fn document_binds(text: &str, fragment: &str) -> bool {
+    let segs: Vec<&str> = fragment.split('.').collect();
+    let mut in_block = false;
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_block = !in_block;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        let Some((lhs, _)) = t.split_once('=') else {
+            continue;
+        };
+        let lhs = lhs.trim_end();
+        if lhs.is_empty() || lhs.ends_with(['!', '<', '>', '=']) {
+            continue;
+        }
+        let path: Vec<&str> = lhs.split('.').map(|p| p.trim().trim_matches('"')).collect();
+        if !path.is_empty() && path.len() <= segs.len() && path[..] == segs[..path.len()] {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]

@@ -18,6 +18,10 @@
 //! environment.systemPackages = extraPackages;
 //! ```
 //!
+//! Not reported: `[ ]` heading a chain of two or more concatenations laid
+//! out one operand per line (`[ ]`, then `++ lib.optional a x`, `++
+//! lib.optional b y` on lines of their own), where it keeps the lines alike.
+//!
 //! ### Fix
 //! Safe: the other operand replaces the concatenation. (For a non-list
 //! operand `[] ++ x` fails while `x` does not; working code is unaffected.)
@@ -59,6 +63,17 @@ impl Rule for EmptyListConcat {
             let (Some(lhs), Some(rhs)) = (bin.lhs(), bin.rhs()) else {
                 continue;
             };
+            // `[ ]` heading a chain laid out one operand per line
+            // (`paths = [ ]\n  ++ optional a x\n  ++ optional b y;`) is a
+            // layout idiom: every operand line looks alike.
+            if is_empty_list(lhs.syntax())
+                && matches!(&rhs, ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat))
+                && cx.file.text[usize::from(lhs.syntax().text_range().end())
+                    ..usize::from(rhs.syntax().text_range().start())]
+                    .contains('\n')
+            {
+                continue;
+            }
             let keep = if is_empty_list(lhs.syntax()) {
                 rhs.syntax().clone()
             } else if is_empty_list(rhs.syntax()) {

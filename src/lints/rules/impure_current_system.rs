@@ -13,7 +13,10 @@
 //! `attribute 'currentSystem' missing`.
 //!
 //! Severity: `error` when the file is evaluated by a flake, `warning`
-//! elsewhere.
+//! elsewhere, and at most `warning` in a function argument's default
+//! (`{ system ? builtins.currentSystem }:`, evaluated only when the caller
+//! passes none) or a branch of an `if`; there, in a file no flake output
+//! evaluates (a legacy `default.nix` entry point), it is `info`.
 //!
 //! Not reported: the pure-safe idioms `builtins.currentSystem or "x86_64-linux"`
 //! and `if builtins ? currentSystem then builtins.currentSystem else ...`
@@ -33,7 +36,7 @@
 //! (`packages.x86_64-linux.hello`, e.g. with a `forAllSystems` helper) and
 //! pass `system` down; in a module use `pkgs.stdenv.hostPlatform.system`.
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::hir::is_presence_guarded;
 use crate::lints::{FileCx, Rule, RuleMeta};
 
@@ -109,6 +112,20 @@ pub(super) fn check_constant(
             format!(
                 "`{spelled}` is {what}, which makes the result impure; under pure evaluation (flakes) it does not exist"
             )
+        };
+        let fallback = super::search_path_lookup::fallback_context_of(&expr);
+        let (sev, message) = match fallback {
+            Some(why) => (
+                sev.min(if reachable {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                }),
+                format!(
+                    "`{spelled}` is {what}, which pure evaluation (flakes) does not have; {why}"
+                ),
+            ),
+            None => (sev, message),
         };
         let mut d = Diagnostic::new(meta, sev, cx.file, expr.text_range(), message);
         if let Some(c) = &chain {

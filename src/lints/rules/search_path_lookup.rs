@@ -21,7 +21,9 @@
 //! (`{ pkgs ? import <nixpkgs> { } }:`, evaluated only when the caller passes
 //! no `pkgs`, which the module system and flake callers do) and in a branch
 //! of an `if` (`if versionAtLeast ... then pkgs.path else <nixpkgs>`, the
-//! legacy fallback of code that also supports older tools).
+//! legacy fallback of code that also supports older tools). In a file that
+//! no flake output evaluates (`shell.nix`, a legacy `default.nix`), such a
+//! fallback is the non-flake idiom and only `info`.
 //!
 //! ### Example
 //!
@@ -53,8 +55,14 @@ fn is_corepkgs(inner: &str) -> bool {
 /// Why the lookup at `tok` may never run: it sits in a formal's default or
 /// in a branch of an `if`.
 fn fallback_context(tok: &crate::syntax::SyntaxToken) -> Option<&'static str> {
+    tok.parent().and_then(|p| fallback_context_of(&p))
+}
+
+/// [`fallback_context`] for an expression node (shared with
+/// `impure-current-system`).
+pub(super) fn fallback_context_of(node: &crate::syntax::SyntaxNode) -> Option<&'static str> {
     let mut child: Option<crate::syntax::SyntaxNode> = None;
-    for anc in tok.parent_ancestors() {
+    for anc in node.ancestors() {
         let is_nth = |n: usize| child.is_some() && anc.children().nth(n) == child;
         match anc.kind() {
             SyntaxKind::NODE_PAT_ENTRY if is_nth(1) => {
@@ -116,10 +124,13 @@ impl Rule for SearchPathLookup {
                     "`{text}` is whatever NIX_PATH says on the machine that evaluates this; pure evaluation (flakes) forbids the lookup"
                 )
             };
-            let sev = if fallback.is_some() {
-                sev.min(Severity::Warning)
-            } else {
-                sev
+            let sev = match fallback {
+                // A legacy entry point's fallback (`shell.nix`'s
+                // `{ pkgs ? import <nixpkgs> { } }:`) that no flake output
+                // evaluates is the non-flake idiom, not a problem.
+                Some(_) if !reachable => sev.min(Severity::Info),
+                Some(_) => sev.min(Severity::Warning),
+                None => sev,
             };
             found.push((tok.text_range(), sev, message));
         }

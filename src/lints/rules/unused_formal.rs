@@ -17,7 +17,11 @@
 //! is only applied by `--unsafe-fixes`: whether to list them is a
 //! convention, not a defect.
 //!
-//! The same holds for `self` in the `outputs` function of a `flake.nix`.
+//! The same holds for `self` in the `outputs` function of a `flake.nix`,
+//! and for every input named there: Nix passes all inputs to `outputs`, and a
+//! formal also declares an input. In a pattern without `...` no fix is
+//! offered (Nix's call would fail with "unexpected argument"). flake-parts'
+//! `perSystem = { self', inputs', system, pkgs, ... }: ...` is a module too.
 //!
 //! Names starting with `_` are never reported.
 //!
@@ -116,9 +120,10 @@ impl Rule for UnusedFormal {
             if changes_arguments && mode == ChangesArguments::Ignore {
                 continue;
             }
+            let flake_outputs = is_flake_outputs(cx, &lambda);
             let module_arg =
                 (fixkit::MODULE_ARGS.contains(&name) && open && fixkit::is_module_lambda(&lambda))
-                    || (name == "self" && is_flake_outputs(cx, &lambda));
+                    || flake_outputs;
             let severity = if module_arg {
                 Severity::Info
             } else {
@@ -131,10 +136,21 @@ impl Rule for UnusedFormal {
                 b.range,
                 format!("formal `{name}` is never used"),
             );
-            if module_arg {
+            if flake_outputs {
+                d = d.with_note(if open {
+                    "an input of the flake: Nix passes every input to `outputs`, and a formal also declares an input of that name; only `--unsafe-fixes` removes it"
+                } else {
+                    "an input of the flake: Nix passes every input to `outputs`, so a pattern without `...` must name each one"
+                });
+            } else if module_arg {
                 d = d.with_note(
-                    "a conventional argument (module argument or flake `self`): only `--unsafe-fixes` removes it",
+                    "a conventional argument (module argument): only `--unsafe-fixes` removes it",
                 );
+            }
+            if flake_outputs && changes_arguments {
+                // Removing it makes Nix's call of `outputs` fail.
+                out.push(d);
+                continue;
             }
             if changes_arguments {
                 d = d.with_note(

@@ -21,13 +21,20 @@
 //! lib.mapAttrs (_name: value: value.enable) cfg
 //! ```
 //!
+//! ### Severity
+//! The configured severity (`warning`) for functions bound by a `let` of
+//! the file, whose calls are in view. A function handed to someone else
+//! (`lib.mapAttrs (name: value: ...)`, `final: prev: ...` overlays,
+//! `merge = loc: defs: ...`, an option's function default) takes the
+//! arguments its caller passes, so an unused one there is `info`.
+//!
 //! ### Fix
 //! Safe. A plain argument is renamed with a `_` prefix (its position in the
 //! call stays); an unused `@` name is removed (`args @ { a, ... }:` →
 //! `{ a, ... }:`), which changes nothing for callers. No fix when the new
 //! name is already used in the body.
 
-use crate::diagnostics::{Applicability, Diagnostic, Edit};
+use crate::diagnostics::{Applicability, Diagnostic, Edit, Severity};
 use crate::hir::BindingKind;
 use crate::lints::fixkit;
 use crate::lints::{FileCx, Rule, RuleMeta};
@@ -64,6 +71,28 @@ fn pat_bind_removal(bind: &SyntaxNode) -> TextRange {
     }
 }
 
+/// Whether the curried function `lambda` belongs to is a `let` binding of
+/// this file (`let f = x: y: ...; in`), whose calls the reader can see;
+/// otherwise the function is handed to someone else (`mapAttrs (n: v: ...)`,
+/// `final: prev: ...` overlays, `merge = loc: defs: ...`), who decides which
+/// arguments it gets.
+fn is_local_function(lambda: &SyntaxNode) -> bool {
+    let mut outer = lambda.clone();
+    while let Some(p) = outer.parent() {
+        if matches!(p.kind(), SyntaxKind::NODE_LAMBDA | SyntaxKind::NODE_PAREN) {
+            outer = p;
+        } else {
+            break;
+        }
+    }
+    outer.parent().is_some_and(|binding| {
+        binding.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
+            && binding
+                .parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::NODE_LET_IN)
+    })
+}
+
 impl Rule for UnusedLambdaArg {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -86,13 +115,25 @@ impl Rule for UnusedLambdaArg {
             let lambda = def
                 .ancestors()
                 .find(|a| a.kind() == SyntaxKind::NODE_LAMBDA);
+            let callback = b.kind == BindingKind::LambdaArg
+                && lambda.as_ref().is_some_and(|l| !is_local_function(l));
+            let severity = if callback {
+                cx.project.config.severity(&META).min(Severity::Info)
+            } else {
+                cx.project.config.severity(&META)
+            };
             let mut d = Diagnostic::new(
                 &META,
-                cx.project.config.severity(&META),
+                severity,
                 cx.file,
                 b.range,
                 format!("argument `{name}` is never used"),
             );
+            if callback {
+                d = d.with_note(
+                    "the function is passed on (a callback, an overlay, an option's function), so whoever calls it fixes its arguments; `_` marks the argument as ignored on purpose",
+                );
+            }
             let fix = match b.kind {
                 BindingKind::LambdaArg => {
                     let new = format!("_{name}");

@@ -29,6 +29,10 @@
 //! from an inner one (which `with` provides a name is only known at
 //! evaluation time).
 //!
+//! Not reported: a `with` over an empty list or set
+//! (`environment.systemPackages = with pkgs; [ ];`, `maintainers = with
+//! maintainers; [ ];`), the template idiom for a list still to be filled.
+//!
 //! ### Fix
 //! Safe: the body replaces the `with` expression. `e` is only evaluated
 //! when a name is looked up in it, which never happens here.
@@ -38,7 +42,7 @@ use crate::hir::Resolution;
 use crate::lints::fixkit;
 use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::ast;
-use crate::syntax::{AstNode, TextRange};
+use crate::syntax::{AstNode, SyntaxKind, TextRange};
 
 pub struct UnusedWith;
 pub static RULE: UnusedWith = UnusedWith;
@@ -85,6 +89,15 @@ impl Rule for UnusedWith {
             else {
                 continue;
             };
+            // `with pkgs; [ ]` is a template's placeholder, to be filled in.
+            let empty = match crate::hir::strip_parens(body.syntax()) {
+                n if n.kind() == SyntaxKind::NODE_LIST => n.children().next().is_none(),
+                n if n.kind() == SyntaxKind::NODE_ATTR_SET => n.children().next().is_none(),
+                _ => false,
+            };
+            if empty {
+                continue;
+            }
             let ns = with
                 .namespace()
                 .map(|n| n.syntax().to_string())

@@ -407,6 +407,13 @@ impl Analyzer<'_> {
             if node.kind() != SyntaxKind::NODE_APPLY {
                 continue;
             }
+            // Only the outermost application of a spine: the inner ones
+            // pass fewer arguments to the same function.
+            if node.parent().is_some_and(|p| {
+                p.kind() == SyntaxKind::NODE_APPLY && p.first_child().as_ref() == Some(&node)
+            }) {
+                continue;
+            }
             let Some(e) = ast::Expr::cast(node) else {
                 continue;
             };
