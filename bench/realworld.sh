@@ -93,7 +93,7 @@ except Exception: print("?")' "$log/variants.json")
   init_rc=$?
   nvariants=$(json_count "$log/variants.json" variants)
   result=""
-  if [ $init_rc -gt 1 ]; then
+  if [ $init_rc -gt 1 ] && ! grep -q 'nixfold.toml already exists' "$log/init.err"; then
     result="refused (init): $(first_error "$log/init.err")"
   fi
   "$nixfold" migrate --write "$tree" >"$log/migrate.out" 2>"$log/migrate.err"

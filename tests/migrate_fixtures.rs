@@ -865,3 +865,43 @@ fn a_computed_name_the_environment_does_not_choose_is_left_alone() {
     let (code, diff, err) = nixfold(&["migrate", "--check"], dir.path());
     assert_eq!((code, diff.as_str()), (0, ""), "{err}");
 }
+
+/// Issue 10, class 6: with HOSTNAME unset the original evaluates
+/// `./hosts//configuration.nix`, which does not exist. Migrate says so and
+/// migrates the other variants; the default stays broken as it was.
+#[test]
+fn a_variant_broken_in_the_original_is_said_and_the_others_migrated() {
+    let copy = git_copy(&fixture("broken-default"));
+    let (code, _, err) = nixfold(&["migrate"], copy.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "note: variant `default`: nixosConfigurations.\"\" fails in the original too (with an empty environment)"
+        ) && err.contains("migrated as it is"),
+        "{err}"
+    );
+    let (_, migrated) = trees("broken-default");
+    let broken = eval_flake(
+        migrated.path(),
+        "nixosConfigurations.\"\".config.networking.hostName",
+        &EvalOptions::new(&[], false),
+    );
+    assert!(broken.is_err(), "the default must stay broken: {broken:?}");
+    check(
+        "broken-default",
+        &["nixpkgs"],
+        "c: { h = c.networking.hostName; x = c.services.xserver.enable or false; }",
+        &[
+            (
+                "nixosConfigurations.desk.config",
+                &[("HOSTNAME", "desk")],
+                "nixosConfigurations.desk.config",
+            ),
+            (
+                "nixosConfigurations.lap.config",
+                &[("HOSTNAME", "lap")],
+                "nixosConfigurations.lap.config",
+            ),
+        ],
+    );
+}

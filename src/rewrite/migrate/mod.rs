@@ -474,6 +474,13 @@ pub fn migrate(
     };
     if opts.verify && flake.is_some() {
         m.proof = verify::prove(project, &m, config, &analysis)?;
+        // A variant broken in the original too is migrated as it is: say so.
+        for line in &m.proof {
+            if let Some(n) = line.strip_prefix(verify::FAILS_TOO) {
+                m.notes.push(n.to_string());
+            }
+        }
+        m.proof.retain(|l| !l.starts_with(verify::FAILS_TOO));
     }
     Ok(m)
 }
