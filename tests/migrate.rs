@@ -166,12 +166,13 @@ fn without_declared_variants_only_the_default_is_generated() {
 
 #[test]
 fn a_file_that_does_not_parse_leaves_the_tree_untouched() {
+    // A file the flake evaluates (flake.nix imports overlays/packages.nix).
     let tmp = copy(&repo().join("examples/unified-nixos"));
-    std::fs::write(tmp.path().join("broken.nix"), "{ a = ; }\n").unwrap();
+    std::fs::write(tmp.path().join("overlays/packages.nix"), "{ a = ; }\n").unwrap();
     let before = tree(tmp.path());
     let (code, _, err) = nixfold(&["migrate", "--write"], tmp.path());
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("broken.nix:1:"), "{err}");
+    assert!(err.contains("overlays/packages.nix:1:"), "{err}");
     assert!(err.contains("nothing was changed"), "{err}");
     assert_eq!(tree(tmp.path()), before);
 }

@@ -905,3 +905,67 @@ fn a_variant_broken_in_the_original_is_said_and_the_others_migrated() {
         ],
     );
 }
+
+/// Issue 10, class 1: files the flake does not evaluate (an old entry point,
+/// a spec with a duplicate key, an empty file, a module nothing imports) do
+/// not block the run and stay byte-identical; the unreached caller of a file
+/// whose signature changes keeps working through the new formal's default.
+#[test]
+fn files_the_flake_does_not_evaluate_are_left_alone() {
+    let untouched = [
+        "configuration.nix",
+        "home-container.nix",
+        "spec/layout.nix",
+        "spec/empty.nix",
+    ];
+    let copy = git_copy(&fixture("unreached-files"));
+    let (code, _, err) = nixfold(&["migrate", "--write"], copy.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "note: home-container.nix (which the flake does not evaluate, left as it is) uses home.nix; \
+             its new `variant` argument defaults to the default variant so that it keeps working"
+        ),
+        "{err}"
+    );
+    for f in untouched {
+        assert_eq!(
+            std::fs::read(copy.path().join(f)).unwrap(),
+            std::fs::read(fixture("unreached-files").join(f)).unwrap(),
+            "{f} changed"
+        );
+    }
+    // The unreached caller still evaluates with real Nix.
+    let out = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "-E"])
+        .arg(
+            "(import ./home-container.nix { config = { }; pkgs = { }; lib = { }; inputs = { }; })\
+             .imports",
+        )
+        .current_dir(copy.path())
+        .output()
+        .expect("nix-instantiate runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("homeDirectory = \"/home/\""));
+    check(
+        "unreached-files",
+        &["nixpkgs", "home-manager"],
+        "c: [ c.home.username c.home.homeDirectory ]",
+        &[
+            (
+                "homeConfigurations.me.config",
+                &[("USER", "")],
+                "homeConfigurations.me.config",
+            ),
+            (
+                "homeConfigurations.me.config",
+                &[("USER", "alice")],
+                "homeConfigurations.alice.config",
+            ),
+        ],
+    );
+}

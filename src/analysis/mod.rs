@@ -2,4 +2,5 @@
 //! (later) variant analysis on top of the evaluator.
 
 pub mod reach;
+pub mod scope;
 pub mod variants;

@@ -48,6 +48,21 @@ pub enum Ctx {
     Unknown { file: usize, node: SyntaxNode },
 }
 
+impl Ctx {
+    /// The file holding the place.
+    pub fn file(&self) -> usize {
+        match self {
+            Ctx::CallArgs { file, .. }
+            | Ctx::ImportValue { file, .. }
+            | Ctx::ModuleImports { file }
+            | Ctx::Root { file, .. }
+            | Ctx::HmUsers { file, .. }
+            | Ctx::Forward { file }
+            | Ctx::Unknown { file, .. } => *file,
+        }
+    }
+}
+
 impl Planner<'_> {
     /// Rewrite every environment read of `file`; returns whether it had any.
     pub(super) fn rewrite_reads(&mut self, file: usize) -> Result<bool, MigrateError> {
@@ -411,7 +426,30 @@ impl Planner<'_> {
     /// The file `f` refers to the parameter: give it to `f` and make every
     /// user of `f` pass it.
     pub(super) fn thread_file(&mut self, f: usize) -> Result<(), MigrateError> {
-        let ctxs = self.contexts(f);
+        let (ctxs, unreached): (Vec<Ctx>, Vec<Ctx>) = self
+            .contexts(f)
+            .into_iter()
+            .partition(|c| !self.outside(c.file()));
+        // Callers the flake does not evaluate are left as they are; the new
+        // formal gets a default so that they keep working.
+        let callers: BTreeSet<String> = unreached.iter().map(|c| self.rel(c.file())).collect();
+        if !callers.is_empty() {
+            let plain = unreached.iter().all(|c| matches!(c, Ctx::CallArgs { .. }));
+            self.notes.push(format!(
+                "{} (which the flake does not evaluate, left as it is) uses {}; its new `{}` \
+                 argument defaults to the default variant{}",
+                callers.into_iter().collect::<Vec<_>>().join(", "),
+                self.rel(f),
+                self.param,
+                if plain {
+                    " so that it keeps working"
+                } else {
+                    ", but a module system gives modules no defaults: set \
+                     `_module.args` there if you still use it"
+                }
+            ));
+            self.defaulted.insert(f);
+        }
         let module = ctxs.iter().any(|c| {
             matches!(
                 c,
@@ -432,6 +470,9 @@ impl Planner<'_> {
     ) -> Result<(), MigrateError> {
         let param = self.param.clone();
         for c in ctxs {
+            if self.outside(c.file()) {
+                continue;
+            }
             match c {
                 Ctx::CallArgs { file, args } => {
                     self.add_inherit(*file, args);
@@ -522,7 +563,7 @@ impl Planner<'_> {
             };
             return self.bind_in_root(f, l);
         }
-        if orphan && module_like {
+        if orphan && module_like && !self.defaulted.contains(&f) {
             return Err(self.err_at(
                 f,
                 expr.syntax().text_range().start(),
@@ -535,7 +576,7 @@ impl Planner<'_> {
                 ),
             ));
         }
-        let default = if orphan && !module {
+        let default = if (orphan && !module) || self.defaulted.contains(&f) {
             Some(self.default_record())
         } else {
             None
