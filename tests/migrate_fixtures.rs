@@ -969,3 +969,31 @@ fn files_the_flake_does_not_evaluate_are_left_alone() {
         ],
     );
 }
+
+/// Issue 10, class 4: `inherit user;` of a binding read from the
+/// environment, a module handed to a helper as a value (`mkHome
+/// homeModules`), and a file that is a function of a plain argument
+/// (`group: ...`, called `import ./user.nix "staff"`).
+#[test]
+fn inherit_module_values_and_plain_argument_functions() {
+    check(
+        "shapes",
+        &["nixpkgs", "home-manager"],
+        "c: [ c.home.username c.home.homeDirectory c.programs.git.userName ]",
+        &[
+            (
+                "homeConfigurations.me.config",
+                &[("USER", ""), ("GIT_NAME", "")],
+                "homeConfigurations.me.config",
+            ),
+            (
+                "homeConfigurations.me.config",
+                &[("USER", "alice"), ("GIT_NAME", "Alice")],
+                "homeConfigurations.alice.config",
+            ),
+        ],
+    );
+    let (_, migrated) = trees("shapes");
+    let user = std::fs::read_to_string(migrated.path().join("user.nix")).unwrap();
+    assert!(user.starts_with("group: variant: { ... }:"), "{user}");
+}

@@ -286,17 +286,33 @@ impl Planner<'_> {
             );
             for r in scopes.uses(lb.id) {
                 let ident = node_at(&root, r.range);
-                if ident
+                let inherit = ident
                     .as_ref()
                     .and_then(|n| n.parent())
-                    .is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
+                    .filter(|p| p.kind() == SyntaxKind::NODE_INHERIT);
+                if let Some(inh) = &inherit
+                    && inherit_in_plain_set(inh)
                 {
+                    // `inherit user;` → `user = user;`, whose value is then
+                    // a use like any other.
+                    if self
+                        .done
+                        .insert((f, inh.text_range().start(), "inherit".into()))
+                    {
+                        let dep_names: BTreeSet<String> =
+                            dep.iter().map(|j| binds[*j].name.clone()).collect();
+                        for (range, text) in split_inherit(inh, &dep_names) {
+                            self.edits[f].push(range, text, false);
+                        }
+                    }
+                } else if inherit.is_some() {
                     return Err(self.err_at(
                         f,
                         r.range.start(),
                         &format!(
-                            "`inherit {}` of a binding that depends on the environment is not \
-                             supported yet; write `{0} = {0};` and run again",
+                            "`inherit {}` of a binding that depends on the environment, in a \
+                             `let` or `rec` set, is not supported yet; write `{0} = ...;` with \
+                             the binding's value and run again",
                             lb.name
                         ),
                     ));
@@ -938,6 +954,46 @@ fn hoist_label(attrs: &[ast::Attr], category: Option<&str>) -> String {
 }
 
 /// `name variant`, parenthesised unless the position allows a bare application.
+/// Whether `inherit x;` is in a set that is neither `rec` nor a `let`
+/// (where `x = x;` means the same).
+fn inherit_in_plain_set(inh: &SyntaxNode) -> bool {
+    inh.parent()
+        .and_then(ast::AttrSet::cast)
+        .is_some_and(|set| set.rec_token().is_none())
+}
+
+/// Edits turning the names in `names` of `inherit a b c;` into bindings:
+/// `inherit a; b = b; inherit c;` (each `b` after `=` is the original
+/// identifier, left for the caller to rewrite as a use).
+fn split_inherit(inh: &SyntaxNode, names: &BTreeSet<String>) -> Vec<(TextRange, String)> {
+    let idents: Vec<SyntaxNode> = inh
+        .children()
+        .filter(|c| c.kind() == SyntaxKind::NODE_IDENT)
+        .collect();
+    let is_dep: Vec<bool> = idents
+        .iter()
+        .map(|i| names.contains(&i.text().to_string()))
+        .collect();
+    let mut out = Vec::new();
+    let start = inh.text_range().start();
+    for (k, id) in idents.iter().enumerate() {
+        let name = id.text().to_string();
+        let gap_start = if k == 0 {
+            start
+        } else {
+            idents[k - 1].text_range().end()
+        };
+        let gap = TextRange::new(gap_start, id.text_range().start());
+        match (k, is_dep[k], k > 0 && is_dep[k - 1]) {
+            (0, true, _) => out.push((gap, format!("{name} = "))),
+            (_, true, _) => out.push((gap, format!("; {name} = "))),
+            (_, false, true) => out.push((gap, "; inherit ".to_string())),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn applied(ident: Option<&SyntaxNode>, name: &str, arg: &str) -> String {
     let bare = ident.and_then(|n| n.parent()).is_some_and(|p| {
         matches!(
@@ -1019,6 +1075,18 @@ fn walk_outputs(
                     }
                     ast::Entry::Inherit(inh) => out.push(Leaf::Inherit(inh)),
                 }
+            }
+        }
+        // `with flake-utils.lib; eachDefaultSystem (system: ...)`: the
+        // per-system body is inside the `with`, so outputs moved into its
+        // `let` still see the `with`'s names.
+        ast::Expr::With(w)
+            if w.body().is_some_and(|b| {
+                matches!(syn::unparen(b.clone()), x @ ast::Expr::Apply(_) if per_system_lambda(scopes, &x).is_some())
+            }) =>
+        {
+            if let Some(b) = w.body() {
+                walk_outputs(scopes, &b, frame, label, frames, out);
             }
         }
         other @ ast::Expr::Apply(_) => {

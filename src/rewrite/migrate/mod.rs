@@ -135,6 +135,8 @@ pub(crate) struct Planner<'a> {
     scope: Option<Vec<bool>>,
     /// Files whose new formal gets a default (callers outside the flake).
     defaulted: HashSet<usize>,
+    /// Files of the form `a: ...` that became `a: <param>: ...`.
+    positional: HashSet<usize>,
 }
 
 impl<'a> Planner<'a> {
@@ -323,6 +325,7 @@ pub fn migrate(
         module_args_roots: BTreeSet::new(),
         scope: scope.clone(),
         defaulted: HashSet::new(),
+        positional: HashSet::new(),
     };
 
     // The parameter's name must not clash with a name of the tree.
