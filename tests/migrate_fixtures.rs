@@ -997,3 +997,48 @@ fn inherit_module_values_and_plain_argument_functions() {
     let user = std::fs::read_to_string(migrated.path().join("user.nix")).unwrap();
     assert!(user.starts_with("group: variant: { ... }:"), "{user}");
 }
+
+/// Issue 10, class 3: outputs that are not an attribute-set literal
+/// (`nixosConfigurations = lib.genAttrs hosts mkHost;`) are wrapped: a
+/// function of the variant around the expression, declared variants added
+/// with `//`.
+#[test]
+fn outputs_built_by_a_function_are_wrapped() {
+    check(
+        "generated-outputs",
+        &["nixpkgs"],
+        "c: [ c.networking.hostName c.environment.etc.motd.text ]",
+        &[
+            (
+                "nixosConfigurations.alpha.config",
+                &[],
+                "nixosConfigurations.alpha.config",
+            ),
+            (
+                "nixosConfigurations.beta.config",
+                &[],
+                "nixosConfigurations.beta.config",
+            ),
+            (
+                "nixosConfigurations.alpha.config",
+                &[("SITE", "eu")],
+                "nixosConfigurations.alpha-eu.config",
+            ),
+        ],
+    );
+}
+
+/// What cannot be wrapped is refused with the construct and what to write.
+#[test]
+fn an_opaque_output_is_refused_with_the_construct() {
+    let dir = tempfile::tempdir().unwrap();
+    let flake = "{\n  outputs = { self, nixpkgs }:\n    let\n      mk = x: { a = x; };\n    in\n      mk (builtins.getEnv \"A\");\n}\n";
+    std::fs::write(dir.path().join("flake.nix"), flake).unwrap();
+    let (code, _, err) = nixfold(&["migrate"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("flake.nix:6:7: the outputs here depend on the environment but are built by a call of `mk`")
+            && err.contains("Write the outputs as an attribute set"),
+        "{err}"
+    );
+}

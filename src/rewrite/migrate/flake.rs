@@ -415,8 +415,15 @@ impl Planner<'_> {
                         return Err(self.err_at(
                             f,
                             r.start(),
-                            "the outputs here depend on the environment but are not written as \
-                             attribute sets; nixfold migrate cannot split them into variants",
+                            &format!(
+                                "the outputs here depend on the environment but are built by {}, \
+                                 not written as an attribute set; nixfold migrate cannot split \
+                                 them into variants. Write the outputs as an attribute set \
+                                 (`nixosConfigurations.NAME = ...;`, or `{{ ... }} // (...)` \
+                                 with the environment-dependent ones in the literal part) and \
+                                 run again",
+                                construct(e)
+                            ),
                         ));
                     }
                 }
@@ -688,7 +695,57 @@ impl Planner<'_> {
                             base.clone()
                         }
                     };
-                    self.edits[f].push(r, call("default"), false);
+                    // An attribute set of outputs built by a function
+                    // (`nixosConfigurations = genAttrs hosts mkHost;`):
+                    // each declared variant of one of its outputs is added
+                    // with `//`, taken from the set built for the variant.
+                    let static_path: Option<Vec<String>> =
+                        attrs.iter().map(syn::attr_name).collect();
+                    let mut generated_set: Vec<(String, String)> = Vec::new();
+                    if depends
+                        && env_attrs.is_empty()
+                        && decls.is_empty()
+                        && let Some(sp) = &static_path
+                    {
+                        let prefix = format!("{}.", outputs::dotted(sp));
+                        for (k, v) in self.declared.iter().enumerate() {
+                            if matched.contains(&k) {
+                                continue;
+                            }
+                            if let Some(rest) = v.output.strip_prefix(&prefix)
+                                && !rest.contains('.')
+                            {
+                                let inner = rest.trim_matches('"').to_string();
+                                matched.insert(k);
+                                let mut from = sp.clone();
+                                from.push(inner.clone());
+                                let mut to = sp.clone();
+                                to.push(v.name.clone());
+                                self.pairs.push((v.name.clone(), from, to));
+                                generated_set.push((v.name.clone(), inner));
+                            }
+                        }
+                    }
+                    if generated_set.is_empty() {
+                        self.edits[f].push(r, call("default"), false);
+                    } else {
+                        let extra: Vec<String> = generated_set
+                            .iter()
+                            .map(|(vname, inner)| {
+                                format!(
+                                    "{} = ({}).{};",
+                                    text::attr_name(vname),
+                                    call(vname),
+                                    text::attr_name(inner)
+                                )
+                            })
+                            .collect();
+                        self.edits[f].push(
+                            r,
+                            format!("{} // {{ {} }}", call("default"), extra.join(" ")),
+                            false,
+                        );
+                    }
                     uses_set |= depends;
                     if decls.is_empty() {
                         continue;
@@ -1022,6 +1079,56 @@ fn node_at(root: &SyntaxNode, range: TextRange) -> Option<SyntaxNode> {
         .filter(|n| n.text_range() == range)
 }
 
+/// What builds an expression, for messages: `` `mapAttrs` `` of
+/// `lib.mapAttrs f hosts`, `` `//` ``, `a variable`.
+fn construct(e: &ast::Expr) -> String {
+    match syn::unparen(e.clone()) {
+        ast::Expr::Apply(a) => {
+            let mut f = a.lambda();
+            while let Some(ast::Expr::Apply(inner)) = f.clone().map(syn::unparen) {
+                f = inner.lambda();
+            }
+            match f.map(syn::unparen) {
+                Some(ast::Expr::Ident(i)) => {
+                    format!("a call of `{}`", syn::ident_name(&i).unwrap_or_default())
+                }
+                Some(ast::Expr::Select(s)) => format!(
+                    "a call of `{}`",
+                    s.attrpath()
+                        .and_then(|p| p.attrs().last())
+                        .and_then(|a| syn::attr_name(&a))
+                        .unwrap_or_default()
+                ),
+                _ => "a function call".into(),
+            }
+        }
+        ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
+            "`//` of values that are not attribute sets".into()
+        }
+        ast::Expr::Ident(i) => {
+            format!("the variable `{}`", syn::ident_name(&i).unwrap_or_default())
+        }
+        ast::Expr::LetIn(_) => "a `let` expression".into(),
+        ast::Expr::IfElse(_) => "an `if`".into(),
+        _ => "an expression".into(),
+    }
+}
+
+/// Whether a per-system function's body builds an attribute set of
+/// outputs (`system: { packages = ...; }`, possibly under `let`/`//`), as
+/// opposed to one output per name (`genAttrs hosts (h: nixosSystem ...)`).
+fn builds_attrs(body: &ast::Expr) -> bool {
+    match syn::unparen(body.clone()) {
+        ast::Expr::AttrSet(_) => true,
+        ast::Expr::LetIn(l) => l.body().is_some_and(|b| builds_attrs(&b)),
+        ast::Expr::With(w) => w.body().is_some_and(|b| builds_attrs(&b)),
+        ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
+            b.lhs().is_some_and(|x| builds_attrs(&x)) || b.rhs().is_some_and(|x| builds_attrs(&x))
+        }
+        _ => false,
+    }
+}
+
 fn walk_outputs(
     scopes: &Scopes,
     e: &ast::Expr,
@@ -1059,7 +1166,11 @@ fn walk_outputs(
                                     out,
                                 )
                             }
-                            x @ ast::Expr::Apply(_) if per_system_lambda(scopes, &x).is_some() => {
+                            x @ ast::Expr::Apply(_)
+                                if per_system_lambda(scopes, &x)
+                                    .and_then(|(l, _)| l.body())
+                                    .is_some_and(|b| builds_attrs(&b)) =>
+                            {
                                 let label = av
                                     .attrpath()
                                     .and_then(|p| p.attrs().last())
