@@ -1042,3 +1042,56 @@ fn an_opaque_output_is_refused_with_the_construct() {
         "{err}"
     );
 }
+
+/// Issue 10, class 2: the read in a `let` around the whole flake.nix.
+/// (Nix 2.8 refuses such a flake.nix, "must be an attribute set", so the
+/// proof here is nixfold's own.)
+#[test]
+fn a_let_around_the_flake() {
+    let (_, migrated) = trees("top-let");
+    let flake = std::fs::read_to_string(migrated.path().join("flake.nix")).unwrap();
+    assert!(flake.starts_with("# The read sits in a `let` around the whole flake.\nlet\n  user = variant: variant.HM_USER;\nin\n"), "{flake}");
+    assert!(
+        flake.contains("homeConfigurations.alice = mkMe variants.alice;"),
+        "{flake}"
+    );
+}
+
+/// Issue 10, class 2: every place the parameter must reach, whatever the
+/// spelling: a helper called twice, a let-bound module list, `++`,
+/// `lib.optionals`, `map`, nested `home-manager = { ... }` without
+/// extraSpecialArgs, `users.me = import ./home.nix`, and
+/// `imports = [ (import ./motd.nix { ... }) ]`, a module list looked up in
+/// a let-bound set (`hostModules.${name}`).
+#[test]
+fn every_spelling_of_the_places_the_parameter_must_reach() {
+    check(
+        "spellings",
+        &["nixpkgs", "home-manager"],
+        "c: [ c.environment.etc.motd.text (c.environment.etc.role.text or null) \
+         c.environment.etc.extra.text c.home-manager.users.me.home.username \
+         (c.environment.etc.desk.text or null) ]",
+        &[
+            (
+                "nixosConfigurations.work.config",
+                &[],
+                "nixosConfigurations.work.config",
+            ),
+            (
+                "nixosConfigurations.home.config",
+                &[],
+                "nixosConfigurations.home.config",
+            ),
+            (
+                "nixosConfigurations.work.config",
+                &[("SITE", "eu"), ("ROLE", "dev"), ("HM_USER", "alice")],
+                "nixosConfigurations.work-eu.config",
+            ),
+            (
+                "nixosConfigurations.home.config",
+                &[("DESK", "tall")],
+                "nixosConfigurations.home-tall.config",
+            ),
+        ],
+    );
+}

@@ -102,6 +102,16 @@ impl Planner<'_> {
         let param = self.param.clone();
         let set_name = self.set_name.clone();
         let top = ast::Root::cast(root.clone()).and_then(|r| r.expr());
+        // `let username = ...; in { outputs = ...; }`: the top `let`'s
+        // bindings are bindings of `outputs` too.
+        let top_let = match top.clone().map(syn::unparen) {
+            Some(ast::Expr::LetIn(l)) => Some(l),
+            _ => None,
+        };
+        let top = match &top_let {
+            Some(l) => l.body(),
+            None => top,
+        };
         let outputs = match top.map(syn::unparen) {
             Some(ast::Expr::AttrSet(s)) => s.attrpath_values().find(|av| {
                 av.attrpath()
@@ -128,9 +138,15 @@ impl Planner<'_> {
             return Err(self.err_at(f, 0.into(), "`outputs` has no body"));
         };
         let sites = self.edits[f].need_sites();
+        let in_top_let = |s: TextSize| {
+            top_let.as_ref().is_some_and(|l| {
+                l.entries()
+                    .any(|e| e.syntax().text_range().contains_inclusive(s))
+            })
+        };
         if let Some(s) = sites
             .iter()
-            .find(|s| !body.syntax().text_range().contains_inclusive(**s))
+            .find(|s| !body.syntax().text_range().contains_inclusive(**s) && !in_top_let(**s))
         {
             return Err(self.err_at(
                 f,
@@ -150,8 +166,10 @@ impl Planner<'_> {
         // The bindings of every frame's `let`.
         let mut binds: Vec<LetBinding> = Vec::new();
         let mut let_inherits: Vec<ast::Inherit> = Vec::new();
-        for fr in &frames {
-            for e in fr.let_in.iter().flat_map(|l| l.entries()) {
+        let mut lets: Vec<ast::LetIn> = top_let.iter().cloned().collect();
+        lets.extend(frames.iter().filter_map(|fr| fr.let_in.clone()));
+        for l in &lets {
+            for e in l.entries() {
                 match e {
                     ast::Entry::AttrpathValue(av) => {
                         let Some(ap) = av.attrpath() else { continue };
