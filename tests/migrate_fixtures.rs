@@ -1095,3 +1095,28 @@ fn every_spelling_of_the_places_the_parameter_must_reach() {
         ],
     );
 }
+
+/// flake-parts modules are not threaded yet: refused, naming the file and
+/// what to write instead (never a migrated tree that misses the variant).
+#[test]
+fn a_read_in_a_flake_parts_module_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("parts")).unwrap();
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        "{\n  outputs = inputs@{ flake-parts, ... }:\n    flake-parts.lib.mkFlake { inherit inputs; } {\n      systems = [ \"x86_64-linux\" ];\n      imports = [ ./parts/home.nix ];\n    };\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("parts/home.nix"),
+        "{ config, ... }:\n{\n  flake.modules.homeManager.me = { home.username = builtins.getEnv \"USER\"; };\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("flake.nix:1:1: parts/home.nix reads the environment and is imported by a flake-parts module")
+            && err.contains("Move the read into a NixOS or Home Manager module"),
+        "{err}"
+    );
+}

@@ -455,6 +455,20 @@ impl Planner<'_> {
         // parameter.
         let broadcast =
             ctxs.iter().any(|c| matches!(c, Ctx::Unknown { .. })) && self.module_shaped(f);
+        // A module the flake reaches in a way nixfold cannot follow
+        // (`./. + "/${name}.nix"`, `readDir`, `import-tree`): the same.
+        let reached_somehow = ctxs.is_empty()
+            && self.has_flake
+            && !self.flake_parts()
+            && self.module_shaped(f)
+            && !self.defaulted.contains(&f)
+            && !self.module_roots().is_empty();
+        if reached_somehow {
+            let root = self.roots[f].clone();
+            self.broadcast(f, f, &root)?;
+            self.add_formal(f, true, false, false)?;
+            return Ok(());
+        }
         let module = broadcast
             || ctxs.iter().any(|c| {
                 matches!(
@@ -521,6 +535,27 @@ impl Planner<'_> {
                             self.check_not_for_imports(f, *file)?;
                             self.module_args_roots.insert(*file);
                             self.need(*file);
+                        } else if up.is_empty() && self.has_flake {
+                            if self.flake_parts() {
+                                let what = self.rel(f);
+                                return Err(self.err_at(
+                                    *file,
+                                    TextSize::from(0),
+                                    &format!(
+                                        "{what} reads the environment and is imported by a \
+                                         flake-parts module ({}); nixfold migrate does not thread \
+                                         the variant through flake-parts modules yet. Move the \
+                                         read into a NixOS or Home Manager module that a \
+                                         `nixosSystem` / `homeManagerConfiguration` call lists by \
+                                         path and run again",
+                                        self.rel(*file)
+                                    ),
+                                ));
+                            }
+                            if self.module_shaped(*file) && !self.module_roots().is_empty() {
+                                let root = self.roots[*file].clone();
+                                self.broadcast(*file, *file, &root)?;
+                            }
                         }
                         self.pass_on(*file, &up, seen)?;
                     }
@@ -592,6 +627,18 @@ impl Planner<'_> {
         }
     }
 
+    /// Whether the flake is built with flake-parts (`mkFlake`).
+    fn flake_parts(&self) -> bool {
+        (0..self.roots.len()).any(|g| {
+            self.project.files[g]
+                .path
+                .file_name()
+                .is_some_and(|n| n == "flake.nix")
+                && !self.outside(g)
+                && self.text(g).contains("mkFlake")
+        })
+    }
+
     /// Whether file `f` looks like a module: a function of an attribute set
     /// with `...` or with module arguments.
     fn module_shaped(&self, f: usize) -> bool {
@@ -626,7 +673,18 @@ impl Planner<'_> {
                 ),
             ));
         }
-        if self
+        if g == f
+            && self
+                .done
+                .insert((g, TextSize::from(0), format!("broadcast {f}")))
+        {
+            self.notes.push(format!(
+                "{} is reached in a way nixfold cannot follow (nothing names it by a literal \
+                 path); every module system of the flake gets `{}` (`specialArgs`/`extraSpecialArgs`)",
+                self.rel(f),
+                self.param
+            ));
+        } else if self
             .done
             .insert((g, TextSize::from(0), format!("broadcast {f}")))
         {
@@ -708,6 +766,21 @@ impl Planner<'_> {
                 unreachable!("module_like implies a lambda")
             };
             return self.bind_in_root(f, l);
+        }
+        if orphan && module_like && !self.defaulted.contains(&f) && self.flake_parts() {
+            return Err(self.err_at(
+                f,
+                expr.syntax().text_range().start(),
+                &format!(
+                    "{} reads the environment and is a flake-parts module (or reached only \
+                     through flake-parts' `imports`/`import-tree`); nixfold migrate does not \
+                     thread the variant through flake-parts modules yet. Move the read into a \
+                     NixOS or Home Manager module that a `nixosSystem` / \
+                     `homeManagerConfiguration` call lists by path, or declare the values in \
+                     the flake-parts module itself, and run again",
+                    self.rel(f)
+                ),
+            ));
         }
         if orphan && module_like && !self.defaulted.contains(&f) {
             return Err(self.err_at(
