@@ -1120,3 +1120,26 @@ fn a_read_in_a_flake_parts_module_is_refused() {
         "{err}"
     );
 }
+
+/// Scripts and docs follow the migration: a build command choosing a
+/// declared variant through the environment builds its output instead, and
+/// the prefix and `--impure` that only served the environment go.
+#[test]
+fn build_commands_follow_the_migration() {
+    let copy = git_copy(&fixture("true-flags"));
+    std::fs::write(
+        copy.path().join("build.sh"),
+        "#!/bin/sh\nWITH_DOCKER=true nixos-rebuild build --flake .#box --impure\nnix build .#nixosConfigurations.box.config.system.build.toplevel\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], copy.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(copy.path().join("build.sh")).unwrap(),
+        "#!/bin/sh\nnixos-rebuild build --flake .#box-docker\nnix build .#nixosConfigurations.box.config.system.build.toplevel\n"
+    );
+    assert!(
+        err.contains("note: build.sh: 1 build command(s) now build the variant's output"),
+        "{err}"
+    );
+}

@@ -18,6 +18,7 @@
 //! [`crate::rewrite::write_all_or_nothing`].
 
 mod flake;
+mod scripts;
 pub mod text;
 mod thread;
 pub mod verify;
@@ -473,6 +474,10 @@ pub fn migrate(
             old: file.text.to_string(),
             new,
         });
+    }
+    // Scripts and docs that chose a variant through the environment.
+    if flake.is_some() {
+        changes.extend(p.follow_scripts(&analysis));
     }
     let dropped: Vec<String> = config
         .variants
