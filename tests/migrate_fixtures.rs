@@ -865,3 +865,281 @@ fn a_computed_name_the_environment_does_not_choose_is_left_alone() {
     let (code, diff, err) = nixfold(&["migrate", "--check"], dir.path());
     assert_eq!((code, diff.as_str()), (0, ""), "{err}");
 }
+
+/// Issue 10, class 6: with HOSTNAME unset the original evaluates
+/// `./hosts//configuration.nix`, which does not exist. Migrate says so and
+/// migrates the other variants; the default stays broken as it was.
+#[test]
+fn a_variant_broken_in_the_original_is_said_and_the_others_migrated() {
+    let copy = git_copy(&fixture("broken-default"));
+    let (code, _, err) = nixfold(&["migrate"], copy.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "note: variant `default`: nixosConfigurations.\"\" fails in the original too (with an empty environment)"
+        ) && err.contains("migrated as it is"),
+        "{err}"
+    );
+    let (_, migrated) = trees("broken-default");
+    let broken = eval_flake(
+        migrated.path(),
+        "nixosConfigurations.\"\".config.networking.hostName",
+        &EvalOptions::new(&[], false),
+    );
+    assert!(broken.is_err(), "the default must stay broken: {broken:?}");
+    check(
+        "broken-default",
+        &["nixpkgs"],
+        "c: { h = c.networking.hostName; x = c.services.xserver.enable or false; }",
+        &[
+            (
+                "nixosConfigurations.desk.config",
+                &[("HOSTNAME", "desk")],
+                "nixosConfigurations.desk.config",
+            ),
+            (
+                "nixosConfigurations.lap.config",
+                &[("HOSTNAME", "lap")],
+                "nixosConfigurations.lap.config",
+            ),
+        ],
+    );
+}
+
+/// Issue 10, class 1: files the flake does not evaluate (an old entry point,
+/// a spec with a duplicate key, an empty file, a module nothing imports) do
+/// not block the run and stay byte-identical; the unreached caller of a file
+/// whose signature changes keeps working through the new formal's default.
+#[test]
+fn files_the_flake_does_not_evaluate_are_left_alone() {
+    let untouched = [
+        "configuration.nix",
+        "home-container.nix",
+        "spec/layout.nix",
+        "spec/empty.nix",
+    ];
+    let copy = git_copy(&fixture("unreached-files"));
+    let (code, _, err) = nixfold(&["migrate", "--write"], copy.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "note: home-container.nix (which the flake does not evaluate, left as it is) uses home.nix; \
+             its new `variant` argument defaults to the default variant so that it keeps working"
+        ),
+        "{err}"
+    );
+    for f in untouched {
+        assert_eq!(
+            std::fs::read(copy.path().join(f)).unwrap(),
+            std::fs::read(fixture("unreached-files").join(f)).unwrap(),
+            "{f} changed"
+        );
+    }
+    // The unreached caller still evaluates with real Nix.
+    let out = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "-E"])
+        .arg(
+            "(import ./home-container.nix { config = { }; pkgs = { }; lib = { }; inputs = { }; })\
+             .imports",
+        )
+        .current_dir(copy.path())
+        .output()
+        .expect("nix-instantiate runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("homeDirectory = \"/home/\""));
+    check(
+        "unreached-files",
+        &["nixpkgs", "home-manager"],
+        "c: [ c.home.username c.home.homeDirectory ]",
+        &[
+            (
+                "homeConfigurations.me.config",
+                &[("USER", "")],
+                "homeConfigurations.me.config",
+            ),
+            (
+                "homeConfigurations.me.config",
+                &[("USER", "alice")],
+                "homeConfigurations.alice.config",
+            ),
+        ],
+    );
+}
+
+/// Issue 10, class 4: `inherit user;` of a binding read from the
+/// environment, a module handed to a helper as a value (`mkHome
+/// homeModules`), and a file that is a function of a plain argument
+/// (`group: ...`, called `import ./user.nix "staff"`).
+#[test]
+fn inherit_module_values_and_plain_argument_functions() {
+    check(
+        "shapes",
+        &["nixpkgs", "home-manager"],
+        "c: [ c.home.username c.home.homeDirectory c.programs.git.userName ]",
+        &[
+            (
+                "homeConfigurations.me.config",
+                &[("USER", ""), ("GIT_NAME", "")],
+                "homeConfigurations.me.config",
+            ),
+            (
+                "homeConfigurations.me.config",
+                &[("USER", "alice"), ("GIT_NAME", "Alice")],
+                "homeConfigurations.alice.config",
+            ),
+        ],
+    );
+    let (_, migrated) = trees("shapes");
+    let user = std::fs::read_to_string(migrated.path().join("user.nix")).unwrap();
+    assert!(user.starts_with("group: variant: { ... }:"), "{user}");
+}
+
+/// Issue 10, class 3: outputs that are not an attribute-set literal
+/// (`nixosConfigurations = lib.genAttrs hosts mkHost;`) are wrapped: a
+/// function of the variant around the expression, declared variants added
+/// with `//`.
+#[test]
+fn outputs_built_by_a_function_are_wrapped() {
+    check(
+        "generated-outputs",
+        &["nixpkgs"],
+        "c: [ c.networking.hostName c.environment.etc.motd.text ]",
+        &[
+            (
+                "nixosConfigurations.alpha.config",
+                &[],
+                "nixosConfigurations.alpha.config",
+            ),
+            (
+                "nixosConfigurations.beta.config",
+                &[],
+                "nixosConfigurations.beta.config",
+            ),
+            (
+                "nixosConfigurations.alpha.config",
+                &[("SITE", "eu")],
+                "nixosConfigurations.alpha-eu.config",
+            ),
+        ],
+    );
+}
+
+/// What cannot be wrapped is refused with the construct and what to write.
+#[test]
+fn an_opaque_output_is_refused_with_the_construct() {
+    let dir = tempfile::tempdir().unwrap();
+    let flake = "{\n  outputs = { self, nixpkgs }:\n    let\n      mk = x: { a = x; };\n    in\n      mk (builtins.getEnv \"A\");\n}\n";
+    std::fs::write(dir.path().join("flake.nix"), flake).unwrap();
+    let (code, _, err) = nixfold(&["migrate"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("flake.nix:6:7: the outputs here depend on the environment but are built by a call of `mk`")
+            && err.contains("Write the outputs as an attribute set"),
+        "{err}"
+    );
+}
+
+/// Issue 10, class 2: the read in a `let` around the whole flake.nix.
+/// (Nix 2.8 refuses such a flake.nix, "must be an attribute set", so the
+/// proof here is nixfold's own.)
+#[test]
+fn a_let_around_the_flake() {
+    let (_, migrated) = trees("top-let");
+    let flake = std::fs::read_to_string(migrated.path().join("flake.nix")).unwrap();
+    assert!(flake.starts_with("# The read sits in a `let` around the whole flake.\nlet\n  user = variant: variant.HM_USER;\nin\n"), "{flake}");
+    assert!(
+        flake.contains("homeConfigurations.alice = mkMe variants.alice;"),
+        "{flake}"
+    );
+}
+
+/// Issue 10, class 2: every place the parameter must reach, whatever the
+/// spelling: a helper called twice, a let-bound module list, `++`,
+/// `lib.optionals`, `map`, nested `home-manager = { ... }` without
+/// extraSpecialArgs, `users.me = import ./home.nix`, and
+/// `imports = [ (import ./motd.nix { ... }) ]`, a module list looked up in
+/// a let-bound set (`hostModules.${name}`).
+#[test]
+fn every_spelling_of_the_places_the_parameter_must_reach() {
+    check(
+        "spellings",
+        &["nixpkgs", "home-manager"],
+        "c: [ c.environment.etc.motd.text (c.environment.etc.role.text or null) \
+         c.environment.etc.extra.text c.home-manager.users.me.home.username \
+         (c.environment.etc.desk.text or null) ]",
+        &[
+            (
+                "nixosConfigurations.work.config",
+                &[],
+                "nixosConfigurations.work.config",
+            ),
+            (
+                "nixosConfigurations.home.config",
+                &[],
+                "nixosConfigurations.home.config",
+            ),
+            (
+                "nixosConfigurations.work.config",
+                &[("SITE", "eu"), ("ROLE", "dev"), ("HM_USER", "alice")],
+                "nixosConfigurations.work-eu.config",
+            ),
+            (
+                "nixosConfigurations.home.config",
+                &[("DESK", "tall")],
+                "nixosConfigurations.home-tall.config",
+            ),
+        ],
+    );
+}
+
+/// flake-parts modules are not threaded yet: refused, naming the file and
+/// what to write instead (never a migrated tree that misses the variant).
+#[test]
+fn a_read_in_a_flake_parts_module_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("parts")).unwrap();
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        "{\n  outputs = inputs@{ flake-parts, ... }:\n    flake-parts.lib.mkFlake { inherit inputs; } {\n      systems = [ \"x86_64-linux\" ];\n      imports = [ ./parts/home.nix ];\n    };\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("parts/home.nix"),
+        "{ config, ... }:\n{\n  flake.modules.homeManager.me = { home.username = builtins.getEnv \"USER\"; };\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("flake.nix:1:1: parts/home.nix reads the environment and is imported by a flake-parts module")
+            && err.contains("Move the read into a NixOS or Home Manager module"),
+        "{err}"
+    );
+}
+
+/// Scripts and docs follow the migration: a build command choosing a
+/// declared variant through the environment builds its output instead, and
+/// the prefix and `--impure` that only served the environment go.
+#[test]
+fn build_commands_follow_the_migration() {
+    let copy = git_copy(&fixture("true-flags"));
+    std::fs::write(
+        copy.path().join("build.sh"),
+        "#!/bin/sh\nWITH_DOCKER=true nixos-rebuild build --flake .#box --impure\nnix build .#nixosConfigurations.box.config.system.build.toplevel\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], copy.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(copy.path().join("build.sh")).unwrap(),
+        "#!/bin/sh\nnixos-rebuild build --flake .#box-docker\nnix build .#nixosConfigurations.box.config.system.build.toplevel\n"
+    );
+    assert!(
+        err.contains("note: build.sh: 1 build command(s) now build the variant's output"),
+        "{err}"
+    );
+}

@@ -2,6 +2,7 @@
 //! (later) variant analysis on top of the evaluator.
 
 pub mod reach;
+pub mod scope;
 pub mod variants;
 
 use std::path::{Component, Path, PathBuf};

@@ -219,6 +219,12 @@ const MAX_DOMAIN_PER_OUTPUT: usize = 32;
 /// build with, then, per output and variable, each domain value none of those
 /// covers (on top of the environment the scripts use for that output).
 pub fn propose(an: &super::VariantAnalysis, project: &crate::project::Project) -> Vec<Proposal> {
+    // Variants are flake outputs: without a flake.nix there is nowhere to
+    // put them (and `migrate` refuses declared ones).
+    let entry = super::entry_dir(project);
+    if super::flow::resolve_file(project, &entry, "flake.nix").is_none() {
+        return Vec::new();
+    }
     let outputs = &an.outputs;
     let known_vars: BTreeSet<&str> = an.env.iter().map(|v| v.name.as_str()).collect();
     let mut out: Vec<Proposal> = Vec::new();

@@ -103,7 +103,12 @@ impl VariantAnalysis {
 /// Analyse a loaded project rooted at `project.root`.
 pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
     let a = flow::Analyzer::new(project);
-    let all: Vec<usize> = (0..project.files.len()).collect();
+    let entry = entry_dir(project);
+    // Files the flake does not evaluate are left alone (issue 10, class 1).
+    let scope = crate::analysis::scope::flake_scope(project, &entry);
+    let all: Vec<usize> = (0..project.files.len())
+        .filter(|&i| !crate::analysis::scope::outside(&scope, i))
+        .collect();
     // Without any read there is nothing to learn about values.
     let any_read = all.iter().any(|&i| !a.reads_in(i).is_empty());
     let mut facts = if any_read {
@@ -111,7 +116,9 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
     } else {
         Facts::default()
     };
-    let entry = entry_dir(project);
+    facts
+        .reads
+        .retain(|r| !crate::analysis::scope::outside(&scope, r.site.file));
     // The evaluator's observations are the primary source of tests.
     let reading: Vec<usize> = all
         .iter()

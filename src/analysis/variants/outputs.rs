@@ -291,6 +291,11 @@ fn file_body_attrset(a: &Analyzer<'_>, e: &ast::Expr) -> Option<ast::AttrSet> {
 /// The `outputs` function of a flake.nix tree.
 pub(crate) fn flake_outputs_fn(scopes: &Scopes, root: &SyntaxNode) -> Option<ast::Lambda> {
     let e = root.children().find_map(ast::Expr::cast)?;
+    // `let user = ...; in { outputs = ...; }` too.
+    let e = match syn::unparen(e) {
+        ast::Expr::LetIn(l) => l.body()?,
+        e => e,
+    };
     let ast::Expr::AttrSet(set) = syn::unparen(e) else {
         return None;
     };

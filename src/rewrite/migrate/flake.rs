@@ -102,6 +102,16 @@ impl Planner<'_> {
         let param = self.param.clone();
         let set_name = self.set_name.clone();
         let top = ast::Root::cast(root.clone()).and_then(|r| r.expr());
+        // `let username = ...; in { outputs = ...; }`: the top `let`'s
+        // bindings are bindings of `outputs` too.
+        let top_let = match top.clone().map(syn::unparen) {
+            Some(ast::Expr::LetIn(l)) => Some(l),
+            _ => None,
+        };
+        let top = match &top_let {
+            Some(l) => l.body(),
+            None => top,
+        };
         let outputs = match top.map(syn::unparen) {
             Some(ast::Expr::AttrSet(s)) => s.attrpath_values().find(|av| {
                 av.attrpath()
@@ -128,9 +138,15 @@ impl Planner<'_> {
             return Err(self.err_at(f, 0.into(), "`outputs` has no body"));
         };
         let sites = self.edits[f].need_sites();
+        let in_top_let = |s: TextSize| {
+            top_let.as_ref().is_some_and(|l| {
+                l.entries()
+                    .any(|e| e.syntax().text_range().contains_inclusive(s))
+            })
+        };
         if let Some(s) = sites
             .iter()
-            .find(|s| !body.syntax().text_range().contains_inclusive(**s))
+            .find(|s| !body.syntax().text_range().contains_inclusive(**s) && !in_top_let(**s))
         {
             return Err(self.err_at(
                 f,
@@ -150,8 +166,10 @@ impl Planner<'_> {
         // The bindings of every frame's `let`.
         let mut binds: Vec<LetBinding> = Vec::new();
         let mut let_inherits: Vec<ast::Inherit> = Vec::new();
-        for fr in &frames {
-            for e in fr.let_in.iter().flat_map(|l| l.entries()) {
+        let mut lets: Vec<ast::LetIn> = top_let.iter().cloned().collect();
+        lets.extend(frames.iter().filter_map(|fr| fr.let_in.clone()));
+        for l in &lets {
+            for e in l.entries() {
                 match e {
                     ast::Entry::AttrpathValue(av) => {
                         let Some(ap) = av.attrpath() else { continue };
@@ -286,17 +304,33 @@ impl Planner<'_> {
             );
             for r in scopes.uses(lb.id) {
                 let ident = node_at(&root, r.range);
-                if ident
+                let inherit = ident
                     .as_ref()
                     .and_then(|n| n.parent())
-                    .is_some_and(|p| p.kind() == SyntaxKind::NODE_INHERIT)
+                    .filter(|p| p.kind() == SyntaxKind::NODE_INHERIT);
+                if let Some(inh) = &inherit
+                    && inherit_in_plain_set(inh)
                 {
+                    // `inherit user;` → `user = user;`, whose value is then
+                    // a use like any other.
+                    if self
+                        .done
+                        .insert((f, inh.text_range().start(), "inherit".into()))
+                    {
+                        let dep_names: BTreeSet<String> =
+                            dep.iter().map(|j| binds[*j].name.clone()).collect();
+                        for (range, text) in split_inherit(inh, &dep_names) {
+                            self.edits[f].push(range, text, false);
+                        }
+                    }
+                } else if inherit.is_some() {
                     return Err(self.err_at(
                         f,
                         r.range.start(),
                         &format!(
-                            "`inherit {}` of a binding that depends on the environment is not \
-                             supported yet; write `{0} = {0};` and run again",
+                            "`inherit {}` of a binding that depends on the environment, in a \
+                             `let` or `rec` set, is not supported yet; write `{0} = ...;` with \
+                             the binding's value and run again",
                             lb.name
                         ),
                     ));
@@ -399,8 +433,15 @@ impl Planner<'_> {
                         return Err(self.err_at(
                             f,
                             r.start(),
-                            "the outputs here depend on the environment but are not written as \
-                             attribute sets; nixfold migrate cannot split them into variants",
+                            &format!(
+                                "the outputs here depend on the environment but are built by {}, \
+                                 not written as an attribute set; nixfold migrate cannot split \
+                                 them into variants. Write the outputs as an attribute set \
+                                 (`nixosConfigurations.NAME = ...;`, or `{{ ... }} // (...)` \
+                                 with the environment-dependent ones in the literal part) and \
+                                 run again",
+                                construct(e)
+                            ),
                         ));
                     }
                 }
@@ -672,7 +713,57 @@ impl Planner<'_> {
                             base.clone()
                         }
                     };
-                    self.edits[f].push(r, call("default"), false);
+                    // An attribute set of outputs built by a function
+                    // (`nixosConfigurations = genAttrs hosts mkHost;`):
+                    // each declared variant of one of its outputs is added
+                    // with `//`, taken from the set built for the variant.
+                    let static_path: Option<Vec<String>> =
+                        attrs.iter().map(syn::attr_name).collect();
+                    let mut generated_set: Vec<(String, String)> = Vec::new();
+                    if depends
+                        && env_attrs.is_empty()
+                        && decls.is_empty()
+                        && let Some(sp) = &static_path
+                    {
+                        let prefix = format!("{}.", outputs::dotted(sp));
+                        for (k, v) in self.declared.iter().enumerate() {
+                            if matched.contains(&k) {
+                                continue;
+                            }
+                            if let Some(rest) = v.output.strip_prefix(&prefix)
+                                && !rest.contains('.')
+                            {
+                                let inner = rest.trim_matches('"').to_string();
+                                matched.insert(k);
+                                let mut from = sp.clone();
+                                from.push(inner.clone());
+                                let mut to = sp.clone();
+                                to.push(v.name.clone());
+                                self.pairs.push((v.name.clone(), from, to));
+                                generated_set.push((v.name.clone(), inner));
+                            }
+                        }
+                    }
+                    if generated_set.is_empty() {
+                        self.edits[f].push(r, call("default"), false);
+                    } else {
+                        let extra: Vec<String> = generated_set
+                            .iter()
+                            .map(|(vname, inner)| {
+                                format!(
+                                    "{} = ({}).{};",
+                                    text::attr_name(vname),
+                                    call(vname),
+                                    text::attr_name(inner)
+                                )
+                            })
+                            .collect();
+                        self.edits[f].push(
+                            r,
+                            format!("{} // {{ {} }}", call("default"), extra.join(" ")),
+                            false,
+                        );
+                    }
                     uses_set |= depends;
                     if decls.is_empty() {
                         continue;
@@ -938,6 +1029,46 @@ fn hoist_label(attrs: &[ast::Attr], category: Option<&str>) -> String {
 }
 
 /// `name variant`, parenthesised unless the position allows a bare application.
+/// Whether `inherit x;` is in a set that is neither `rec` nor a `let`
+/// (where `x = x;` means the same).
+fn inherit_in_plain_set(inh: &SyntaxNode) -> bool {
+    inh.parent()
+        .and_then(ast::AttrSet::cast)
+        .is_some_and(|set| set.rec_token().is_none())
+}
+
+/// Edits turning the names in `names` of `inherit a b c;` into bindings:
+/// `inherit a; b = b; inherit c;` (each `b` after `=` is the original
+/// identifier, left for the caller to rewrite as a use).
+fn split_inherit(inh: &SyntaxNode, names: &BTreeSet<String>) -> Vec<(TextRange, String)> {
+    let idents: Vec<SyntaxNode> = inh
+        .children()
+        .filter(|c| c.kind() == SyntaxKind::NODE_IDENT)
+        .collect();
+    let is_dep: Vec<bool> = idents
+        .iter()
+        .map(|i| names.contains(&i.text().to_string()))
+        .collect();
+    let mut out = Vec::new();
+    let start = inh.text_range().start();
+    for (k, id) in idents.iter().enumerate() {
+        let name = id.text().to_string();
+        let gap_start = if k == 0 {
+            start
+        } else {
+            idents[k - 1].text_range().end()
+        };
+        let gap = TextRange::new(gap_start, id.text_range().start());
+        match (k, is_dep[k], k > 0 && is_dep[k - 1]) {
+            (0, true, _) => out.push((gap, format!("{name} = "))),
+            (_, true, _) => out.push((gap, format!("; {name} = "))),
+            (_, false, true) => out.push((gap, "; inherit ".to_string())),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn applied(ident: Option<&SyntaxNode>, name: &str, arg: &str) -> String {
     let bare = ident.and_then(|n| n.parent()).is_some_and(|p| {
         matches!(
@@ -964,6 +1095,56 @@ fn node_at(root: &SyntaxNode, range: TextRange) -> Option<SyntaxNode> {
         .into_node()
         .or_else(|| root.covering_element(range).parent())
         .filter(|n| n.text_range() == range)
+}
+
+/// What builds an expression, for messages: `` `mapAttrs` `` of
+/// `lib.mapAttrs f hosts`, `` `//` ``, `a variable`.
+fn construct(e: &ast::Expr) -> String {
+    match syn::unparen(e.clone()) {
+        ast::Expr::Apply(a) => {
+            let mut f = a.lambda();
+            while let Some(ast::Expr::Apply(inner)) = f.clone().map(syn::unparen) {
+                f = inner.lambda();
+            }
+            match f.map(syn::unparen) {
+                Some(ast::Expr::Ident(i)) => {
+                    format!("a call of `{}`", syn::ident_name(&i).unwrap_or_default())
+                }
+                Some(ast::Expr::Select(s)) => format!(
+                    "a call of `{}`",
+                    s.attrpath()
+                        .and_then(|p| p.attrs().last())
+                        .and_then(|a| syn::attr_name(&a))
+                        .unwrap_or_default()
+                ),
+                _ => "a function call".into(),
+            }
+        }
+        ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
+            "`//` of values that are not attribute sets".into()
+        }
+        ast::Expr::Ident(i) => {
+            format!("the variable `{}`", syn::ident_name(&i).unwrap_or_default())
+        }
+        ast::Expr::LetIn(_) => "a `let` expression".into(),
+        ast::Expr::IfElse(_) => "an `if`".into(),
+        _ => "an expression".into(),
+    }
+}
+
+/// Whether a per-system function's body builds an attribute set of
+/// outputs (`system: { packages = ...; }`, possibly under `let`/`//`), as
+/// opposed to one output per name (`genAttrs hosts (h: nixosSystem ...)`).
+fn builds_attrs(body: &ast::Expr) -> bool {
+    match syn::unparen(body.clone()) {
+        ast::Expr::AttrSet(_) => true,
+        ast::Expr::LetIn(l) => l.body().is_some_and(|b| builds_attrs(&b)),
+        ast::Expr::With(w) => w.body().is_some_and(|b| builds_attrs(&b)),
+        ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
+            b.lhs().is_some_and(|x| builds_attrs(&x)) || b.rhs().is_some_and(|x| builds_attrs(&x))
+        }
+        _ => false,
+    }
 }
 
 fn walk_outputs(
@@ -1003,7 +1184,11 @@ fn walk_outputs(
                                     out,
                                 )
                             }
-                            x @ ast::Expr::Apply(_) if per_system_lambda(scopes, &x).is_some() => {
+                            x @ ast::Expr::Apply(_)
+                                if per_system_lambda(scopes, &x)
+                                    .and_then(|(l, _)| l.body())
+                                    .is_some_and(|b| builds_attrs(&b)) =>
+                            {
                                 let label = av
                                     .attrpath()
                                     .and_then(|p| p.attrs().last())
@@ -1019,6 +1204,18 @@ fn walk_outputs(
                     }
                     ast::Entry::Inherit(inh) => out.push(Leaf::Inherit(inh)),
                 }
+            }
+        }
+        // `with flake-utils.lib; eachDefaultSystem (system: ...)`: the
+        // per-system body is inside the `with`, so outputs moved into its
+        // `let` still see the `with`'s names.
+        ast::Expr::With(w)
+            if w.body().is_some_and(|b| {
+                matches!(syn::unparen(b.clone()), x @ ast::Expr::Apply(_) if per_system_lambda(scopes, &x).is_some())
+            }) =>
+        {
+            if let Some(b) = w.body() {
+                walk_outputs(scopes, &b, frame, label, frames, out);
             }
         }
         other @ ast::Expr::Apply(_) => {

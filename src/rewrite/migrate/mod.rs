@@ -18,6 +18,7 @@
 //! [`crate::rewrite::write_all_or_nothing`].
 
 mod flake;
+mod scripts;
 pub mod text;
 mod thread;
 pub mod verify;
@@ -131,6 +132,12 @@ pub(crate) struct Planner<'a> {
     has_flake: bool,
     /// Root modules (no flake.nix) whose imported modules need the parameter.
     module_args_roots: BTreeSet<usize>,
+    /// The files the flake may evaluate (`None`: no flake, all of them).
+    scope: Option<Vec<bool>>,
+    /// Files whose new formal gets a default (callers outside the flake).
+    defaulted: HashSet<usize>,
+    /// Files of the form `a: ...` that became `a: <param>: ...`.
+    positional: HashSet<usize>,
 }
 
 impl<'a> Planner<'a> {
@@ -153,6 +160,11 @@ impl<'a> Planner<'a> {
     fn err_at(&self, f: usize, at: TextSize, msg: &str) -> MigrateError {
         let lc = self.project.files[f].line_col(at);
         MigrateError::new(format!("{}:{}:{}: {msg}", self.rel(f), lc.line, lc.col))
+    }
+
+    /// Whether the flake does not evaluate file `f` (left as it is).
+    fn outside(&self, f: usize) -> bool {
+        crate::analysis::scope::outside(&self.scope, f)
     }
 
     fn need(&mut self, f: usize) {
@@ -225,12 +237,20 @@ pub fn migrate(
     opts: &MigrateOptions,
 ) -> Result<Migration, MigrateError> {
     let root_dir = project.root.clone();
-    // All or nothing: every file must load and parse.
+    // What the flake evaluates; the rest stays as it is (issue 10, class 1).
+    let scope = crate::analysis::scope::flake_scope(project, &variants::entry_dir(project));
+    let outside = |i: usize| crate::analysis::scope::outside(&scope, i);
+    // All or nothing: every file migrate must read must load and parse.
     let mut problems = Vec::new();
-    for e in &project.load_errors {
-        problems.push(format!("{}: {}", rel_path(&root_dir, &e.path), e.error));
+    if scope.is_none() {
+        for e in &project.load_errors {
+            problems.push(format!("{}: {}", rel_path(&root_dir, &e.path), e.error));
+        }
     }
-    for f in &project.files {
+    for (i, f) in project.files.iter().enumerate() {
+        if outside(i) {
+            continue;
+        }
         if let Some(err) = f.parsed.errors.first() {
             let lc = f.line_col(err.range.start());
             problems.push(format!(
@@ -250,7 +270,11 @@ pub fn migrate(
     }
 
     // A pure tree (already migrated) needs nothing.
-    let reads_env = project.files.iter().any(|f| reads_environment(&f.parsed));
+    let reads_env = project
+        .files
+        .iter()
+        .enumerate()
+        .any(|(i, f)| !outside(i) && reads_environment(&f.parsed));
     if !reads_env {
         return Ok(Migration {
             needed: false,
@@ -300,6 +324,9 @@ pub fn migrate(
         renamed: BTreeSet::new(),
         has_flake: flake.is_some(),
         module_args_roots: BTreeSet::new(),
+        scope: scope.clone(),
+        defaulted: HashSet::new(),
+        positional: HashSet::new(),
     };
 
     // The parameter's name must not clash with a name of the tree.
@@ -367,6 +394,9 @@ pub fn migrate(
     // 1. Reads.
     let mut any = false;
     for f in 0..project.files.len() {
+        if outside(f) {
+            continue;
+        }
         if p.rewrite_reads(f)? {
             any = true;
             p.need(f);
@@ -445,6 +475,10 @@ pub fn migrate(
             new,
         });
     }
+    // Scripts and docs that chose a variant through the environment.
+    if flake.is_some() {
+        changes.extend(p.follow_scripts(&analysis));
+    }
     let dropped: Vec<String> = config
         .variants
         .iter()
@@ -474,6 +508,13 @@ pub fn migrate(
     };
     if opts.verify && flake.is_some() {
         m.proof = verify::prove(project, &m, config, &analysis)?;
+        // A variant broken in the original too is migrated as it is: say so.
+        for line in &m.proof {
+            if let Some(n) = line.strip_prefix(verify::FAILS_TOO) {
+                m.notes.push(n.to_string());
+            }
+        }
+        m.proof.retain(|l| !l.starts_with(verify::FAILS_TOO));
     }
     Ok(m)
 }

@@ -48,6 +48,21 @@ pub enum Ctx {
     Unknown { file: usize, node: SyntaxNode },
 }
 
+impl Ctx {
+    /// The file holding the place.
+    pub fn file(&self) -> usize {
+        match self {
+            Ctx::CallArgs { file, .. }
+            | Ctx::ImportValue { file, .. }
+            | Ctx::ModuleImports { file }
+            | Ctx::Root { file, .. }
+            | Ctx::HmUsers { file, .. }
+            | Ctx::Forward { file }
+            | Ctx::Unknown { file, .. } => *file,
+        }
+    }
+}
+
 impl Planner<'_> {
     /// Rewrite every environment read of `file`; returns whether it had any.
     pub(super) fn rewrite_reads(&mut self, file: usize) -> Result<bool, MigrateError> {
@@ -411,13 +426,56 @@ impl Planner<'_> {
     /// The file `f` refers to the parameter: give it to `f` and make every
     /// user of `f` pass it.
     pub(super) fn thread_file(&mut self, f: usize) -> Result<(), MigrateError> {
-        let ctxs = self.contexts(f);
-        let module = ctxs.iter().any(|c| {
-            matches!(
-                c,
-                Ctx::ModuleImports { .. } | Ctx::Root { .. } | Ctx::HmUsers { .. }
-            )
-        });
+        let (ctxs, unreached): (Vec<Ctx>, Vec<Ctx>) = self
+            .contexts(f)
+            .into_iter()
+            .partition(|c| !self.outside(c.file()));
+        // Callers the flake does not evaluate are left as they are; the new
+        // formal gets a default so that they keep working.
+        let callers: BTreeSet<String> = unreached.iter().map(|c| self.rel(c.file())).collect();
+        if !callers.is_empty() {
+            let plain = unreached.iter().all(|c| matches!(c, Ctx::CallArgs { .. }));
+            self.notes.push(format!(
+                "{} (which the flake does not evaluate, left as it is) uses {}; its new `{}` \
+                 argument defaults to the default variant{}",
+                callers.into_iter().collect::<Vec<_>>().join(", "),
+                self.rel(f),
+                self.param,
+                if plain {
+                    " so that it keeps working"
+                } else {
+                    ", but a module system gives modules no defaults: set \
+                     `_module.args` there if you still use it"
+                }
+            ));
+            self.defaulted.insert(f);
+        }
+        // A module handed around as a value (a let-bound list, a helper's
+        // argument, `map`): every module system of the flake gets the
+        // parameter.
+        let broadcast =
+            ctxs.iter().any(|c| matches!(c, Ctx::Unknown { .. })) && self.module_shaped(f);
+        // A module the flake reaches in a way nixfold cannot follow
+        // (`./. + "/${name}.nix"`, `readDir`, `import-tree`): the same.
+        let reached_somehow = ctxs.is_empty()
+            && self.has_flake
+            && !self.flake_parts()
+            && self.module_shaped(f)
+            && !self.defaulted.contains(&f)
+            && !self.module_roots().is_empty();
+        if reached_somehow {
+            let root = self.roots[f].clone();
+            self.broadcast(f, f, &root)?;
+            self.add_formal(f, true, false, false)?;
+            return Ok(());
+        }
+        let module = broadcast
+            || ctxs.iter().any(|c| {
+                matches!(
+                    c,
+                    Ctx::ModuleImports { .. } | Ctx::Root { .. } | Ctx::HmUsers { .. }
+                )
+            });
         let import_value = ctxs.iter().any(|c| matches!(c, Ctx::ImportValue { .. }));
         let orphan = ctxs.is_empty();
         self.add_formal(f, module, import_value, orphan)?;
@@ -432,7 +490,25 @@ impl Planner<'_> {
     ) -> Result<(), MigrateError> {
         let param = self.param.clone();
         for c in ctxs {
+            if self.outside(c.file()) {
+                continue;
+            }
             match c {
+                Ctx::CallArgs { file, args } if self.positional.contains(&f) => {
+                    // `import ./f.nix a` of `a: ...` made `a: variant: ...`.
+                    if self.done.insert((
+                        *file,
+                        args.syntax().text_range().end(),
+                        "positional".into(),
+                    )) {
+                        self.edits[*file].insert(
+                            args.syntax().text_range().end(),
+                            format!(" {param}"),
+                            true,
+                        );
+                    }
+                    self.need(*file);
+                }
                 Ctx::CallArgs { file, args } => {
                     self.add_inherit(*file, args);
                     self.need(*file);
@@ -459,6 +535,27 @@ impl Planner<'_> {
                             self.check_not_for_imports(f, *file)?;
                             self.module_args_roots.insert(*file);
                             self.need(*file);
+                        } else if up.is_empty() && self.has_flake {
+                            if self.flake_parts() {
+                                let what = self.rel(f);
+                                return Err(self.err_at(
+                                    *file,
+                                    TextSize::from(0),
+                                    &format!(
+                                        "{what} reads the environment and is imported by a \
+                                         flake-parts module ({}); nixfold migrate does not thread \
+                                         the variant through flake-parts modules yet. Move the \
+                                         read into a NixOS or Home Manager module that a \
+                                         `nixosSystem` / `homeManagerConfiguration` call lists by \
+                                         path and run again",
+                                        self.rel(*file)
+                                    ),
+                                ));
+                            }
+                            if self.module_shaped(*file) && !self.module_roots().is_empty() {
+                                let root = self.roots[*file].clone();
+                                self.broadcast(*file, *file, &root)?;
+                            }
                         }
                         self.pass_on(*file, &up, seen)?;
                     }
@@ -479,6 +576,9 @@ impl Planner<'_> {
                         self.pass_on(*file, &up, seen)?;
                     }
                 }
+                Ctx::Unknown { file, node } if self.module_shaped(f) => {
+                    self.broadcast(f, *file, node)?;
+                }
                 Ctx::Unknown { file, node } => {
                     let what = self.rel(f);
                     return Err(self.err_at(
@@ -493,6 +593,151 @@ impl Planner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The `let` bindings of `file` whose values read the environment,
+    /// directly or through other such bindings.
+    fn env_let_bindings(&self, file: usize) -> HashSet<hir::BindingId> {
+        let scopes = self.scopes(file);
+        let sites = self.edits[file].need_sites();
+        let lets: Vec<(hir::BindingId, TextRange)> = scopes
+            .bindings()
+            .filter(|(_, b)| b.kind == hir::BindingKind::Let)
+            .filter_map(|(id, b)| b.expr.map(|e| (id, e.text_range())))
+            .collect();
+        let mut dep: HashSet<hir::BindingId> = lets
+            .iter()
+            .filter(|(_, r)| sites.iter().any(|s| r.contains(*s)))
+            .map(|(id, _)| *id)
+            .collect();
+        loop {
+            let before = dep.len();
+            for (id, r) in &lets {
+                if !dep.contains(id)
+                    && dep
+                        .iter()
+                        .any(|d| scopes.uses(*d).any(|u| r.contains_range(u.range)))
+                {
+                    dep.insert(*id);
+                }
+            }
+            if dep.len() == before {
+                return dep;
+            }
+        }
+    }
+
+    /// Whether the flake is built with flake-parts (`mkFlake`).
+    fn flake_parts(&self) -> bool {
+        (0..self.roots.len()).any(|g| {
+            self.project.files[g]
+                .path
+                .file_name()
+                .is_some_and(|n| n == "flake.nix")
+                && !self.outside(g)
+                && self.text(g).contains("mkFlake")
+        })
+    }
+
+    /// Whether file `f` looks like a module: a function of an attribute set
+    /// with `...` or with module arguments.
+    fn module_shaped(&self, f: usize) -> bool {
+        match ast::Root::cast(self.roots[f].clone()).and_then(|r| r.expr()) {
+            Some(ast::Expr::Lambda(l)) => match l.param() {
+                Some(ast::Param::Pattern(p)) => {
+                    p.ellipsis_token().is_some() || looks_like_module(&p)
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The module `f` is used as a value at `node` of `g`, where nixfold
+    /// cannot follow it: give the parameter to every module system the
+    /// flake builds (`specialArgs`, `extraSpecialArgs`, Home Manager's
+    /// `home-manager.extraSpecialArgs`), which hand it to all their modules.
+    fn broadcast(&mut self, f: usize, g: usize, node: &SyntaxNode) -> Result<(), MigrateError> {
+        let roots = self.module_roots();
+        if roots.is_empty() {
+            let what = self.rel(f);
+            return Err(self.err_at(
+                g,
+                node.text_range().start(),
+                &format!(
+                    "cannot pass `{}` to {what}: the module is used as a value here and no \
+                     `nixosSystem`, `darwinSystem`, `homeManagerConfiguration` or Home Manager \
+                     `home-manager.users` the flake evaluates could hand it on; pass it with \
+                     `specialArgs` yourself and run again",
+                    self.param
+                ),
+            ));
+        }
+        if g == f
+            && self
+                .done
+                .insert((g, TextSize::from(0), format!("broadcast {f}")))
+        {
+            self.notes.push(format!(
+                "{} is reached in a way nixfold cannot follow (nothing names it by a literal \
+                 path); every module system of the flake gets `{}` (`specialArgs`/`extraSpecialArgs`)",
+                self.rel(f),
+                self.param
+            ));
+        } else if self
+            .done
+            .insert((g, TextSize::from(0), format!("broadcast {f}")))
+        {
+            let lc = self.project.files[g].line_col(node.text_range().start());
+            self.notes.push(format!(
+                "{} is handed around as a value ({}:{}); every module system of the flake gets \
+                 `{}` (`specialArgs`/`extraSpecialArgs`)",
+                self.rel(f),
+                self.rel(g),
+                lc.line,
+                self.param
+            ));
+        }
+        for (file, set, path) in roots {
+            self.ensure_arg(file, &set, &path);
+            self.need(file);
+        }
+        Ok(())
+    }
+
+    /// Every module system the flake may evaluate whose arguments are
+    /// written as an attribute set: (file, set, where the parameter goes).
+    fn module_roots(&self) -> Vec<(usize, ast::AttrSet, Vec<String>)> {
+        let mut out = Vec::new();
+        for g in 0..self.roots.len() {
+            if self.outside(g) {
+                continue;
+            }
+            for n in self.roots[g].descendants() {
+                if let Some(set) = ast::AttrSet::cast(n.clone()) {
+                    let key = match call_of_set(&set).as_deref() {
+                        Some("nixosSystem" | "evalModules" | "darwinSystem") => "specialArgs",
+                        Some("homeManagerConfiguration") => "extraSpecialArgs",
+                        _ => continue,
+                    };
+                    out.push((g, set, vec![key.to_string()]));
+                } else if let Some(entry) = ast::AttrpathValue::cast(n)
+                    && let Some(Ctx::HmUsers { set, prefix, .. }) = hm_users(g, &entry)
+                {
+                    let mut path = prefix;
+                    path.push("extraSpecialArgs".into());
+                    if !out
+                        .iter()
+                        .any(|(h, s, p): &(usize, ast::AttrSet, Vec<String>)| {
+                            *h == g && s.syntax() == set.syntax() && *p == path
+                        })
+                    {
+                        out.push((g, set, path));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Add the parameter to the file's function (or make it one).
@@ -522,7 +767,22 @@ impl Planner<'_> {
             };
             return self.bind_in_root(f, l);
         }
-        if orphan && module_like {
+        if orphan && module_like && !self.defaulted.contains(&f) && self.flake_parts() {
+            return Err(self.err_at(
+                f,
+                expr.syntax().text_range().start(),
+                &format!(
+                    "{} reads the environment and is a flake-parts module (or reached only \
+                     through flake-parts' `imports`/`import-tree`); nixfold migrate does not \
+                     thread the variant through flake-parts modules yet. Move the read into a \
+                     NixOS or Home Manager module that a `nixosSystem` / \
+                     `homeManagerConfiguration` call lists by path, or declare the values in \
+                     the flake-parts module itself, and run again",
+                    self.rel(f)
+                ),
+            ));
+        }
+        if orphan && module_like && !self.defaulted.contains(&f) {
             return Err(self.err_at(
                 f,
                 expr.syntax().text_range().start(),
@@ -535,7 +795,7 @@ impl Planner<'_> {
                 ),
             ));
         }
-        let default = if orphan && !module {
+        let default = if (orphan && !module) || self.defaulted.contains(&f) {
             Some(self.default_record())
         } else {
             None
@@ -626,12 +886,50 @@ impl Planner<'_> {
                     self.edits[f].push(r, format!("{{ {param}, ... }}@{name}"), false);
                     Ok(())
                 }
+                Some(ast::Param::IdentParam(_))
+                    if !import_value
+                        && !orphan
+                        && self.contexts(f).iter().all(|c| {
+                            matches!(c, Ctx::CallArgs { .. }) || self.outside(c.file())
+                        }) =>
+                {
+                    // `a: body` called as `import ./f.nix x`: it becomes
+                    // `a: variant: body`, called as `import ./f.nix x variant`.
+                    let Some(colon) = l
+                        .syntax()
+                        .children_with_tokens()
+                        .filter_map(|c| c.into_token())
+                        .find(|t| t.kind() == SyntaxKind::TOKEN_COLON)
+                    else {
+                        return Err(self.err_at(
+                            f,
+                            l.syntax().text_range().start(),
+                            "odd function",
+                        ));
+                    };
+                    if self.defaulted.contains(&f) {
+                        return Err(self.err_at(
+                            f,
+                            l.syntax().text_range().start(),
+                            &format!(
+                                "{} takes a plain argument and is also called from files the \
+                                 flake does not evaluate; a second argument cannot have a default. \
+                                 Make it take an attribute set (`{{ name }}: ...`) and run again",
+                                self.rel(f)
+                            ),
+                        ));
+                    }
+                    self.edits[f].insert(colon.text_range().end(), format!(" {param}:"), false);
+                    self.positional.insert(f);
+                    Ok(())
+                }
                 _ => Err(self.err_at(
                     f,
                     expr.syntax().text_range().start(),
                     &format!(
-                        "cannot add `{param}` to this function: it takes a plain argument, \
-                         not an attribute set"
+                        "cannot add `{param}` to this function: it takes a plain argument and \
+                         is not only called with one (`import ./file.nix value`); make it take \
+                         an attribute set (`{{ name, ... }}: ...`) and run again"
                     ),
                 )),
             },
@@ -680,7 +978,18 @@ impl Planner<'_> {
                             {
                                 return;
                             }
-                            if first_inherit.is_none() {
+                            // Not next to a `let` binding, which may become
+                            // a function of the variant (`inherit user;` →
+                            // `user = user variant;`).
+                            let scopes = self.scopes(file);
+                            let env_lets = self.env_let_bindings(file);
+                            let of_let = inh.attrs().any(|a| {
+                                matches!(
+                                    scopes.resolve(a.syntax()),
+                                    Some(Resolution::Local(id)) if env_lets.contains(&id)
+                                )
+                            });
+                            if first_inherit.is_none() && !of_let {
                                 first_inherit = Some(inh);
                             }
                         }

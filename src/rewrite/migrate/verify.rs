@@ -48,7 +48,10 @@ pub fn prove(
         .0
         .canonicalize()
         .map_err(|e| MigrateError::new(e.to_string()))?;
-    // The migrated tree: every .nix file, with the changes.
+    // The migrated tree: the other files as they are (`readFile ./x`,
+    // `pathExists`), then every .nix file with the changes.
+    copy_tree(&orig_root, &new_root, 0)
+        .map_err(|e| MigrateError::new(format!("cannot copy the tree for the proof: {e}")))?;
     for f in &project.files {
         let rel = super::rel_path(&project.root, &f.path);
         let text = m
@@ -61,6 +64,8 @@ pub fn prove(
         if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir).map_err(|e| MigrateError::new(e.to_string()))?;
         }
+        // A hard link to the original: unlink it, never write through it.
+        let _ = std::fs::remove_file(&dest);
         std::fs::write(&dest, text).map_err(|e| MigrateError::new(e.to_string()))?;
     }
     let entry = crate::analysis::variants::entry_dir(project);
@@ -124,6 +129,7 @@ pub fn prove(
                 fresh: 0,
                 bounded: false,
                 stack: Vec::new(),
+                both_fail: None,
             };
             let shown_o = crate::analysis::variants::outputs::dotted(&ao);
             let shown_m = crate::analysis::variants::outputs::dotted(&am);
@@ -158,6 +164,12 @@ pub fn prove(
                 c.compared,
                 if c.bounded { ", bounded" } else { "" }
             ));
+            if let Some(f) = c.both_fail {
+                lines.push(format!(
+                    "{FAILS_TOO}variant `{name}`: {shown_o} fails in the original too (with \
+                     {env_text}) {f}; migrated as it is"
+                ));
+            }
         }
     }
     Ok(lines)
@@ -227,6 +239,9 @@ fn flake_outputs(ev: &mut Evaluator, path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     call_outputs(ev, &flake, &text, path.parent().unwrap_or(Path::new("/")))
 }
+
+/// Begins the proof lines that say a variant fails in the original too.
+pub const FAILS_TOO: &str = "broken in the original: ";
 
 /// A marker list `[ "<MARKER>k" name... ]` the planner puts where an output
 /// whose name depends on the environment is defined.
@@ -400,6 +415,9 @@ struct Cmp<'e> {
     fresh: u32,
     bounded: bool,
     stack: Vec<String>,
+    /// Where both trees fail in the same way (the original is broken there
+    /// too): the first such place and the error.
+    both_fail: Option<String>,
 }
 
 impl Cmp<'_> {
@@ -407,6 +425,22 @@ impl Cmp<'_> {
         Diff {
             path: self.stack.join(""),
             what: what.into(),
+        }
+    }
+
+    /// Both trees fail here in the same way. A missing file is the
+    /// original's own breakage (`./hosts/${""}/configuration.nix`), worth
+    /// saying; other failures (symbolic values meeting a `throw` deep in
+    /// `lib`) are limits of the comparison, equal on both sides.
+    fn note_both_fail(&mut self, what: &str) {
+        if self.both_fail.is_none() && what.contains("No such file or directory") {
+            let at = self.stack.join("");
+            let what = what.replace(&self.ro, "");
+            self.both_fail = Some(if at.is_empty() {
+                what
+            } else {
+                format!("at `{at}`: {what}")
+            });
         }
     }
 
@@ -420,6 +454,7 @@ impl Cmp<'_> {
                 // Positions differ between the trees; compare the messages.
                 let cut = |m: &str| m.split(" at ").next().unwrap_or(m).to_string();
                 if cut(&x.replace(&self.ro, "<root>")) == cut(&y.replace(&self.rm, "<root>")) {
+                    self.note_both_fail(&x);
                     Ok(None)
                 } else {
                     Err(self.diff(format!("evaluation fails differently: `{x}` vs `{y}`")))
@@ -556,6 +591,13 @@ impl Cmp<'_> {
                                 .push(format!(" (module {})", rx.trim_start_matches('/')));
                             self.cmp(&va, &vb, depth + 1)?;
                             self.stack.pop();
+                        }
+                        (Err(ea), Err(eb))
+                            if ea.to_string().replace(&self.ro, "<root>")
+                                == eb.to_string().replace(&self.rm, "<root>") =>
+                        {
+                            // Broken in the original too: the same failure.
+                            self.note_both_fail(&format!("cannot evaluate module {rx}: {ea}"));
                         }
                         (Err(e), _) | (_, Err(e)) => {
                             return Err(self.diff(format!("cannot evaluate module {rx}: {e}")));
@@ -833,6 +875,36 @@ fn provenance(u: &Unknown) -> String {
         UnknownKind::Interpolation(_) => "a string".into(),
         UnknownKind::Cond { .. } => "an if".into(),
     }
+}
+
+/// Copy the files under `from` (but `.git`, and symlinks, which are
+/// recreated as symlinks) to `to`: hard links where the file system allows,
+/// else copies.
+fn copy_tree(from: &Path, to: &Path, depth: u32) -> std::io::Result<()> {
+    if depth > 64 {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == ".git" {
+            continue;
+        }
+        let (src, dest) = (entry.path(), to.join(&name));
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            std::fs::create_dir_all(&dest)?;
+            copy_tree(&src, &dest, depth + 1)?;
+        } else if ty.is_symlink() {
+            #[cfg(unix)]
+            if let Ok(target) = std::fs::read_link(&src) {
+                let _ = std::os::unix::fs::symlink(target, &dest);
+            }
+        } else if ty.is_file() && std::fs::hard_link(&src, &dest).is_err() {
+            std::fs::copy(&src, &dest)?;
+        }
+    }
+    Ok(())
 }
 
 /// A directory removed when dropped.

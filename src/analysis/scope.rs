@@ -1,0 +1,285 @@
+//! The files the entry flake may evaluate: what `variants`, `init` and
+//! `migrate` read and edit. Everything else (a spec file, an old entry point
+//! next to the flake, a module nothing imports) is outside and left alone.
+//!
+//! Unlike [`super::reach`] (which must not over-report, for lint severities),
+//! this errs on the side of inclusion: starting from the entry directory's
+//! `flake.nix`, every path a reached file mentions anywhere counts, and
+//! interpolated parts match anything:
+//!
+//! - `./x.nix`, `../dir` (a directory means its `default.nix`, or every
+//!   `.nix` file below it when it has none: `import-tree ./modules`,
+//!   `readDir`), `/abs/x.nix`;
+//! - `./hosts/${name}/configuration.nix` matches every
+//!   `hosts/*/configuration.nix` (`*` spanning folders too);
+//! - `./. + "/${name}.nix"` and strings that look like paths to Nix files
+//!   (`"${self}/hosts/x.nix"`).
+//!
+//! The entry directory itself (`./.`, `src = ./.`) does not pull in the
+//! whole tree.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+
+use super::reach::normalize;
+use crate::project::Project;
+use crate::syntax::{SyntaxKind, SyntaxNode};
+
+use SyntaxKind::*;
+
+/// Per file: whether the flake in `entry` may evaluate it. `None` when
+/// `entry` has no `flake.nix` (then every file is an entry point).
+pub fn flake_scope(project: &Project, entry: &Path) -> Option<Vec<bool>> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let abs: Vec<PathBuf> = project
+        .files
+        .iter()
+        .map(|f| normalize(&cwd.join(&f.path)))
+        .collect();
+    let entry = normalize(&cwd.join(entry));
+    let flake = abs.iter().position(|p| p == &entry.join("flake.nix"))?;
+    let mut scope = vec![false; abs.len()];
+    scope[flake] = true;
+    let mut queue = VecDeque::from([flake]);
+    while let Some(i) = queue.pop_front() {
+        let dir = abs[i].parent().unwrap_or(Path::new("/")).to_path_buf();
+        for pattern in mentioned_paths(&project.files[i].parsed.syntax(), &dir) {
+            for j in matches(&pattern, &abs, &entry) {
+                if !scope[j] {
+                    scope[j] = true;
+                    queue.push_back(j);
+                }
+            }
+        }
+    }
+    Some(scope)
+}
+
+/// Whether `file` is outside the flake's scope (`scope` from [`flake_scope`]).
+pub fn outside(scope: &Option<Vec<bool>>, file: usize) -> bool {
+    scope
+        .as_ref()
+        .is_some_and(|s| !s.get(file).copied().unwrap_or(true))
+}
+
+/// The files a pattern names.
+fn matches(pattern: &str, files: &[PathBuf], entry: &Path) -> Vec<usize> {
+    let mut out = Vec::new();
+    let wild = pattern.contains('*');
+    let exact: Vec<usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            let p = p.to_string_lossy();
+            glob(pattern, &p) || glob(&format!("{pattern}/default.nix"), &p)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if !exact.is_empty() || wild {
+        out.extend(exact);
+        if !wild {
+            return out;
+        }
+    }
+    // A directory without default.nix: every file below it, unless it is
+    // the entry directory or above it.
+    let dir = PathBuf::from(pattern.trim_end_matches('*').trim_end_matches('/'));
+    if dir.as_os_str().is_empty() || entry.starts_with(&dir) {
+        return out;
+    }
+    for (i, p) in files.iter().enumerate() {
+        if p.starts_with(&dir) && !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// `*` matches a run of characters within one folder name, or any run
+/// (`/` included) at the start of the pattern (where it stands for a root:
+/// `"${self}/hosts/x.nix"`).
+fn glob(pattern: &str, text: &str) -> bool {
+    fn go(p: &[u8], t: &[u8], spans: bool) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some(b'*') => {
+                let rest = &p[1..];
+                for k in 0..=t.len() {
+                    if go(rest, &t[k..], false) {
+                        return true;
+                    }
+                    if k < t.len() && t[k] == b'/' && !spans {
+                        break;
+                    }
+                }
+                false
+            }
+            Some(&c) => t.first() == Some(&c) && go(&p[1..], &t[1..], false),
+        }
+    }
+    go(
+        pattern.as_bytes(),
+        text.as_bytes(),
+        pattern.starts_with('*'),
+    )
+}
+
+/// Every path (as an absolute pattern) a file mentions.
+fn mentioned_paths(root: &SyntaxNode, dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for node in root.descendants() {
+        let pattern = match node.kind() {
+            NODE_PATH_REL | NODE_PATH_ABS => {
+                let text = pattern_text(&node);
+                let base = if node.kind() == NODE_PATH_ABS {
+                    PathBuf::from(&text)
+                } else {
+                    dir.join(&text)
+                };
+                // `./. + "/x.nix"`: the sum is the path.
+                let suffix = added_strings(&node);
+                let mut s = normalize(&base).to_string_lossy().into_owned();
+                if text.ends_with('/') && !s.ends_with('/') {
+                    s.push('/');
+                }
+                s.push_str(&suffix);
+                Some(s)
+            }
+            NODE_STRING => {
+                let text = pattern_text(&node);
+                let text = text.trim_matches('"');
+                if !text.contains('/') || text.contains(' ') || text.contains('\n') {
+                    None
+                } else if text.starts_with('*') || text.starts_with('/') {
+                    Some(text.to_string())
+                } else if text.ends_with(".nix") {
+                    Some(dir.join(text).to_string_lossy().into_owned())
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        if let Some(p) = pattern {
+            out.push(collapse_stars(&normalize(Path::new(&p)).to_string_lossy()));
+        }
+    }
+    out
+}
+
+/// `"a" + "b"` added to the right of the path node `path`, as a pattern.
+fn added_strings(path: &SyntaxNode) -> String {
+    let mut out = String::new();
+    let mut cur = path.clone();
+    while let Some(parent) = cur.parent() {
+        let parent = if parent.kind() == NODE_PAREN {
+            cur = parent;
+            continue;
+        } else {
+            parent
+        };
+        if parent.kind() != NODE_BIN_OP
+            || !parent
+                .children_with_tokens()
+                .any(|c| c.kind() == SyntaxKind::TOKEN_ADD)
+            || parent.first_child().as_ref() != Some(&cur)
+        {
+            break;
+        }
+        match parent.children().nth(1) {
+            Some(rhs) if rhs.kind() == NODE_STRING => {
+                out.push_str(pattern_text(&rhs).trim_matches('"'));
+            }
+            Some(_) => out.push('*'),
+            None => break,
+        }
+        cur = parent;
+    }
+    out
+}
+
+/// A path's or string's text with every interpolation replaced by `*`.
+fn pattern_text(node: &SyntaxNode) -> String {
+    let mut s = String::new();
+    for c in node.children_with_tokens() {
+        match c {
+            rowan::NodeOrToken::Token(t) => s.push_str(t.text()),
+            rowan::NodeOrToken::Node(_) => s.push('*'),
+        }
+    }
+    s
+}
+
+fn collapse_stars(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !(c == '*' && out.ends_with('*')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::SourceFile;
+
+    fn scope(files: &[(&str, &str)]) -> Vec<(String, bool)> {
+        let project = Project::from_sources(
+            "/virtual",
+            files
+                .iter()
+                .map(|(p, t)| SourceFile::from_text(format!("/virtual/{p}"), *t))
+                .collect(),
+        );
+        let s = flake_scope(&project, Path::new("/virtual")).unwrap();
+        files
+            .iter()
+            .zip(s)
+            .map(|((p, _), b)| (p.to_string(), b))
+            .collect()
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("/a/*/c.nix", "/a/b/c.nix"));
+        assert!(!glob("/a/*/c.nix", "/a/b/x/c.nix"));
+        assert!(glob("*/hosts/x.nix", "/r/s/hosts/x.nix"));
+        assert!(glob("/a/*.nix", "/a/b.nix"));
+        assert!(!glob("/a/*.nix", "/a/b.txt"));
+        assert!(glob("*", ""));
+    }
+
+    #[test]
+    fn follows_interpolations_directories_and_sums() {
+        let got = scope(&[
+            (
+                "flake.nix",
+                "{ outputs = _: { src = ./.; a = ./hosts/${h}/configuration.nix; b = import ./lib; c = ./. + \"/mods/${x}.nix\"; d = import-tree ./tree; }; }",
+            ),
+            ("hosts/one/configuration.nix", "{ }"),
+            ("lib/default.nix", "{ }"),
+            ("lib/other.nix", "{ }"),
+            ("mods/m.nix", "{ }"),
+            ("tree/deep/t.nix", "{ }"),
+            ("configuration.nix", "{ }"),
+            ("spec/dup.nix", "{ a = 1; a = 2; }"),
+        ]);
+        let inside: Vec<&str> = got
+            .iter()
+            .filter(|(_, b)| *b)
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert_eq!(
+            inside,
+            [
+                "flake.nix",
+                "hosts/one/configuration.nix",
+                "lib/default.nix",
+                "mods/m.nix",
+                "tree/deep/t.nix"
+            ]
+        );
+    }
+}
