@@ -46,6 +46,19 @@ pub use symbolic::{Observation, Unknown, UnknownKind};
 pub use value::{Attrs, Value};
 
 use crate::syntax::{LineCol, LineIndex};
+
+/// Where Nix's own Nix files live (`<nix/fetchurl.nix>` resolves there).
+pub const COREPKGS: &str = "/__corepkgs__/";
+
+/// The source of one of Nix's own files (`fetchurl.nix`), embedded.
+pub fn corepkg(name: &str) -> Option<&'static str> {
+    match name {
+        "fetchurl.nix" => Some(include_str!("corepkgs/fetchurl.nix")),
+        _ => None,
+    }
+}
+
+pub use builtins::split_nix_path;
 use value::{Frame, Thunk};
 
 /// Evaluation settings.
@@ -154,6 +167,7 @@ pub(crate) struct Syms {
     pub start_set: Symbol,
     pub path: Symbol,
     pub prefix: Symbol,
+    pub overrides: Symbol,
     pub version: Symbol,
 }
 
@@ -178,6 +192,7 @@ impl Syms {
             start_set: Symbol::new("startSet"),
             path: Symbol::new("path"),
             prefix: Symbol::new("prefix"),
+            overrides: Symbol::new("__overrides"),
             version: Symbol::new("version"),
         }
     }
@@ -392,7 +407,14 @@ impl Evaluator {
                 },
             ));
         }
-        let parsed = crate::syntax::parse(&text);
+        // Nix ends a `#` comment at a lone CR too (old Mac line ends); the
+        // parser only at LF. A lone CR means a line end everywhere in Nix
+        // (strings translate it to LF), so make it one: same offsets.
+        let parsed = if has_lone_cr(&text) {
+            crate::syntax::parse(&lone_cr_to_lf(&text))
+        } else {
+            crate::syntax::parse(&text)
+        };
         if let Some(e) = parsed.errors.first() {
             let span = Span {
                 file: id,
@@ -441,6 +463,16 @@ impl Evaluator {
         self.eval(&e, &env)
     }
 
+    /// Parse and compile `src` (syntax errors, undefined variables,
+    /// duplicate attributes) without evaluating it, like
+    /// `nix-instantiate --parse`.
+    pub fn check_expr_str(&mut self, src: &str, base_dir: &Path) -> EvalResult<()> {
+        let id = self.add_file(None, "«stdin»".into(), Arc::from(src));
+        let base_dir = abs_dir(base_dir);
+        let base = self.base.clone();
+        self.compile_text(id, &base_dir, &base).map(|_| ())
+    }
+
     /// Evaluate a file (a directory means its `default.nix`), with the import
     /// cache. Returns the value in weak head normal form.
     pub fn eval_file(&mut self, path: &Path) -> EvalResult<Value> {
@@ -470,6 +502,14 @@ impl Evaluator {
         base: &FxHashMap<Symbol, Value>,
         span: Span,
     ) -> EvalResult<ir::ExprRef> {
+        if let Some(text) = p
+            .to_str()
+            .and_then(|s| s.strip_prefix(COREPKGS))
+            .and_then(corepkg)
+        {
+            let id = self.add_file(Some(p.to_path_buf()), p.display().to_string(), text.into());
+            return self.compile_text(id, COREPKGS.trim_end_matches('/'), base);
+        }
         self.check_access(p, span)?;
         let bytes = std::fs::read(p).map_err(|e| {
             EvalError::eval(
@@ -501,6 +541,14 @@ impl Evaluator {
                 .unwrap_or_else(|_| PathBuf::from("/"))
                 .join(path)
         };
+        if abs
+            .to_str()
+            .and_then(|s| s.strip_prefix(COREPKGS))
+            .and_then(corepkg)
+            .is_some()
+        {
+            return Ok(abs);
+        }
         self.check_access(&abs, span)?;
         let canon = std::fs::canonicalize(&abs).map_err(|e| {
             EvalError::eval(
@@ -752,6 +800,28 @@ pub(crate) fn io_msg(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
         _ => e.to_string(),
     }
+}
+
+/// Whether `text` has a CR not followed by LF.
+fn has_lone_cr(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
+}
+
+/// `text` with every CR not followed by LF replaced by LF.
+fn lone_cr_to_lf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut it = text.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\r' && it.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -314,6 +314,16 @@ fn to_xml(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
 }
 
 impl Evaluator {
+    /// The value as `builtins.toXML` writes it (what `nix-instantiate --eval
+    /// --xml --no-location` prints).
+    pub fn to_xml(&mut self, v: &Value) -> EvalResult<String> {
+        let s = to_xml(self, std::slice::from_ref(v), Span::NONE)?;
+        match s {
+            Value::String(s) => Ok(s.s.to_string()),
+            _ => Ok(String::new()),
+        }
+    }
+
     /// The parameter name of a simple lambda, from its source text.
     pub(crate) fn lambda_param_name(&self, span: Span) -> String {
         let s = self.snippet(span);

@@ -17,6 +17,7 @@ mod json;
 mod lists;
 mod numbers;
 mod paths;
+pub use paths::split_nix_path;
 mod strings;
 mod types;
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::PrimOpDef;
-use crate::eval::error::{EvalError, EvalResult, Span};
+use crate::eval::error::{ErrorKind, EvalError, EvalResult, Span};
 use crate::eval::symbol::Symbol;
 use crate::eval::symbolic::Unknown;
 use crate::eval::value::{Attrs, Context, Frame, Value};
@@ -61,7 +61,7 @@ fn nix_path_entries(ev: &Evaluator) -> Vec<(String, String)> {
 }
 
 /// Split `NIX_PATH` at `:`, keeping URLs (`https://…`) whole.
-fn split_nix_path(s: &str) -> Vec<String> {
+pub fn split_nix_path(s: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for part in s.split(':') {
         if part.starts_with("//")
@@ -239,7 +239,13 @@ fn find_file(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value
             return Ok(Value::path(crate::eval::compile::canon_path(&abs)));
         }
     }
-    Err(EvalError::eval(
+    // Nix's own files (`<nix/fetchurl.nix>`) when the search path has none.
+    if let Some(rest) = name.strip_prefix("nix/") {
+        return Ok(Value::path(format!("{}{rest}", crate::eval::COREPKGS)));
+    }
+    // A thrown error, as in Nix 2.8: `builtins.tryEval <missing>` catches it.
+    Err(EvalError::new(
+        ErrorKind::Throw,
         format!(
             "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
         ),
