@@ -1171,11 +1171,11 @@ impl Evaluator {
             }
             Value::Path(p) => {
                 if copy_to_store {
-                    // Nix would copy the path to the store and refer to the
-                    // copy; nixfold keeps the source path, and records it
-                    // as the string's context as Nix records the copy.
-                    self.check_copyable(p, span)?;
-                    ctx.insert(p.to_string());
+                    // Nix copies the path to the store and refers to the
+                    // copy; nixfold computes the copy's path only.
+                    let sp = self.copy_path_to_store(p, span)?;
+                    ctx.insert(sp.clone());
+                    return Ok(sp);
                 }
                 Ok(p.to_string())
             }

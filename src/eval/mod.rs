@@ -27,6 +27,7 @@ mod libval;
 mod machine;
 pub mod prelude;
 pub mod print;
+mod store;
 pub mod symbol;
 pub mod symbolic;
 pub mod value;
@@ -223,6 +224,9 @@ pub struct Evaluator {
     /// Directories file access is allowed in besides the root (the nixpkgs
     /// tree of a real lib).
     extra_roots: Vec<PathBuf>,
+    /// Paths "copied" to the store so far: source → store path, and back.
+    src_to_store: FxHashMap<String, String>,
+    store_to_src: FxHashMap<String, String>,
 }
 
 impl Evaluator {
@@ -253,6 +257,8 @@ impl Evaluator {
             lib_state: libval::LibState::NotBuilt,
             lib_soft: FxHashMap::default(),
             extra_roots: Vec::new(),
+            src_to_store: FxHashMap::default(),
+            store_to_src: FxHashMap::default(),
         };
         builtins::install(&mut ev);
         ev

@@ -262,6 +262,8 @@ impl Evaluator {
                 span,
             ));
         }
-        Ok(s.s)
+        // A store path nixfold computed (nothing is in the store): its
+        // source.
+        Ok(self.unstore_path(&s.s))
     }
 }
