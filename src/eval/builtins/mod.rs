@@ -14,6 +14,7 @@ mod control;
 pub(crate) mod derivation;
 mod fetch;
 mod json;
+mod json_parse;
 mod lists;
 mod numbers;
 mod paths;
