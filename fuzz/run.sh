@@ -34,6 +34,7 @@ seed() { # target
 }
 
 cd "$here"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 for t in $targets; do
   seed "$t"
   echo "== $t: ${secs}s"
