@@ -73,7 +73,13 @@ fn fix(text: &str) {
                 && !text.contains("Pos")
                 && let Some(v) = eval(texts[0])
             {
-                assert_eq!(eval(&after), Some(v), "fixes changed the value:\n{after}");
+                let w = eval(&after);
+                // Sharing prints as «repeated»; fixes may change what is shared.
+                if !v.contains("«repeated»")
+                    && !w.as_deref().is_some_and(|w| w.contains("«repeated»"))
+                {
+                    assert_eq!(w, Some(v), "fixes changed the value:\n{after}");
+                }
             }
         }
     }

@@ -69,6 +69,9 @@ fuzz_target!(|data: &[u8]| {
         }
         if let Ok(v) = common::eval(texts[0]) {
             match common::eval(&out[0]) {
+                // Sharing prints as «repeated», and fixes may change what is
+                // shared (`xs ++ [ ]` → `xs`).
+                Ok(w) if v.contains("«repeated»") || w.contains("«repeated»") => {}
                 Ok(w) => assert_eq!(
                     v, w,
                     "fixes changed the value:\n{}\n---\n{}",
