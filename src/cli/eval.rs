@@ -26,8 +26,21 @@ pub struct EvalArgs {
         conflicts_with = "file"
     )]
     pub expr: Option<String>,
-    /// The file to evaluate (a directory means its default.nix; default: ./default.nix).
+    /// The file to evaluate (a directory means its default.nix; `-` reads
+    /// the expression from standard input; default: ./default.nix).
     pub file: Option<PathBuf>,
+    /// Add an entry to the search path for `<…>` lookups: `PATH` or
+    /// `NAME=PATH`, searched before `NIX_PATH`; may repeat.
+    #[arg(short = 'I', value_name = "PATH")]
+    pub include: Vec<String>,
+    /// Print the value as XML, like `nix-instantiate --eval --xml
+    /// --no-location` (the format of `builtins.toXML`).
+    #[arg(long, conflicts_with = "json")]
+    pub xml: bool,
+    /// Only parse and compile (syntax errors, undefined variables, duplicate
+    /// attributes), print nothing; exit status 1 on an error.
+    #[arg(long)]
+    pub parse_only: bool,
     /// Select an attribute path of the result (`a.b`, `xs.0`); may repeat.
     #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
     pub attr: Vec<String>,
@@ -105,7 +118,25 @@ pub fn run(args: EvalArgs) -> i32 {
             }
         }
     }
+    if !args.include.is_empty() {
+        // -I entries first, then NIX_PATH, as in Nix.
+        let mut entries = args.include.clone();
+        if let Ok(np) = std::env::var("NIX_PATH") {
+            entries.extend(crate::eval::split_nix_path(&np));
+        }
+        opts.nix_path = Some(entries);
+    }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let mut expr = args.expr.clone();
+    if expr.is_none() && args.file.as_deref() == Some(Path::new("-")) {
+        let mut text = String::new();
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+            eprintln!("nixfold: reading standard input: {e}");
+            return EXIT_FAILURE;
+        }
+        expr = Some(text);
+    }
+    let args = EvalArgs { expr, ..args };
     let file = match (&args.expr, &args.file) {
         (Some(_), _) => None,
         (None, Some(f)) => Some(f.clone()),
@@ -167,6 +198,20 @@ pub fn run(args: EvalArgs) -> i32 {
             ));
         }
         let auto = Attrs::from_unsorted(auto);
+        if args.parse_only {
+            return match (&args.expr, &file) {
+                (Some(e), _) => ev.check_expr_str(e, &cwd),
+                (None, Some(f)) => match std::fs::read_to_string(f) {
+                    Ok(t) => ev.check_expr_str(&t, f.parent().unwrap_or(&cwd)),
+                    Err(e) => Err(EvalError::eval(
+                        format!("reading '{}': {e}", f.display()),
+                        Span::NONE,
+                    )),
+                },
+                (None, None) => unreachable!(),
+            }
+            .map(|()| String::new());
+        }
         let root = match (&args.expr, &file) {
             (Some(e), _) => ev.eval_expr_str(e, &cwd)?,
             (None, Some(f)) => ev.eval_file(f)?,
@@ -182,6 +227,13 @@ pub fn run(args: EvalArgs) -> i32 {
             let v = ev.select_attr_path(&root, p, &auto)?;
             if args.json {
                 out.push_str(&ev.to_json(&v)?);
+            } else if args.xml {
+                if args.strict {
+                    ev.force_deep(&v)?;
+                }
+                out.push_str(&ev.to_xml(&v)?);
+                // to_xml ends with a newline already.
+                out.pop();
             } else {
                 if args.strict {
                     ev.force_deep(&v)?;

@@ -349,7 +349,7 @@ impl<'a> Compiler<'a> {
                             self.span_of(&e),
                         ));
                     }
-                    names.push((sym, e.default()));
+                    names.push((sym, e.default(), self.span_of(&id)));
                 }
                 let at = p
                     .pat_bind()
@@ -367,7 +367,7 @@ impl<'a> Compiler<'a> {
                 self.scopes.push(Scope::Frame(m));
                 let res = (|| {
                     let mut entries = Vec::new();
-                    for (sym, d) in &names {
+                    for (sym, d, span) in &names {
                         let default = match d {
                             Some(d) => Some(self.expr(d)?),
                             None => None,
@@ -375,6 +375,7 @@ impl<'a> Compiler<'a> {
                         entries.push(Formal {
                             name: *sym,
                             default,
+                            span: *span,
                         });
                     }
                     let body = self.opt_expr(l.body(), l)?;

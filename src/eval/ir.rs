@@ -204,6 +204,8 @@ pub struct Formals {
 pub struct Formal {
     pub name: Symbol,
     pub default: Option<ExprRef>,
+    /// The name's position (`unsafeGetAttrPos` on `functionArgs`).
+    pub span: Span,
 }
 
 /// An attribute set literal (after merging nested attribute paths).

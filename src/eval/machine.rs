@@ -666,8 +666,14 @@ impl Evaluator {
         Ok(Some(v))
     }
 
+    /// `v ? path`. Like Nix, only the values the path goes through are
+    /// forced, never the last one: `x ? a` inside `x.a` (a fixpoint such as
+    /// `lib.fix (x: { a = if x ? a then … })`) must not recurse.
     fn has_attr(&mut self, mut v: Value, path: &[AttrName], env: &Env) -> EvalResult<Value> {
-        for name in path {
+        for (i, name) in path.iter().enumerate() {
+            if i > 0 {
+                v = self.force(&v)?;
+            }
             let key = self.attr_key(name, env)?;
             match &v {
                 Value::Attrs(a) => {
@@ -680,10 +686,7 @@ impl Evaluator {
                         }
                     };
                     match a.get(key) {
-                        Some(x) => {
-                            let x = x.clone();
-                            v = self.force(&x)?;
-                        }
+                        Some(x) => v = x.clone(),
                         None => return Ok(Value::Bool(false)),
                     }
                 }
@@ -704,14 +707,34 @@ impl Evaluator {
         let (mut entries, inner_env) = if def.rec {
             let frame = Frame::new(Some(env.clone()), Slots::with_capacity(def.statics.len()));
             let mut entries = Vec::with_capacity(def.statics.len() + def.dynamics.len());
+            let overrides = def
+                .statics
+                .binary_search_by_key(&self.syms.overrides.id(), |s| s.name.id())
+                .is_ok();
             for s in &def.statics {
                 let v = if s.inherited {
                     self.thunk(&s.value, env)
+                } else if overrides {
+                    // `x = a;` must see an overridden `a`: no aliasing.
+                    self.mem += THUNK_BYTES;
+                    Thunk::new_expr(s.value.clone(), frame.clone())
                 } else {
                     self.thunk(&s.value, &frame)
                 };
                 frame.slots.borrow_mut().push(v.clone());
                 entries.push((s.name, v));
+            }
+            if let Some(i) = entries.iter().position(|(k, _)| *k == self.syms.overrides) {
+                let extra = self.apply_overrides(&mut entries, &frame, i, def)?;
+                if !extra.is_empty() {
+                    // Attributes only the overrides have: the set gets them,
+                    // the scope of the set's own values does not.
+                    let mut attrs = Attrs::from_sorted(entries).with_origin(def.clone());
+                    for (k, v) in extra {
+                        attrs.insert(k, v);
+                    }
+                    return self.add_dynamic_attrs(attrs, def, &frame);
+                }
             }
             (entries, frame)
         } else {
@@ -726,9 +749,53 @@ impl Evaluator {
                 Attrs::from_sorted(entries).with_origin(def.clone()),
             ));
         }
-        let mut attrs = Attrs::from_sorted(std::mem::take(&mut entries)).with_origin(def.clone());
+        let attrs = Attrs::from_sorted(std::mem::take(&mut entries)).with_origin(def.clone());
+        self.add_dynamic_attrs(attrs, def, &inner_env)
+    }
+
+    /// `__overrides` in a `rec` set (entry `i`): its attributes replace the
+    /// set's own, in the set and in the scope its values see. Returns the
+    /// attributes the set does not have. Forced when the set is, as in Nix.
+    fn apply_overrides(
+        &mut self,
+        entries: &mut [(Symbol, Value)],
+        frame: &Env,
+        i: usize,
+        def: &Rc<AttrsDef>,
+    ) -> EvalResult<Vec<(Symbol, Value)>> {
+        let v = entries[i].1.clone();
+        let span = def.statics[i].span;
+        let over = match self.force(&v)? {
+            Value::Attrs(a) => a,
+            other => {
+                return Err(EvalError::eval(
+                    format!("value is {} while a set was expected", other.type_desc()),
+                    span,
+                ));
+            }
+        };
+        let mut extra = Vec::new();
+        for (k, v) in over.iter() {
+            match entries.binary_search_by_key(&k.id(), |(s, _)| s.id()) {
+                Ok(j) => {
+                    entries[j].1 = v.clone();
+                    frame.slots.borrow_mut().set(j, v.clone());
+                }
+                Err(_) => extra.push((*k, v.clone())),
+            }
+        }
+        Ok(extra)
+    }
+
+    /// Add the dynamic attributes (`"${k}" = v;`) of `def` to `attrs`.
+    fn add_dynamic_attrs(
+        &mut self,
+        mut attrs: Attrs,
+        def: &Rc<AttrsDef>,
+        inner_env: &Env,
+    ) -> EvalResult<Value> {
         for d in &def.dynamics {
-            let k = self.eval(&d.key, &inner_env)?;
+            let k = self.eval(&d.key, inner_env)?;
             let sym = match &k {
                 Value::Null => continue,
                 Value::String(s) => Symbol::new(&s.s),
@@ -755,7 +822,7 @@ impl Evaluator {
                     d.span,
                 ));
             }
-            let v = self.thunk(&d.value, &inner_env);
+            let v = self.thunk(&d.value, inner_env);
             attrs.insert(sym, v);
         }
         Ok(Value::attrs(attrs))
@@ -1104,11 +1171,11 @@ impl Evaluator {
             }
             Value::Path(p) => {
                 if copy_to_store {
-                    // Nix would copy the path to the store and refer to the
-                    // copy; nixfold keeps the source path, and records it
-                    // as the string's context as Nix records the copy.
-                    self.check_copyable(p, span)?;
-                    ctx.insert(p.to_string());
+                    // Nix copies the path to the store and refers to the
+                    // copy; nixfold computes the copy's path only.
+                    let sp = self.copy_path_to_store(p, span)?;
+                    ctx.insert(sp.clone());
+                    return Ok(sp);
                 }
                 Ok(p.to_string())
             }

@@ -27,6 +27,7 @@ mod libval;
 mod machine;
 pub mod prelude;
 pub mod print;
+mod store;
 pub mod symbol;
 pub mod symbolic;
 pub mod value;
@@ -46,6 +47,19 @@ pub use symbolic::{Observation, Unknown, UnknownKind};
 pub use value::{Attrs, Value};
 
 use crate::syntax::{LineCol, LineIndex};
+
+/// Where Nix's own Nix files live (`<nix/fetchurl.nix>` resolves there).
+pub const COREPKGS: &str = "/__corepkgs__/";
+
+/// The source of one of Nix's own files (`fetchurl.nix`), embedded.
+pub fn corepkg(name: &str) -> Option<&'static str> {
+    match name {
+        "fetchurl.nix" => Some(include_str!("corepkgs/fetchurl.nix")),
+        _ => None,
+    }
+}
+
+pub use builtins::split_nix_path;
 use value::{Frame, Thunk};
 
 /// Evaluation settings.
@@ -163,6 +177,7 @@ pub(crate) struct Syms {
     pub start_set: Symbol,
     pub path: Symbol,
     pub prefix: Symbol,
+    pub overrides: Symbol,
     pub version: Symbol,
 }
 
@@ -187,6 +202,7 @@ impl Syms {
             start_set: Symbol::new("startSet"),
             path: Symbol::new("path"),
             prefix: Symbol::new("prefix"),
+            overrides: Symbol::new("__overrides"),
             version: Symbol::new("version"),
         }
     }
@@ -217,6 +233,9 @@ pub struct Evaluator {
     /// Directories file access is allowed in besides the root (the nixpkgs
     /// tree of a real lib).
     extra_roots: Vec<PathBuf>,
+    /// Paths "copied" to the store so far: source → store path, and back.
+    src_to_store: FxHashMap<String, String>,
+    store_to_src: FxHashMap<String, String>,
 }
 
 impl Evaluator {
@@ -247,6 +266,8 @@ impl Evaluator {
             lib_state: libval::LibState::NotBuilt,
             lib_soft: FxHashMap::default(),
             extra_roots: Vec::new(),
+            src_to_store: FxHashMap::default(),
+            store_to_src: FxHashMap::default(),
         };
         builtins::install(&mut ev);
         ev
@@ -401,7 +422,14 @@ impl Evaluator {
                 },
             ));
         }
-        let parsed = crate::syntax::parse(&text);
+        // Nix ends a `#` comment at a lone CR too (old Mac line ends); the
+        // parser only at LF. A lone CR means a line end everywhere in Nix
+        // (strings translate it to LF), so make it one: same offsets.
+        let parsed = if has_lone_cr(&text) {
+            crate::syntax::parse(&lone_cr_to_lf(&text))
+        } else {
+            crate::syntax::parse(&text)
+        };
         let res = self.compile_parsed(id, base_dir, base, &parsed);
         drop_tree(parsed, text.len());
         res
@@ -458,6 +486,16 @@ impl Evaluator {
         self.eval(&e, &env)
     }
 
+    /// Parse and compile `src` (syntax errors, undefined variables,
+    /// duplicate attributes) without evaluating it, like
+    /// `nix-instantiate --parse`.
+    pub fn check_expr_str(&mut self, src: &str, base_dir: &Path) -> EvalResult<()> {
+        let id = self.add_file(None, "«stdin»".into(), Arc::from(src));
+        let base_dir = abs_dir(base_dir);
+        let base = self.base.clone();
+        self.compile_text(id, &base_dir, &base).map(|_| ())
+    }
+
     /// Evaluate a file (a directory means its `default.nix`), with the import
     /// cache. Returns the value in weak head normal form.
     pub fn eval_file(&mut self, path: &Path) -> EvalResult<Value> {
@@ -487,6 +525,14 @@ impl Evaluator {
         base: &FxHashMap<Symbol, Value>,
         span: Span,
     ) -> EvalResult<ir::ExprRef> {
+        if let Some(text) = p
+            .to_str()
+            .and_then(|s| s.strip_prefix(COREPKGS))
+            .and_then(corepkg)
+        {
+            let id = self.add_file(Some(p.to_path_buf()), p.display().to_string(), text.into());
+            return self.compile_text(id, COREPKGS.trim_end_matches('/'), base);
+        }
         self.check_access(p, span)?;
         let dir = p
             .parent()
@@ -494,7 +540,7 @@ impl Evaluator {
             .unwrap_or_else(|| "/".into());
         if let Some((text, parsed)) = self.opts.preparsed.as_ref().and_then(|m| m.get(p)) {
             let (text, parsed) = (text.clone(), parsed.clone());
-            if excessive_nesting(&text, MAX_BRACKET_NESTING).is_none() {
+            if excessive_nesting(&text, MAX_BRACKET_NESTING).is_none() && !has_lone_cr(&text) {
                 let id = self.add_file(Some(p.to_path_buf()), p.display().to_string(), text);
                 return self.compile_parsed(id, &dir, base, &parsed);
             }
@@ -525,6 +571,14 @@ impl Evaluator {
                 .unwrap_or_else(|_| PathBuf::from("/"))
                 .join(path)
         };
+        if abs
+            .to_str()
+            .and_then(|s| s.strip_prefix(COREPKGS))
+            .and_then(corepkg)
+            .is_some()
+        {
+            return Ok(abs);
+        }
         self.check_access(&abs, span)?;
         let canon = std::fs::canonicalize(&abs).map_err(|e| {
             EvalError::eval(
@@ -776,6 +830,28 @@ pub(crate) fn io_msg(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
         _ => e.to_string(),
     }
+}
+
+/// Whether `text` has a CR not followed by LF.
+fn has_lone_cr(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
+}
+
+/// `text` with every CR not followed by LF replaced by LF.
+fn lone_cr_to_lf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut it = text.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\r' && it.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

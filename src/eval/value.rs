@@ -349,7 +349,16 @@ pub struct Attrs {
     entries: Vec<(Symbol, Value)>,
     /// The literal this set was built from, for attribute positions
     /// (`unsafeGetAttrPos`); sets computed otherwise have none.
-    origin: Option<Rc<AttrsDef>>,
+    origin: Option<Origin>,
+}
+
+/// Where the attributes of a set were written.
+#[derive(Clone)]
+pub enum Origin {
+    /// An attribute set literal.
+    Literal(Rc<AttrsDef>),
+    /// The formals of a function (`builtins.functionArgs`).
+    Formals(Rc<LambdaDef>),
 }
 
 impl Attrs {
@@ -389,14 +398,28 @@ impl Attrs {
 
     /// Record the literal this set was built from.
     pub fn with_origin(mut self, def: Rc<AttrsDef>) -> Attrs {
-        self.origin = Some(def);
+        self.origin = Some(Origin::Literal(def));
         self
     }
 
-    /// Where attribute `k` was defined, if this set came from a literal.
+    /// Record the function whose formals these attributes are.
+    pub fn with_formals_origin(mut self, def: Rc<LambdaDef>) -> Attrs {
+        self.origin = Some(Origin::Formals(def));
+        self
+    }
+
+    /// Where attribute `k` was defined, if this set came from a literal or
+    /// from a function's formals.
     pub fn position_of(&self, k: Symbol) -> Option<crate::eval::Span> {
-        let def = self.origin.as_ref()?;
-        def.statics.iter().find(|s| s.name == k).map(|s| s.span)
+        match self.origin.as_ref()? {
+            Origin::Literal(def) => def.statics.iter().find(|s| s.name == k).map(|s| s.span),
+            Origin::Formals(def) => match &def.param {
+                super::ir::Param::Formals(fs) => {
+                    fs.entries.iter().find(|f| f.name == k).map(|f| f.span)
+                }
+                super::ir::Param::Ident => None,
+            },
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -501,6 +524,15 @@ impl Slots {
                 *self = Slots::Many(vec![first, v]);
             }
             Slots::Many(vs) => vs.push(v),
+        }
+    }
+
+    /// Replace slot `i` (if it exists).
+    pub fn set(&mut self, i: usize, v: Value) {
+        match self {
+            Slots::One(x) if i == 0 => *x = v,
+            Slots::Many(vs) if i < vs.len() => vs[i] = v,
+            _ => {}
         }
     }
 

@@ -236,7 +236,7 @@ pub fn literal_string(node: &SyntaxNode) -> Option<String> {
         SyntaxKind::NODE_STRING => {
             let s = ast::Str::cast(node.clone())?;
             let mut out = String::new();
-            for part in s.normalized_parts() {
+            for part in crate::syntax::str_parts(&s)? {
                 match part {
                     ast::InterpolPart::Literal(t) => out.push_str(&t),
                     ast::InterpolPart::Interpolation(_) => return None,

@@ -18,8 +18,30 @@ use super::hash::{Hash, HashAlgo, Hasher};
 
 /// Write the NAR serialisation of `path` to `sink`, piece by piece.
 pub fn dump(path: &Path, sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+    dump_filtered(path, &|_| true, sink)
+}
+
+/// [`dump`] leaving out the directory entries (anywhere below `path`) for
+/// which `keep` is false, as `builtins.path`'s `filter` does.
+pub fn dump_filtered(
+    path: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+    sink: &mut dyn FnMut(&[u8]),
+) -> io::Result<()> {
     write_str(sink, b"nix-archive-1");
-    dump_object(path, sink)
+    dump_object(path, keep, sink)
+}
+
+/// Hash of the NAR serialisation of `path` filtered by `keep` (see
+/// [`dump_filtered`]).
+pub fn nar_hash_filtered(
+    path: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+    algo: HashAlgo,
+) -> io::Result<Hash> {
+    let mut h = Hasher::new(algo);
+    dump_filtered(path, keep, &mut |b| h.update(b))?;
+    Ok(h.finish())
 }
 
 /// The NAR serialisation of `path` in memory.
@@ -49,7 +71,11 @@ fn write_padding(sink: &mut dyn FnMut(&[u8]), len: u64) {
     }
 }
 
-fn dump_object(path: &Path, sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+fn dump_object(
+    path: &Path,
+    keep: &dyn Fn(&Path) -> bool,
+    sink: &mut dyn FnMut(&[u8]),
+) -> io::Result<()> {
     stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
         let meta = std::fs::symlink_metadata(path)?;
         let ft = meta.file_type();
@@ -94,12 +120,16 @@ fn dump_object(path: &Path, sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
                 .collect::<io::Result<_>>()?;
             entries.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
             for name in entries {
+                let child = path.join(&name);
+                if !keep(&child) {
+                    continue;
+                }
                 write_str(sink, b"entry");
                 write_str(sink, b"(");
                 write_str(sink, b"name");
                 write_str(sink, name.as_bytes());
                 write_str(sink, b"node");
-                dump_object(&path.join(&name), sink)?;
+                dump_object(&child, keep, sink)?;
                 write_str(sink, b")");
             }
         } else {

@@ -225,6 +225,27 @@ fn kinds(k: &[SyntaxKind]) -> String {
 }
 
 /// A human name for a token kind, as used in error messages.
+/// The parts of a string (`ast::Str::normalized_parts`: literal text with
+/// indentation stripped, interpolations), or `None` for a string with a
+/// syntax error inside, on which rnix's `parts`/`normalized_parts` panic
+/// (`{ '' b = 2; }`, found by fuzzing).
+pub fn str_parts(s: &ast::Str) -> Option<Vec<ast::InterpolPart<String>>> {
+    let ok = s
+        .syntax()
+        .children()
+        .all(|c| c.kind() == SyntaxKind::NODE_INTERPOL);
+    let tokens_ok = s.syntax().children_with_tokens().all(|c| match c {
+        rowan::NodeOrToken::Token(t) => matches!(
+            t.kind(),
+            SyntaxKind::TOKEN_STRING_CONTENT
+                | SyntaxKind::TOKEN_STRING_START
+                | SyntaxKind::TOKEN_STRING_END
+        ),
+        rowan::NodeOrToken::Node(_) => true,
+    });
+    (ok && tokens_ok).then(|| s.normalized_parts())
+}
+
 pub fn describe_kind(k: SyntaxKind) -> String {
     use SyntaxKind::*;
     let s = match k {

@@ -587,7 +587,7 @@ impl Walker<'_, '_> {
         let x = match attr {
             ast::Attr::Dynamic(d) => d.expr()?,
             // `"${user}"` is `${user}`; other strings stand for themselves.
-            ast::Attr::Str(s) => match s.normalized_parts().as_slice() {
+            ast::Attr::Str(s) => match crate::syntax::str_parts(s)?.as_slice() {
                 [ast::InterpolPart::Interpolation(i)] => i.expr()?,
                 _ => ast::Expr::Str(s.clone()),
             },

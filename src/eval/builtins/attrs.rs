@@ -148,12 +148,15 @@ fn function_args(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<V
     match &f {
         Value::Lambda(c) => match &c.def.param {
             Param::Ident => Ok(Value::attrs(Attrs::new())),
-            Param::Formals(fs) => Ok(Value::attrs(Attrs::from_unsorted(
-                fs.entries
-                    .iter()
-                    .map(|e| (e.name, Value::Bool(e.default.is_some())))
-                    .collect(),
-            ))),
+            Param::Formals(fs) => Ok(Value::attrs(
+                Attrs::from_unsorted(
+                    fs.entries
+                        .iter()
+                        .map(|e| (e.name, Value::Bool(e.default.is_some())))
+                        .collect(),
+                )
+                .with_formals_origin(c.def.clone()),
+            )),
         },
         Value::PrimOp(_) | Value::PrimOpApp(_) => Ok(Value::attrs(Attrs::new())),
         o => Err(EvalError::eval(

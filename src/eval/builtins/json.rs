@@ -3,6 +3,7 @@
 use std::rc::Rc;
 
 use super::PrimOpDef;
+use super::json_parse::Json;
 use crate::eval::Evaluator;
 use crate::eval::error::{EvalError, EvalResult, Span};
 use crate::eval::ir::Param;
@@ -24,47 +25,69 @@ fn to_json(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> 
     Ok(Value::string_ctx(out, ctx))
 }
 
-fn json_to_value(ev: &mut Evaluator, j: serde_json::Value) -> EvalResult<Value> {
-    Ok(match j {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Int(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::Int(u as i64)
-            } else {
-                Value::Float(n.as_f64().unwrap_or(f64::NAN))
+/// The value of parsed JSON, built without recursion (the input may nest
+/// deeply). As in Nix, strings end at a NUL and a repeated key's last value
+/// wins.
+fn json_to_value(ev: &mut Evaluator, j: Json) -> EvalResult<Value> {
+    enum Work {
+        Visit(Json),
+        List(usize),
+        Attrs(Vec<String>),
+    }
+    let mut work = vec![Work::Visit(j)];
+    let mut done: Vec<Value> = Vec::new();
+    while let Some(w) = work.pop() {
+        match w {
+            Work::Visit(mut j) => match &mut j {
+                Json::Null => done.push(Value::Null),
+                Json::Bool(b) => done.push(Value::Bool(*b)),
+                Json::Int(i) => done.push(Value::Int(*i)),
+                Json::Float(f) => done.push(Value::Float(*f)),
+                Json::Str(s) => {
+                    let s = std::mem::take(s);
+                    done.push(Value::string(match s.find('\0') {
+                        Some(i) => s[..i].to_string(),
+                        None => s,
+                    }));
+                }
+                Json::Array(items) => {
+                    ev.charge(16 * items.len() as u64)?;
+                    work.push(Work::List(items.len()));
+                    work.extend(items.drain(..).rev().map(Work::Visit));
+                }
+                Json::Object(entries) => {
+                    ev.charge(24 * entries.len() as u64)?;
+                    let (keys, values): (Vec<String>, Vec<Json>) =
+                        std::mem::take(entries).into_iter().unzip();
+                    work.push(Work::Attrs(keys));
+                    work.extend(values.into_iter().rev().map(Work::Visit));
+                }
+            },
+            Work::List(n) => {
+                let items = done.split_off(done.len() - n);
+                done.push(Value::list(items));
+            }
+            Work::Attrs(keys) => {
+                let values = done.split_off(done.len() - keys.len());
+                // Reversed, so that the last of repeated keys comes first
+                // and is kept.
+                let entries: Vec<(Symbol, Value)> = keys
+                    .iter()
+                    .map(|k| Symbol::new(k))
+                    .zip(values)
+                    .rev()
+                    .collect();
+                done.push(Value::attrs(Attrs::from_unsorted(entries)));
             }
         }
-        serde_json::Value::String(s) => Value::string(s),
-        serde_json::Value::Array(a) => {
-            ev.charge(16 * a.len() as u64)?;
-            let mut out = Vec::with_capacity(a.len());
-            for x in a {
-                out.push(json_to_value(ev, x)?);
-            }
-            Value::list(out)
-        }
-        serde_json::Value::Object(o) => {
-            ev.charge(24 * o.len() as u64)?;
-            let mut out = Vec::with_capacity(o.len());
-            for (k, x) in o {
-                out.push((Symbol::new(&k), json_to_value(ev, x)?));
-            }
-            Value::attrs(Attrs::from_unsorted(out))
-        }
-    })
+    }
+    Ok(done.pop().unwrap_or(Value::Null))
 }
 
 fn from_json(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
     let s = ev.force_string(&args[0], span)?;
-    let mut de = serde_json::Deserializer::from_str(&s.s);
-    de.disable_recursion_limit();
-    let de = serde_stacker::Deserializer::new(&mut de);
-    let j: serde_json::Value = serde::Deserialize::deserialize(de)
-        .map_err(|e| EvalError::eval(format!("JSON parse error: {e}"), span))?;
-    stacker::maybe_grow(64 * 1024, 16 * 1024 * 1024, || json_to_value(ev, j))
+    let j = super::json_parse::parse(&s.s).map_err(|e| EvalError::eval(e, span))?;
+    json_to_value(ev, j)
 }
 
 fn toml_to_value(t: toml::Value, span: Span) -> EvalResult<Value> {
@@ -314,6 +337,16 @@ fn to_xml(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
 }
 
 impl Evaluator {
+    /// The value as `builtins.toXML` writes it (what `nix-instantiate --eval
+    /// --xml --no-location` prints).
+    pub fn to_xml(&mut self, v: &Value) -> EvalResult<String> {
+        let s = to_xml(self, std::slice::from_ref(v), Span::NONE)?;
+        match s {
+            Value::String(s) => Ok(s.s.to_string()),
+            _ => Ok(String::new()),
+        }
+    }
+
     /// The parameter name of a simple lambda, from its source text.
     pub(crate) fn lambda_param_name(&self, span: Span) -> String {
         let s = self.snippet(span);

@@ -14,9 +14,11 @@ mod control;
 pub(crate) mod derivation;
 mod fetch;
 mod json;
+mod json_parse;
 mod lists;
 mod numbers;
 mod paths;
+pub use paths::split_nix_path;
 mod strings;
 mod types;
 
@@ -261,6 +263,8 @@ impl Evaluator {
                 span,
             ));
         }
-        Ok(s.s)
+        // A store path nixfold computed (nothing is in the store): its
+        // source.
+        Ok(self.unstore_path(&s.s))
     }
 }

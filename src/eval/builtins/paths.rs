@@ -1,10 +1,9 @@
 //! Files, imports, search paths and the environment.
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use super::PrimOpDef;
-use crate::eval::error::{EvalError, EvalResult, Span};
+use crate::eval::error::{ErrorKind, EvalError, EvalResult, Span};
 use crate::eval::symbol::Symbol;
 use crate::eval::symbolic::Unknown;
 use crate::eval::value::{Attrs, Context, Frame, Value};
@@ -61,7 +60,7 @@ fn nix_path_entries(ev: &Evaluator) -> Vec<(String, String)> {
 }
 
 /// Split `NIX_PATH` at `:`, keeping URLs (`https://…`) whole.
-fn split_nix_path(s: &str) -> Vec<String> {
+pub fn split_nix_path(s: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for part in s.split(':') {
         if part.starts_with("//")
@@ -239,7 +238,13 @@ fn find_file(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value
             return Ok(Value::path(crate::eval::compile::canon_path(&abs)));
         }
     }
-    Err(EvalError::eval(
+    // Nix's own files (`<nix/fetchurl.nix>`) when the search path has none.
+    if let Some(rest) = name.strip_prefix("nix/") {
+        return Ok(Value::path(format!("{}{rest}", crate::eval::COREPKGS)));
+    }
+    // A thrown error, as in Nix 2.8: `builtins.tryEval <missing>` catches it.
+    Err(EvalError::new(
+        ErrorKind::Throw,
         format!(
             "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
         ),
@@ -299,11 +304,12 @@ fn hash_file(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value
 fn filter_source(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
     ev.force_function(&args[0], span)?;
     let p = readable_path(ev, &args[1], span)?;
-    Ok(Value::string(p.to_string_lossy().into_owned()))
+    let src = p.to_string_lossy().into_owned();
+    copied(ev, &src, None, Some(&args[0]), true, span)
 }
 
-/// `builtins.path { path, name?, filter?, sha256?, recursive? }`: see
-/// `filterSource`.
+/// `builtins.path { path, name?, filter?, sha256?, recursive? }`: the store
+/// path of the (filtered) copy, computed only (see `eval/store.rs`).
 fn path(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
     let a = ev.force_attrs(&args[0], span)?;
     let p = a.get(ev.syms.path).cloned().ok_or_else(|| {
@@ -313,6 +319,149 @@ fn path(ev: &mut Evaluator, args: &[Value], span: Span) -> EvalResult<Value> {
         )
     })?;
     let p = readable_path(ev, &p, span)?;
-    let _ = Rc::clone(&a);
-    Ok(Value::string(p.to_string_lossy().into_owned()))
+    let src = p.to_string_lossy().into_owned();
+    let name = match a.get_str("name") {
+        Some(n) => {
+            let n = n.clone();
+            Some(ev.force_string_no_ctx(&n, span)?)
+        }
+        None => None,
+    };
+    let filter = a.get_str("filter").cloned();
+    if let Some(f) = &filter {
+        ev.force_function(f, span)?;
+    }
+    let recursive = match a.get_str("recursive") {
+        Some(r) => {
+            let r = r.clone();
+            match ev.force(&r)? {
+                Value::Bool(b) => b,
+                other => {
+                    return Err(EvalError::eval(
+                        format!(
+                            "value is {} while a Boolean was expected",
+                            other.type_desc()
+                        ),
+                        span,
+                    ));
+                }
+            }
+        }
+        None => true,
+    };
+    copied(ev, &src, name.as_deref(), filter.as_ref(), recursive, span)
+}
+
+/// The store path string (with its context) of `src` copied to the store,
+/// leaving out what `filter` (called with each path below `src` and its
+/// type) rejects.
+fn copied(
+    ev: &mut Evaluator,
+    src: &str,
+    name: Option<&str>,
+    filter: Option<&Value>,
+    recursive: bool,
+    span: Span,
+) -> EvalResult<Value> {
+    let sp = if !recursive {
+        let src = ev.unstore_path(src);
+        ev.check_copyable(&src, span)?;
+        let bytes = std::fs::read(&src)
+            .map_err(|e| EvalError::eval(format!("opening file '{src}': {}", io_msg(&e)), span))?;
+        let h = crate::nixhash::HashAlgo::Sha256.digest(&bytes);
+        let base = Path::new(&src)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        crate::nixhash::make_fixed_output_path(
+            crate::nixhash::Ingestion::Flat,
+            &h,
+            name.unwrap_or(&base),
+        )
+        .map_err(|e| EvalError::eval(e.to_string(), span))?
+        .to_absolute()
+    } else if name.is_none() && filter.is_none() {
+        ev.copy_path_to_store(src, span)?
+    } else {
+        let mut excluded = rustc_hash::FxHashSet::default();
+        if let Some(f) = filter {
+            let real = ev.unstore_path(src);
+            filter_tree(ev, f, Path::new(&real), Path::new(src), &mut excluded, span)?;
+        }
+        ev.copy_to_store(
+            crate::eval::store::Copy {
+                source: src,
+                name,
+                excluded: Some(&excluded),
+            },
+            span,
+        )?
+    };
+    Ok(Value::string_ctx(sp.clone(), Context::single(sp)))
+}
+
+/// Call `filter` on every entry below `dir` (named as below `shown`, the
+/// path the user gave); record the rejected ones (their contents are not
+/// visited).
+fn filter_tree(
+    ev: &mut Evaluator,
+    filter: &Value,
+    dir: &Path,
+    shown: &Path,
+    excluded: &mut rustc_hash::FxHashSet<PathBuf>,
+    span: Span,
+) -> EvalResult<()> {
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
+        return Ok(());
+    };
+    if !meta.is_dir() {
+        return Ok(());
+    }
+    let mut names: Vec<std::ffi::OsString> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.flatten().map(|e| e.file_name()).collect(),
+        Err(e) => {
+            return Err(EvalError::eval(
+                format!("opening directory '{}': {}", dir.display(), io_msg(&e)),
+                span,
+            ));
+        }
+    };
+    names.sort();
+    for n in names {
+        let (real, user) = (dir.join(&n), shown.join(&n));
+        let ty = match std::fs::symlink_metadata(&real) {
+            Ok(m) if m.file_type().is_symlink() => "symlink",
+            Ok(m) if m.is_dir() => "directory",
+            Ok(m) if m.is_file() => "regular",
+            _ => "unknown",
+        };
+        let f1 = ev.call(
+            filter,
+            Value::string(user.to_string_lossy().into_owned()),
+            span,
+        )?;
+        let keep = ev.call(&f1, Value::string(ty), span)?;
+        match ev.force(&keep)? {
+            Value::Bool(true) => {
+                if ty == "directory" {
+                    stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
+                        filter_tree(ev, filter, &real, &user, excluded, span)
+                    })?;
+                }
+            }
+            Value::Bool(false) => {
+                excluded.insert(real);
+            }
+            other => {
+                return Err(EvalError::eval(
+                    format!(
+                        "value is {} while a Boolean was expected",
+                        other.type_desc()
+                    ),
+                    span,
+                ));
+            }
+        }
+    }
+    Ok(())
 }

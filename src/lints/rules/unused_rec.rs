@@ -1,7 +1,8 @@
 //! ## unused-rec (NF0405)
 //!
 //! Finds `rec { ... }` sets where no attribute refers to another: the `rec`
-//! changes nothing.
+//! changes nothing. Sets with an `__overrides` attribute are left alone
+//! (Nix applies it to recursive sets only).
 //!
 //! ### Why
 //! `rec` makes every attribute visible to every other, which readers must
@@ -52,6 +53,14 @@ impl Rule for UnusedRec {
                 continue;
             }
             if scopes.scope_bindings(sid).any(|b| scopes.is_used(b)) {
+                continue;
+            }
+            // Nix merges `__overrides` into recursive sets only: there `rec`
+            // matters even if nothing refers to anything (found by fuzzing).
+            if scopes
+                .scope_bindings(sid)
+                .any(|b| scopes.name(b) == "__overrides")
+            {
                 continue;
             }
             let Some(set) = scope.node.try_to_node(root) else {

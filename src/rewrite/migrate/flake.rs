@@ -1006,7 +1006,7 @@ fn hoist_label(attrs: &[ast::Attr], category: Option<&str>) -> String {
         // `${host}` → `host`; `${builtins.getEnv "H"}` → the category.
         let inner = match last {
             ast::Attr::Dynamic(d) => d.expr(),
-            ast::Attr::Str(s) => match s.normalized_parts().as_slice() {
+            ast::Attr::Str(s) => match crate::syntax::str_parts(s).unwrap_or_default().as_slice() {
                 [ast::InterpolPart::Interpolation(i)] => i.expr(),
                 _ => None,
             },

@@ -362,7 +362,9 @@ impl Interp<'_> {
         let Some(s) = ast::Str::cast(node.clone()) else {
             return V::Unknown;
         };
-        let parts = s.normalized_parts();
+        let Some(parts) = crate::syntax::str_parts(&s) else {
+            return V::Unknown;
+        };
         let mut out = String::new();
         let n = parts.len();
         for part in parts {
