@@ -3,50 +3,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use common::nixflake::{eval_flake_attr_apply, git_copy};
-use common::project::repo;
-
-fn nixfold(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nixfold"))
-        .args(args)
-        .arg(dir)
-        .output()
-        .expect("nixfold runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Every file below `dir` (relative path → bytes), without `.git`.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn go(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.file_name().is_some_and(|n| n == ".git") {
-                continue;
-            }
-            if path.is_dir() {
-                go(base, &path, out);
-            } else {
-                let rel = path
-                    .strip_prefix(base)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    go(dir, dir, &mut out);
-    out
-}
+use common::project::{nixfold, repo, tree};
 
 fn copy(src: &Path) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();

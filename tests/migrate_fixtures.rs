@@ -10,24 +10,11 @@ use std::path::Path;
 use std::process::Command;
 
 use common::nixflake::{EvalOptions, eval_flake, git_copy};
-use common::project::repo;
+use common::project::{nixfold, repo};
 use serde_json::Value;
 
 fn fixture(name: &str) -> std::path::PathBuf {
     repo().join("tests/fixtures/migrate").join(name)
-}
-
-fn nixfold(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nixfold"))
-        .args(args)
-        .arg(dir)
-        .output()
-        .expect("nixfold runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// The fixture, and the fixture migrated with `--write`, as git repositories.

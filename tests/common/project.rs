@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use nixfold::config::Config;
 use nixfold::project::Project;
@@ -40,4 +42,43 @@ pub fn fixture_dirs(group: &str) -> Vec<PathBuf> {
 /// A fixture dir's name (the rule or pattern it is for).
 pub fn dir_name(dir: &Path) -> String {
     dir.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// Run nixfold with `args` and then `dir`: exit code, stdout, stderr.
+pub fn nixfold(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nixfold"))
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("nixfold runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every file below `dir` (relative path → bytes), without `.git`.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn go(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if path.is_dir() {
+                go(base, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    go(dir, dir, &mut out);
+    out
 }
