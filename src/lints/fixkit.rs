@@ -850,6 +850,30 @@ fn in_module_list(list: &SyntaxNode) -> bool {
     false
 }
 
+/// Why the expression at `node` may never run: it sits in a formal's default
+/// or in a branch of an `if` (used by the purity rules to cap severity).
+pub fn fallback_context(node: &SyntaxNode) -> Option<&'static str> {
+    let mut child: Option<SyntaxNode> = None;
+    for anc in node.ancestors() {
+        let is_nth = |n: usize| child.is_some() && anc.children().nth(n) == child;
+        match anc.kind() {
+            SyntaxKind::NODE_PAT_ENTRY if is_nth(1) => {
+                return Some(
+                    "it is the default of a function argument, evaluated only when the caller passes none",
+                );
+            }
+            SyntaxKind::NODE_IF_ELSE if is_nth(1) || is_nth(2) => {
+                return Some(
+                    "it is a branch of an `if`, evaluated only when the condition selects it",
+                );
+            }
+            _ => {}
+        }
+        child = Some(anc);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

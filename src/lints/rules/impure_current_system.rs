@@ -113,7 +113,7 @@ pub(super) fn check_constant(
                 "`{spelled}` is {what}, which makes the result impure; under pure evaluation (flakes) it does not exist"
             )
         };
-        let fallback = super::search_path_lookup::fallback_context_of(&expr);
+        let fallback = crate::lints::fixkit::fallback_context(&expr);
         let (sev, message) = match fallback {
             Some(why) => (
                 sev.min(if reachable {

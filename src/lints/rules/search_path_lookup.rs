@@ -39,6 +39,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::Severity;
+use crate::lints::fixkit;
 use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, TextSize};
 
@@ -55,31 +56,7 @@ fn is_corepkgs(inner: &str) -> bool {
 /// Why the lookup at `tok` may never run: it sits in a formal's default or
 /// in a branch of an `if`.
 fn fallback_context(tok: &crate::syntax::SyntaxToken) -> Option<&'static str> {
-    tok.parent().and_then(|p| fallback_context_of(&p))
-}
-
-/// [`fallback_context`] for an expression node (shared with
-/// `impure-current-system`).
-pub(super) fn fallback_context_of(node: &crate::syntax::SyntaxNode) -> Option<&'static str> {
-    let mut child: Option<crate::syntax::SyntaxNode> = None;
-    for anc in node.ancestors() {
-        let is_nth = |n: usize| child.is_some() && anc.children().nth(n) == child;
-        match anc.kind() {
-            SyntaxKind::NODE_PAT_ENTRY if is_nth(1) => {
-                return Some(
-                    "it is the default of a function argument, evaluated only when the caller passes none",
-                );
-            }
-            SyntaxKind::NODE_IF_ELSE if is_nth(1) || is_nth(2) => {
-                return Some(
-                    "it is a branch of an `if`, evaluated only when the condition selects it",
-                );
-            }
-            _ => {}
-        }
-        child = Some(anc);
-    }
-    None
+    tok.parent().and_then(|p| fixkit::fallback_context(&p))
 }
 
 impl Rule for SearchPathLookup {
