@@ -18,7 +18,7 @@
 //! The entry directory itself (`./.`, `src = ./.`) does not pull in the
 //! whole tree.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use super::reach::normalize;
@@ -38,18 +38,25 @@ pub fn flake_scope(project: &Project, entry: &Path) -> Option<Vec<bool>> {
         .collect();
     let entry = normalize(&cwd.join(entry));
     let flake = abs.iter().position(|p| p == &entry.join("flake.nix"))?;
+    let index = FileIndex::new(&abs);
     let mut scope = vec![false; abs.len()];
     scope[flake] = true;
     let mut queue = VecDeque::from([flake]);
+    // A pattern already followed named the same files again.
+    let mut followed: HashSet<String> = HashSet::new();
     while let Some(i) = queue.pop_front() {
         let dir = abs[i].parent().unwrap_or(Path::new("/")).to_path_buf();
         for pattern in mentioned_paths(&project.files[i].parsed.syntax(), &dir) {
-            for j in matches(&pattern, &abs, &entry) {
+            if followed.contains(&pattern) {
+                continue;
+            }
+            for j in index.matches(&pattern, &entry) {
                 if !scope[j] {
                     scope[j] = true;
                     queue.push_back(j);
                 }
             }
+            followed.insert(pattern);
         }
     }
     Some(scope)
@@ -62,37 +69,102 @@ pub fn outside(scope: &Option<Vec<bool>>, file: usize) -> bool {
         .is_some_and(|s| !s.get(file).copied().unwrap_or(true))
 }
 
-/// The files a pattern names.
-fn matches(pattern: &str, files: &[PathBuf], entry: &Path) -> Vec<usize> {
-    let mut out = Vec::new();
-    let wild = pattern.contains('*');
-    let exact: Vec<usize> = files
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| {
-            let p = p.to_string_lossy();
-            glob(pattern, &p) || glob(&format!("{pattern}/default.nix"), &p)
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if !exact.is_empty() || wild {
-        out.extend(exact);
-        if !wild {
+/// The project's file paths as strings, sorted, so that a pattern's
+/// literal prefix narrows the files it is matched against (a real tree has
+/// thousands of files and its reached files mention thousands of paths).
+struct FileIndex<'a> {
+    paths: &'a [PathBuf],
+    strs: Vec<String>,
+    /// Indices into `paths`, ordered by `strs`.
+    sorted: Vec<usize>,
+    by_str: HashMap<String, usize>,
+}
+
+impl<'a> FileIndex<'a> {
+    fn new(paths: &'a [PathBuf]) -> Self {
+        let strs: Vec<String> = paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let mut sorted: Vec<usize> = (0..strs.len()).collect();
+        sorted.sort_by(|&a, &b| strs[a].cmp(&strs[b]));
+        let mut by_str = HashMap::new();
+        for (i, s) in strs.iter().enumerate() {
+            by_str.entry(s.clone()).or_insert(i);
+        }
+        FileIndex {
+            paths,
+            strs,
+            sorted,
+            by_str,
+        }
+    }
+
+    /// Files whose path string starts with `prefix`.
+    fn with_prefix(&self, prefix: &str) -> impl Iterator<Item = usize> + '_ {
+        let start = self
+            .sorted
+            .partition_point(|&i| self.strs[i].as_str() < prefix);
+        let prefix = prefix.to_string();
+        self.sorted[start..]
+            .iter()
+            .copied()
+            .take_while(move |&i| self.strs[i].starts_with(&prefix))
+    }
+
+    /// The files a pattern names.
+    fn matches(&self, pattern: &str, entry: &Path) -> Vec<usize> {
+        let mut out = Vec::new();
+        let wild = pattern.contains('*');
+        let exact: Vec<usize> = if wild {
+            let literal = &pattern[..pattern.find('*').unwrap_or(pattern.len())];
+            let with_default = format!("{pattern}/default.nix");
+            // What follows the last `*` must end the path: a cheap test
+            // before the backtracking match.
+            let tail = &pattern[pattern.rfind('*').map_or(0, |k| k + 1)..];
+            let default_tail = format!("{tail}/default.nix");
+            let mut hits: Vec<usize> = self
+                .with_prefix(literal)
+                .filter(|&i| {
+                    let t = self.strs[i].as_str();
+                    (t.ends_with(tail) && glob(pattern, t))
+                        || (t.ends_with(&default_tail) && glob(&with_default, t))
+                })
+                .collect();
+            hits.sort_unstable();
+            hits
+        } else {
+            let mut hits: Vec<usize> = [pattern.to_string(), format!("{pattern}/default.nix")]
+                .iter()
+                .filter_map(|p| self.by_str.get(p).copied())
+                .collect();
+            hits.sort_unstable();
+            hits.dedup();
+            hits
+        };
+        if !exact.is_empty() || wild {
+            out.extend(exact);
+            if !wild {
+                return out;
+            }
+        }
+        // A directory without default.nix: every file below it, unless it is
+        // the entry directory or above it.
+        let dir = PathBuf::from(pattern.trim_end_matches('*').trim_end_matches('/'));
+        if dir.as_os_str().is_empty() || entry.starts_with(&dir) {
             return out;
         }
+        let seen: HashSet<usize> = out.iter().copied().collect();
+        // Every path below `dir` has `dir`'s text as a prefix (paths are
+        // normalised); `Path::starts_with` then compares whole components.
+        let mut below: Vec<usize> = self
+            .with_prefix(&dir.to_string_lossy())
+            .filter(|&i| self.paths[i].starts_with(&dir) && !seen.contains(&i))
+            .collect();
+        below.sort_unstable();
+        out.extend(below);
+        out
     }
-    // A directory without default.nix: every file below it, unless it is
-    // the entry directory or above it.
-    let dir = PathBuf::from(pattern.trim_end_matches('*').trim_end_matches('/'));
-    if dir.as_os_str().is_empty() || entry.starts_with(&dir) {
-        return out;
-    }
-    for (i, p) in files.iter().enumerate() {
-        if p.starts_with(&dir) && !out.contains(&i) {
-            out.push(i);
-        }
-    }
-    out
 }
 
 /// `*` matches a run of characters within one folder name, or any run
@@ -249,6 +321,35 @@ mod tests {
         assert!(glob("/a/*.nix", "/a/b.nix"));
         assert!(!glob("/a/*.nix", "/a/b.txt"));
         assert!(glob("*", ""));
+    }
+
+    #[test]
+    fn prefix_index_matches_whole_components_and_rooted_strings() {
+        let got = scope(&[
+            (
+                "flake.nix",
+                "{ outputs = _: { a = import ./mods; b = \"${self}/hosts/x.nix\"; c = \"${pkg}/bin/tool\"; }; }",
+            ),
+            ("mods/a.nix", "{ }"),
+            ("mods-extra/b.nix", "{ }"),
+            ("hosts/x.nix", "{ }"),
+            ("hosts/y.nix", "{ }"),
+            ("bin/tool/default.nix", "{ }"),
+        ]);
+        let inside: Vec<&str> = got
+            .iter()
+            .filter(|(_, b)| *b)
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert_eq!(
+            inside,
+            [
+                "flake.nix",
+                "mods/a.nix",
+                "hosts/x.nix",
+                "bin/tool/default.nix"
+            ]
+        );
     }
 
     #[test]
