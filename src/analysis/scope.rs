@@ -78,6 +78,10 @@ struct FileIndex<'a> {
     /// Indices into `paths`, ordered by `strs`.
     sorted: Vec<usize>,
     by_str: HashMap<String, usize>,
+    /// Files by their last path component.
+    by_name: HashMap<String, Vec<usize>>,
+    /// `default.nix` files by the name of the folder holding them.
+    default_in: HashMap<String, Vec<usize>>,
 }
 
 impl<'a> FileIndex<'a> {
@@ -92,11 +96,26 @@ impl<'a> FileIndex<'a> {
         for (i, s) in strs.iter().enumerate() {
             by_str.entry(s.clone()).or_insert(i);
         }
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut default_in: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in paths.iter().enumerate() {
+            let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+            if let Some(n) = name(p) {
+                if n == "default.nix" {
+                    if let Some(d) = p.parent().and_then(name) {
+                        default_in.entry(d).or_default().push(i);
+                    }
+                }
+                by_name.entry(n).or_default().push(i);
+            }
+        }
         FileIndex {
             paths,
             strs,
             sorted,
             by_str,
+            by_name,
+            default_in,
         }
     }
 
@@ -123,15 +142,23 @@ impl<'a> FileIndex<'a> {
             // before the backtracking match.
             let tail = &pattern[pattern.rfind('*').map_or(0, |k| k + 1)..];
             let default_tail = format!("{tail}/default.nix");
-            let mut hits: Vec<usize> = self
-                .with_prefix(literal)
-                .filter(|&i| {
-                    let t = self.strs[i].as_str();
-                    (t.ends_with(tail) && glob(pattern, t))
-                        || (t.ends_with(&default_tail) && glob(&with_default, t))
-                })
-                .collect();
+            let test = |&i: &usize| {
+                let t = self.strs[i].as_str();
+                (t.ends_with(tail) && glob(pattern, t))
+                    || (t.ends_with(&default_tail) && glob(&with_default, t))
+            };
+            // A rooted pattern (`"${self}/hosts/x.nix"`) whose tail names a
+            // file: only files of that name (or its `default.nix`) can match.
+            let name = tail.rsplit_once('/').map(|(_, n)| n).unwrap_or("");
+            let mut hits: Vec<usize> = if literal.is_empty() && !name.is_empty() {
+                let files = self.by_name.get(name).into_iter().flatten();
+                let dirs = self.default_in.get(name).into_iter().flatten();
+                files.chain(dirs).copied().filter(test).collect()
+            } else {
+                self.with_prefix(literal).filter(test).collect()
+            };
             hits.sort_unstable();
+            hits.dedup();
             hits
         } else {
             let mut hits: Vec<usize> = [pattern.to_string(), format!("{pattern}/default.nix")]
