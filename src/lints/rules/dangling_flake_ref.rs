@@ -42,7 +42,8 @@
 //! (`.#nixosConfigurations.your-hostname`, `<host>`, `HOSTNAME`), and in
 //! Markdown those the document's own code blocks define (a README showing
 //! the reader's flake with `images.m1 = ...;` and then `nix build
-//! .#images.m1`). Files outside every flake are not checked. References with shell or Nix interpolation (`.#$HOST`,
+//! .#images.m1`, or `nixosConfigurations.my-host = ...;` and then
+//! `nixos-rebuild --flake .#my-host`). Files outside every flake are not checked. References with shell or Nix interpolation (`.#$HOST`,
 //! `.#${name}`) are skipped.
 //!
 //! ### Example
@@ -647,7 +648,23 @@ fn document_binds(text: &str, fragment: &str) -> bool {
             continue;
         }
         let path: Vec<&str> = lhs.split('.').map(|p| p.trim().trim_matches('"')).collect();
-        if !path.is_empty() && path.len() <= segs.len() && path[..] == segs[..path.len()] {
+        let binds = |path: &[&str]| {
+            !path.is_empty() && path.len() <= segs.len() && path[..] == segs[..path.len()]
+        };
+        // `nixosConfigurations.my-host = ...` binds what `nixos-rebuild
+        // --flake .#my-host` names, `packages.x86_64-linux.vm = ...` what
+        // `nix build .#vm` names
+        let skip = match path.first() {
+            Some(
+                &("nixosConfigurations"
+                | "darwinConfigurations"
+                | "homeConfigurations"
+                | "templates"),
+            ) => 1,
+            Some(&("packages" | "legacyPackages" | "apps" | "devShells" | "checks")) => 2,
+            _ => 0,
+        };
+        if binds(&path) || (skip > 0 && path.len() > skip && binds(&path[skip..])) {
             return true;
         }
     }
