@@ -16,7 +16,11 @@
 //! elsewhere, and at most `warning` in a function argument's default
 //! (`{ system ? builtins.currentSystem }:`, evaluated only when the caller
 //! passes none) or a branch of an `if`; there, in a file no flake output
-//! evaluates (a legacy `default.nix` entry point), it is `info`.
+//! evaluates (a legacy `default.nix` entry point), it is `info`. It is
+//! `info` too when the default belongs to the file's own function and every
+//! import of the file that a flake evaluates passes that argument
+//! (`import ./test.nix { system = "x86_64-linux"; }`): the flake never takes
+//! the default.
 //!
 //! Not reported: the pure-safe idioms `builtins.currentSystem or "x86_64-linux"`
 //! and `if builtins ? currentSystem then builtins.currentSystem else ...`
@@ -114,7 +118,24 @@ pub(super) fn check_constant(
             )
         };
         let fallback = crate::lints::fixkit::fallback_context(&expr);
+        // `{ system ? builtins.currentSystem }:` imported by the flake as
+        // `import ./x.nix { system = ...; }` everywhere: never read there
+        let passed = if reachable && fallback.is_some() {
+            crate::lints::fixkit::file_formal_default(&expr)
+                .filter(|f| cx.project.reach.every_call_passes(cx.file_index, f))
+        } else {
+            None
+        };
         let (sev, message) = match fallback {
+            Some(_) if passed.is_some() => {
+                let f = passed.unwrap_or_default();
+                (
+                    sev.min(Severity::Info),
+                    format!(
+                        "`{spelled}` is {what}, which pure evaluation (flakes) does not have; it is the default of `{f}`, and every import of this file that a flake evaluates passes `{f}`"
+                    ),
+                )
+            }
             Some(why) => (
                 sev.min(if reachable {
                     Severity::Warning
