@@ -34,8 +34,9 @@
 //! flake.nix in or above the file's directory and, when that flake lacks it,
 //! in every flake.nix further up: it is reported only when none of them
 //! defines it (docs/ often has a small flake of its own while its text
-//! speaks of the root flake). A reference into a configuration category that
-//! none of those flakes has at all
+//! speaks of the root flake). A reference into a configuration category
+//! (`nixosConfigurations`, `nixOnDroidConfigurations`, any `*Configurations`)
+//! that none of those flakes has at all
 //! (`nixos-rebuild --flake .#my-host`, `.#nixosConfigurations.my-host` in a
 //! module collection's README) is about the reader's own flake and is not
 //! reported. Nor are references whose path holds a placeholder
@@ -251,7 +252,8 @@ struct Dangling {
     absent_category: bool,
 }
 
-/// Whether `r` goes into a configuration category that `outputs` certainly
+/// Whether `r` goes into a configuration category (`nixosConfigurations`,
+/// `nixOnDroidConfigurations`, any `*Configurations`) that `outputs` certainly
 /// lacks altogether (`.#nixosConfigurations.my-host` in a hardware module
 /// collection's README is about the reader's own flake).
 fn names_absent_category(outputs: &V, r: &FlakeRef) -> bool {
@@ -259,8 +261,10 @@ fn names_absent_category(outputs: &V, r: &FlakeRef) -> bool {
         Context::Nixos => "nixosConfigurations",
         Context::Darwin => "darwinConfigurations",
         Context::Home => "homeConfigurations",
+        // any configuration category: other tools' (`nixOnDroidConfigurations`)
+        // are named the same way
         _ => match r.fragment.split('.').next() {
-            Some(c @ ("nixosConfigurations" | "darwinConfigurations" | "homeConfigurations")) => c,
+            Some(c) if c.len() > "Configurations".len() && c.ends_with("Configurations") => c,
             _ => return false,
         },
     };
