@@ -44,6 +44,11 @@ pub struct Via {
 pub struct Reachability {
     reachable: Vec<bool>,
     via: Vec<Option<Via>>,
+    /// Per file, the argument names of each evaluation of it by a reachable
+    /// file: `Some(names)` for `import ./x.nix { a = ...; inherit b; }`,
+    /// `None` for any other (module lists, `callPackage`, an `import` whose
+    /// argument is not a literal set).
+    calls: Vec<Vec<Option<Vec<String>>>>,
 }
 
 /// A path expression in an evaluated position (see the module docs).
@@ -70,6 +75,7 @@ impl Reachability {
             .collect();
         let mut reachable = vec![false; n];
         let mut via = vec![None; n];
+        let mut calls = vec![Vec::new(); n];
         let mut queue = VecDeque::new();
         for (i, f) in project.files.iter().enumerate() {
             if f.path.file_name().is_some_and(|name| name == "flake.nix") {
@@ -81,10 +87,12 @@ impl Reachability {
             let file = &project.files[i];
             let abs = normalize(&cwd.join(&file.path));
             let dir = abs.parent().unwrap_or(Path::new("/"));
+            let root = file.parsed.syntax();
             for r in evaluated_paths(file) {
                 let Some(j) = lookup(&index, dir, &r) else {
                     continue;
                 };
+                calls[j].push(import_call_args(&root, r.range));
                 if !reachable[j] {
                     reachable[j] = true;
                     via[j] = Some(Via {
@@ -95,7 +103,26 @@ impl Reachability {
                 }
             }
         }
-        Reachability { reachable, via }
+        Reachability {
+            reachable,
+            via,
+            calls,
+        }
+    }
+
+    /// Whether every evaluation of the file that a flake reaches is
+    /// `import ./file.nix { ... }` with a literal set naming `arg` (so the
+    /// default of a formal `arg ? ...` is never taken there); `false` when
+    /// the file is reached no such way at all.
+    pub fn every_call_passes(&self, file_index: usize, arg: &str) -> bool {
+        let Some(calls) = self.calls.get(file_index) else {
+            return false;
+        };
+        !calls.is_empty()
+            && calls.iter().all(|c| {
+                c.as_ref()
+                    .is_some_and(|names| names.iter().any(|n| n == arg))
+            })
     }
 
     pub fn is_reachable(&self, file_index: usize) -> bool {
@@ -176,6 +203,60 @@ fn lookup(index: &HashMap<PathBuf, usize>, dir: &Path, r: &PathRef) -> Option<us
         return Some(i);
     }
     index.get(&full.join("default.nix")).copied()
+}
+
+/// The names of the literal set that the path expression at `range` is
+/// imported with: `import ./x.nix { a = 1; inherit b; }` gives `[a, b]`;
+/// `None` if the path is not the argument of such an `import` call.
+fn import_call_args(root: &SyntaxNode, range: TextRange) -> Option<Vec<String>> {
+    let mut node = match root.covering_element(range) {
+        rowan::NodeOrToken::Node(n) => n,
+        rowan::NodeOrToken::Token(t) => t.parent()?,
+    };
+    while let Some(p) = node.parent().filter(|p| p.text_range() == range) {
+        node = p;
+    }
+    while let Some(p) = node.parent().filter(|p| p.kind() == NODE_PAREN) {
+        node = p;
+    }
+    let import = node.parent().filter(|p| {
+        p.kind() == NODE_APPLY
+            && p.children().nth(1).as_ref() == Some(&node)
+            && p.first_child()
+                .and_then(|f| static_attr_name(&strip_parens(&f)))
+                .is_some_and(|n| &*n == "import")
+    })?;
+    let mut applied = import;
+    while let Some(p) = applied.parent().filter(|p| p.kind() == NODE_PAREN) {
+        applied = p;
+    }
+    let call = applied
+        .parent()
+        .filter(|p| p.kind() == NODE_APPLY && p.first_child().as_ref() == Some(&applied))?;
+    let set = strip_parens(&call.children().nth(1)?);
+    if set.kind() != NODE_ATTR_SET
+        || set
+            .children_with_tokens()
+            .any(|c| c.kind() == SyntaxKind::TOKEN_REC)
+    {
+        return None;
+    }
+    let mut names = Vec::new();
+    for entry in set.children() {
+        match entry.kind() {
+            NODE_ATTRPATH_VALUE => {
+                let first = entry.first_child()?.first_child()?;
+                names.push(static_attr_name(&first)?.to_string());
+            }
+            NODE_INHERIT => {
+                for a in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
+                    names.push(static_attr_name(&a)?.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(names)
 }
 
 /// Lexical normalization: drop `.`, resolve `..` against earlier parts.

@@ -874,6 +874,33 @@ pub fn fallback_context(node: &SyntaxNode) -> Option<&'static str> {
     None
 }
 
+/// The formal whose default holds `node`, when that formal belongs to the
+/// function the whole file is (`{ system ? builtins.currentSystem }: ...`):
+/// what `import ./file.nix { system = ...; }` overrides.
+pub fn file_formal_default(node: &SyntaxNode) -> Option<String> {
+    let mut child: Option<SyntaxNode> = None;
+    for anc in node.ancestors() {
+        if anc.kind() == SyntaxKind::NODE_PAT_ENTRY
+            && child.is_some()
+            && anc.children().nth(1) == child
+        {
+            let name = anc.first_child()?;
+            let lambda = anc.parent()?.parent()?;
+            let mut top = lambda;
+            while let Some(p) = top.parent() {
+                if p.kind() == SyntaxKind::NODE_PAREN {
+                    top = p;
+                } else {
+                    return (p.kind() == SyntaxKind::NODE_ROOT).then(|| name.text().to_string());
+                }
+            }
+            return None;
+        }
+        child = Some(anc);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,12 @@
 //! root path `/.` (the idiom `/. + "/x"` or `/. + path` turns a string that is
 //! already absolute into a path), and a path whose first segment is an
 //! interpolation (`/${pkgs.path}/lib`), which is as absolute as the value
-//! interpolated.
+//! interpolated. Nor is a path appended to something that is not a string
+//! (`nixpkgs + /lib`, `drv + /share/applications/x.desktop`): added to a
+//! path it names a file under that path, added to a derivation it only
+//! extends the derivation's store path as a string. Appended to a string
+//! (`"${x}" + /lib`, `toString x + /lib`) it is copied to the store and is
+//! still reported.
 //!
 //! Relative paths (`./x`, `../x`), search paths (`<nixpkgs>`, see
 //! `search-path-lookup`) and strings are not reported. A path that only goes
@@ -74,6 +79,55 @@ fn names_no_machine_file(text: &str) -> bool {
     text == "/." || text.starts_with("/${")
 }
 
+/// Whether `path` is a later operand of a `+` chain whose first operand is
+/// not a string: `nixpkgs + /lib` (a path under `nixpkgs`) or
+/// `drv + /share/x` (the derivation's store path extended as a string); in
+/// neither does the literal name a file of this machine. After a string
+/// (`"${x}" + /lib`, `toString x + /lib`) Nix copies the path to the store,
+/// which reads it.
+fn appended_to_non_string(cx: &FileCx<'_>, path: &SyntaxNode) -> bool {
+    let mut cur = path.clone();
+    let mut parent = path.parent();
+    while let Some(p) = parent.clone() {
+        if p.kind() != SyntaxKind::NODE_PAREN {
+            break;
+        }
+        cur = p.clone();
+        parent = p.parent();
+    }
+    let is_add = |n: &SyntaxNode| {
+        n.kind() == SyntaxKind::NODE_BIN_OP
+            && n.children_with_tokens()
+                .any(|c| c.kind() == SyntaxKind::TOKEN_ADD)
+    };
+    let Some(op) = parent.filter(|p| is_add(p)) else {
+        return false;
+    };
+    if op.first_child().as_ref() == Some(&cur) {
+        return false;
+    }
+    // the first operand of the chain: `a + b + /x` is `(a + b) + /x`
+    let mut first = op;
+    loop {
+        let Some(lhs) = first.first_child().map(|l| strip_parens(&l)) else {
+            return false;
+        };
+        if is_add(&lhs) {
+            first = lhs;
+        } else {
+            first = lhs;
+            break;
+        }
+    }
+    match first.kind() {
+        SyntaxKind::NODE_STRING => false,
+        SyntaxKind::NODE_APPLY => !first.first_child().is_some_and(|f| {
+            builtin_ref(cx.scopes(), &strip_parens(&f)).is_some_and(|b| b.name == "toString")
+        }),
+        _ => true,
+    }
+}
+
 /// `x /2`: a one-segment path given as an argument, most likely a division
 /// missing its space.
 fn looks_like_division(path: &SyntaxNode, text: &str) -> bool {
@@ -104,7 +158,7 @@ impl Rule for AbsolutePathRule {
                 _ => continue,
             };
             let text = node.text().to_string();
-            if !home && names_no_machine_file(&text) {
+            if !home && (names_no_machine_file(&text) || appended_to_non_string(cx, &node)) {
                 continue;
             }
             let only_named = is_to_string_arg(cx, &node);

@@ -34,15 +34,17 @@
 //! flake.nix in or above the file's directory and, when that flake lacks it,
 //! in every flake.nix further up: it is reported only when none of them
 //! defines it (docs/ often has a small flake of its own while its text
-//! speaks of the root flake). A reference into a configuration category that
-//! none of those flakes has at all
+//! speaks of the root flake). A reference into a configuration category
+//! (`nixosConfigurations`, `nixOnDroidConfigurations`, any `*Configurations`)
+//! that none of those flakes has at all
 //! (`nixos-rebuild --flake .#my-host`, `.#nixosConfigurations.my-host` in a
 //! module collection's README) is about the reader's own flake and is not
 //! reported. Nor are references whose path holds a placeholder
 //! (`.#nixosConfigurations.your-hostname`, `<host>`, `HOSTNAME`), and in
 //! Markdown those the document's own code blocks define (a README showing
 //! the reader's flake with `images.m1 = ...;` and then `nix build
-//! .#images.m1`). Files outside every flake are not checked. References with shell or Nix interpolation (`.#$HOST`,
+//! .#images.m1`, or `nixosConfigurations.my-host = ...;` and then
+//! `nixos-rebuild --flake .#my-host`). Files outside every flake are not checked. References with shell or Nix interpolation (`.#$HOST`,
 //! `.#${name}`) are skipped.
 //!
 //! ### Example
@@ -250,7 +252,8 @@ struct Dangling {
     absent_category: bool,
 }
 
-/// Whether `r` goes into a configuration category that `outputs` certainly
+/// Whether `r` goes into a configuration category (`nixosConfigurations`,
+/// `nixOnDroidConfigurations`, any `*Configurations`) that `outputs` certainly
 /// lacks altogether (`.#nixosConfigurations.my-host` in a hardware module
 /// collection's README is about the reader's own flake).
 fn names_absent_category(outputs: &V, r: &FlakeRef) -> bool {
@@ -258,8 +261,10 @@ fn names_absent_category(outputs: &V, r: &FlakeRef) -> bool {
         Context::Nixos => "nixosConfigurations",
         Context::Darwin => "darwinConfigurations",
         Context::Home => "homeConfigurations",
+        // any configuration category: other tools' (`nixOnDroidConfigurations`)
+        // are named the same way
         _ => match r.fragment.split('.').next() {
-            Some(c @ ("nixosConfigurations" | "darwinConfigurations" | "homeConfigurations")) => c,
+            Some(c) if c.len() > "Configurations".len() && c.ends_with("Configurations") => c,
             _ => return false,
         },
     };
@@ -647,7 +652,23 @@ fn document_binds(text: &str, fragment: &str) -> bool {
             continue;
         }
         let path: Vec<&str> = lhs.split('.').map(|p| p.trim().trim_matches('"')).collect();
-        if !path.is_empty() && path.len() <= segs.len() && path[..] == segs[..path.len()] {
+        let binds = |path: &[&str]| {
+            !path.is_empty() && path.len() <= segs.len() && path[..] == segs[..path.len()]
+        };
+        // `nixosConfigurations.my-host = ...` binds what `nixos-rebuild
+        // --flake .#my-host` names, `packages.x86_64-linux.vm = ...` what
+        // `nix build .#vm` names
+        let skip = match path.first() {
+            Some(
+                &("nixosConfigurations"
+                | "darwinConfigurations"
+                | "homeConfigurations"
+                | "templates"),
+            ) => 1,
+            Some(&("packages" | "legacyPackages" | "apps" | "devShells" | "checks")) => 2,
+            _ => 0,
+        };
+        if binds(&path) || (skip > 0 && path.len() > skip && binds(&path[skip..])) {
             return true;
         }
     }

@@ -16,7 +16,15 @@
 //! elsewhere, and at most `warning` in a function argument's default
 //! (`{ system ? builtins.currentSystem }:`, evaluated only when the caller
 //! passes none) or a branch of an `if`; there, in a file no flake output
-//! evaluates (a legacy `default.nix` entry point), it is `info`.
+//! evaluates (a legacy `default.nix` entry point), it is `info`. It is
+//! `info` too when the default belongs to the file's own function and every
+//! import of the file that a flake evaluates passes that argument
+//! (`import ./test.nix { system = "x86_64-linux"; }`): the flake never takes
+//! the default. A file no flake evaluates that is itself a non-flake
+//! entry point into a flake (`(import flake-compat { src = ./.; }).defaultNix`
+//! in a legacy `default.nix`, a `nix repl` helper calling
+//! `builtins.getFlake`) reads `currentSystem` to pick the flake's outputs for
+//! this machine, by design: `info`.
 //!
 //! Not reported: the pure-safe idioms `builtins.currentSystem or "x86_64-linux"`
 //! and `if builtins ? currentSystem then builtins.currentSystem else ...`
@@ -88,6 +96,16 @@ pub(super) fn check_constant(
         .reach
         .purity_severity(cx.file_index, cx.project.config.severity(meta));
     let chain = cx.project.reach.describe(cx.project.project, cx.file_index);
+    // A non-flake entry point into a flake (flake-compat's
+    // `(import flake-compat { src = ./.; }).defaultNix`, a `nix repl` helper
+    // calling `builtins.getFlake`) evaluates impurely by design and picks
+    // the system the flake's outputs are keyed by.
+    let flake_bridge = !reachable
+        && name == "currentSystem"
+        && (scopes.builtin_uses().iter().any(|u| u.name == "getFlake")
+            || ["defaultNix", "shellNix"]
+                .iter()
+                .any(|n| cx.file.text.contains(&format!(").{n}"))));
     for u in uses {
         let Some(expr) = u.expr.try_to_node(&root) else {
             continue;
@@ -114,7 +132,30 @@ pub(super) fn check_constant(
             )
         };
         let fallback = crate::lints::fixkit::fallback_context(&expr);
+        // `{ system ? builtins.currentSystem }:` imported by the flake as
+        // `import ./x.nix { system = ...; }` everywhere: never read there
+        let passed = if reachable && fallback.is_some() {
+            crate::lints::fixkit::file_formal_default(&expr)
+                .filter(|f| cx.project.reach.every_call_passes(cx.file_index, f))
+        } else {
+            None
+        };
         let (sev, message) = match fallback {
+            None if flake_bridge => (
+                sev.min(Severity::Info),
+                format!(
+                    "`{spelled}` is {what}; this file is a non-flake entry point into a flake (flake-compat, `builtins.getFlake`), which evaluates impurely by design"
+                ),
+            ),
+            Some(_) if passed.is_some() => {
+                let f = passed.unwrap_or_default();
+                (
+                    sev.min(Severity::Info),
+                    format!(
+                        "`{spelled}` is {what}, which pure evaluation (flakes) does not have; it is the default of `{f}`, and every import of this file that a flake evaluates passes `{f}`"
+                    ),
+                )
+            }
             Some(why) => (
                 sev.min(if reachable {
                     Severity::Warning

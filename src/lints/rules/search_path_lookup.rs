@@ -23,7 +23,10 @@
 //! of an `if` (`if versionAtLeast ... then pkgs.path else <nixpkgs>`, the
 //! legacy fallback of code that also supports older tools). In a file that
 //! no flake output evaluates (`shell.nix`, a legacy `default.nix`), such a
-//! fallback is the non-flake idiom and only `info`.
+//! fallback is the non-flake idiom and only `info`, and so is a default of
+//! the file's own function when every import of the file that a flake
+//! evaluates passes that argument (`import ./test.nix { inherit pkgs; }`
+//! for `{ pkgs ? import <nixpkgs> { } }:`): the flake never takes it.
 //!
 //! ### Example
 //!
@@ -90,7 +93,20 @@ impl Rule for SearchPathLookup {
                 continue;
             }
             let fallback = fallback_context(&tok);
-            let message = if let Some(why) = fallback {
+            // `{ pkgs ? import <nixpkgs> { } }:` imported by the flake as
+            // `import ./x.nix { pkgs = ...; }` everywhere: never looked up
+            let passed = if reachable && fallback.is_some() {
+                tok.parent()
+                    .and_then(|p| fixkit::file_formal_default(&p))
+                    .filter(|f| cx.project.reach.every_call_passes(cx.file_index, f))
+            } else {
+                None
+            };
+            let message = if let Some(f) = &passed {
+                format!(
+                    "`{text}` looks up NIX_PATH, which pure evaluation (flakes) forbids; it is the default of `{f}`, and every import of this file that a flake evaluates passes `{f}`"
+                )
+            } else if let Some(why) = fallback {
                 format!("`{text}` looks up NIX_PATH, which pure evaluation (flakes) forbids; {why}")
             } else if reachable {
                 format!(
@@ -102,6 +118,7 @@ impl Rule for SearchPathLookup {
                 )
             };
             let sev = match fallback {
+                Some(_) if passed.is_some() => sev.min(Severity::Info),
                 // A legacy entry point's fallback (`shell.nix`'s
                 // `{ pkgs ? import <nixpkgs> { } }:`) that no flake output
                 // evaluates is the non-flake idiom, not a problem.

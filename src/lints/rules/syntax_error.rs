@@ -16,6 +16,12 @@
 //! than 512 levels, or with absurdly long operator chains, is a syntax error
 //! as well, rather than a crash.
 //!
+//! The pipe operators `|>` and `<|` are not Nix 2.8, which nixfold reads;
+//! Nix 2.24 and later and Lix accept them under the experimental feature
+//! `pipe-operators`. A file whose only syntax errors are pipe operators is
+//! therefore reported as a warning, not an error: it may be valid where the
+//! feature is enabled (nixvim's CI scripts).
+//!
 //! ### Example
 //!
 //! ```nix
@@ -28,7 +34,7 @@
 //! shows Nix's own message), or exclude generated or foreign files in
 //! `nixfold.toml` (`[check] exclude`).
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::lints::{FileCx, ProjectCx, Rule, RuleMeta};
 use crate::syntax::{LineCol, SourceError, TextRange, TextSize};
 
@@ -67,14 +73,35 @@ impl Rule for SyntaxErrorRule {
         // Every error is reported here; `keep_first` then keeps the first
         // one that no more specific rule reports (see lints/supersede.rs).
         let sev = cx.project.config.severity(&META);
-        for e in &cx.file.parsed.errors {
-            out.push(Diagnostic::new(
+        let errors = &cx.file.parsed.errors;
+        // A file whose only errors are pipe operators is valid Nix for Nix
+        // 2.24+ and Lix with the experimental feature `pipe-operators`,
+        // which nixfold cannot know to be off.
+        let only_pipes = !errors.is_empty()
+            && errors.iter().all(|e| {
+                cx.file
+                    .text
+                    .get(usize::from(e.range.start())..usize::from(e.range.end()))
+                    .is_some_and(|t| t == "|>" || t == "<|")
+            });
+        for e in errors {
+            let mut d = Diagnostic::new(
                 &META,
-                sev,
+                if only_pipes {
+                    sev.min(Severity::Warning)
+                } else {
+                    sev
+                },
                 cx.file,
                 e.range,
                 e.message.clone(),
-            ));
+            );
+            if only_pipes {
+                d = d.with_note(
+                    "Nix 2.24 and later (and Lix) read it with the experimental feature `pipe-operators`; without it Nix rejects the file, and nixfold checks the rest of it less reliably",
+                );
+            }
+            out.push(d);
         }
     }
 

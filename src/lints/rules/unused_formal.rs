@@ -23,6 +23,13 @@
 //! offered (Nix's call would fail with "unexpected argument"). flake-parts'
 //! `perSystem = { self', inputs', system, pkgs, ... }: ...` is a module too.
 //!
+//! A function with a closed pattern that is handed to someone else (an
+//! element of a list or the argument of a call: stylix's
+//! `mkTarget { config = [ ({ opacity, colors }: ...) ]; }`, `callPackage
+//! ({ a, b }: ...) { }`) is `info` too: its caller may read the formals with
+//! `builtins.functionArgs`, so a formal can declare a dependency (stylix
+//! calls such a function only when every argument it names is set).
+//!
 //! Names starting with `_` are never reported.
 //!
 //! Nor are the formals of a pattern whose `@` name is used
@@ -82,6 +89,24 @@ fn is_flake_outputs(cx: &FileCx<'_>, lambda: &ast::Lambda) -> bool {
             .is_some_and(|p| p == ["outputs"])
 }
 
+/// Whether the lambda is handed to someone else as a value: an element of a
+/// list or the argument of a call (`mkTarget { config = [ ({ colors }: ...) ]; }`,
+/// `callPackage ({ a, b }: ...) { }`). Its caller may read its formals with
+/// `builtins.functionArgs` and decide from them what to pass or whether to
+/// call it at all.
+fn is_handed_on(lambda: &ast::Lambda) -> bool {
+    let mut cur = lambda.syntax().clone();
+    while let Some(p) = cur.parent() {
+        match p.kind() {
+            SyntaxKind::NODE_PAREN => cur = p,
+            SyntaxKind::NODE_LIST => return true,
+            SyntaxKind::NODE_APPLY => return p.first_child().as_ref() != Some(&cur),
+            _ => return false,
+        }
+    }
+    false
+}
+
 impl Rule for UnusedFormal {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -124,7 +149,11 @@ impl Rule for UnusedFormal {
             let module_arg =
                 (fixkit::MODULE_ARGS.contains(&name) && open && fixkit::is_module_lambda(&lambda))
                     || flake_outputs;
-            let severity = if module_arg {
+            // a closed pattern read by `functionArgs`: the formal may be a
+            // declared dependency (stylix calls a target's function only when
+            // every argument it names is set)
+            let introspected = changes_arguments && is_handed_on(&lambda);
+            let severity = if module_arg || introspected {
                 Severity::Info
             } else {
                 cx.project.config.severity(&META)
@@ -142,6 +171,10 @@ impl Rule for UnusedFormal {
                 } else {
                     "an input of the flake: Nix passes every input to `outputs`, so a pattern without `...` must name each one"
                 });
+            } else if introspected {
+                d = d.with_note(
+                    "the function is handed on, and its caller may read its formals with `builtins.functionArgs` to decide what to pass or whether to call it",
+                );
             } else if module_arg {
                 d = d.with_note(
                     "a conventional argument (module argument): only `--unsafe-fixes` removes it",

@@ -23,10 +23,12 @@
 //!
 //! ### Severity
 //! The configured severity (`warning`) for functions bound by a `let` of
-//! the file, whose calls are in view. A function handed to someone else
-//! (`lib.mapAttrs (name: value: ...)`, `final: prev: ...` overlays,
-//! `merge = loc: defs: ...`, an option's function default) takes the
-//! arguments its caller passes, so an unused one there is `info`.
+//! the file and called there, whose calls are in view. A function handed to
+//! someone else (`lib.mapAttrs (name: value: ...)`, `final: prev: ...`
+//! overlays, `merge = loc: defs: ...`, an option's function default, or a
+//! `let`-bound function the file never calls but only passes on, as in
+//! `let overlay = final: prev: { ... }; in { overlays = [ overlay ]; }`)
+//! takes the arguments its caller passes, so an unused one there is `info`.
 //!
 //! ### Fix
 //! Safe. A plain argument is renamed with a `_` prefix (its position in the
@@ -35,7 +37,7 @@
 //! name is already used in the body.
 
 use crate::diagnostics::{Applicability, Diagnostic, Edit, Severity};
-use crate::hir::BindingKind;
+use crate::hir::{BindingKind, Scopes};
 use crate::lints::fixkit;
 use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, SyntaxNode, TextRange};
@@ -72,11 +74,12 @@ fn pat_bind_removal(bind: &SyntaxNode) -> TextRange {
 }
 
 /// Whether the curried function `lambda` belongs to is a `let` binding of
-/// this file (`let f = x: y: ...; in`), whose calls the reader can see;
-/// otherwise the function is handed to someone else (`mapAttrs (n: v: ...)`,
-/// `final: prev: ...` overlays, `merge = loc: defs: ...`), who decides which
-/// arguments it gets.
-fn is_local_function(lambda: &SyntaxNode) -> bool {
+/// this file (`let f = x: y: ...; in`) that the file calls, so that the
+/// reader sees its calls; otherwise the function is handed to someone else
+/// (`mapAttrs (n: v: ...)`, `final: prev: ...` overlays, `merge = loc: defs:
+/// ...`, or a `let`-bound overlay only ever passed on as
+/// `overlays = [ overlay ]`), who decides which arguments it gets.
+fn is_local_function(scopes: &Scopes, root: &SyntaxNode, lambda: &SyntaxNode) -> bool {
     let mut outer = lambda.clone();
     while let Some(p) = outer.parent() {
         if matches!(p.kind(), SyntaxKind::NODE_LAMBDA | SyntaxKind::NODE_PAREN) {
@@ -85,12 +88,44 @@ fn is_local_function(lambda: &SyntaxNode) -> bool {
             break;
         }
     }
-    outer.parent().is_some_and(|binding| {
+    let Some(binding) = outer.parent().filter(|binding| {
         binding.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
             && binding
                 .parent()
                 .is_some_and(|p| p.kind() == SyntaxKind::NODE_LET_IN)
-    })
+    }) else {
+        return false;
+    };
+    let Some(id) = binding
+        .first_child()
+        .and_then(|ap| ap.first_child())
+        .and_then(|name| scopes.binding_at(name.text_range().start()))
+    else {
+        return true;
+    };
+    // never used at all: unused-let-binding's concern, the warning stays
+    scopes.uses(id).len() == 0 || scopes.uses(id).any(|r| is_called(root, r.range))
+}
+
+/// Whether the variable reference at `range` is the function of a call
+/// (`f x`, `(f) x`).
+fn is_called(root: &SyntaxNode, range: TextRange) -> bool {
+    let Some(ident) = root
+        .covering_element(range)
+        .into_token()
+        .and_then(|t| t.parent())
+    else {
+        return false;
+    };
+    let mut cur = ident;
+    while let Some(p) = cur.parent() {
+        match p.kind() {
+            SyntaxKind::NODE_PAREN => cur = p,
+            SyntaxKind::NODE_APPLY => return p.first_child().as_ref() == Some(&cur),
+            _ => return false,
+        }
+    }
+    false
 }
 
 impl Rule for UnusedLambdaArg {
@@ -116,7 +151,9 @@ impl Rule for UnusedLambdaArg {
                 .ancestors()
                 .find(|a| a.kind() == SyntaxKind::NODE_LAMBDA);
             let callback = b.kind == BindingKind::LambdaArg
-                && lambda.as_ref().is_some_and(|l| !is_local_function(l));
+                && lambda
+                    .as_ref()
+                    .is_some_and(|l| !is_local_function(scopes, root, l));
             let severity = if callback {
                 cx.project.config.severity(&META).min(Severity::Info)
             } else {

@@ -84,11 +84,8 @@ impl Rule for UselessHasAttr {
             );
             let base = fixkit::strip_parens(then.syntax()).to_string();
             let expr = format!("{base} or {default_text}");
-            let shown = format!(
-                "{} or {}",
-                fixkit::normalized_text(sel.syntax()),
-                default_text
-            );
+            // shown as the fix writes it: the selection's own text
+            let shown = &expr;
             let mut d = Diagnostic::new(
                 &META,
                 cx.project.config.severity(&META),
