@@ -1130,3 +1130,29 @@ fn build_commands_follow_the_migration() {
         "{err}"
     );
 }
+
+/// A tree that needs `--impure` for more than the environment
+/// (`builtins.currentSystem`, an absolute path of this machine) cannot be
+/// made pure by migrating its reads: the refusal names each such construct
+/// with its file and line and what to write instead.
+#[test]
+fn a_tree_impure_for_other_reasons_is_refused_with_the_constructs() {
+    refused(
+        "{\n  outputs = { self }:\n    let\n      system = builtins.currentSystem;\n    in\n    {\n      greeting = \"${builtins.getEnv \"WHO\"} on ${system}\";\n    };\n}\n",
+        "param = \"variant\"\n",
+        "flake.nix:4:16: `builtins.currentSystem`",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        "{\n  outputs = { self }: { greeting = \"${builtins.getEnv \"WHO\"} on ${builtins.currentSystem}\"; };\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("needs --impure for reasons other than the environment")
+            && err.contains("write the system (`system = \"x86_64-linux\";`)"),
+        "{err}"
+    );
+}
