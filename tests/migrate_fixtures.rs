@@ -1130,3 +1130,150 @@ fn build_commands_follow_the_migration() {
         "{err}"
     );
 }
+
+/// A tree that needs `--impure` for more than the environment
+/// (`builtins.currentSystem`, an absolute path of this machine) cannot be
+/// made pure by migrating its reads: the refusal names each such construct
+/// with its file and line and what to write instead.
+#[test]
+fn a_tree_impure_for_other_reasons_is_refused_with_the_constructs() {
+    refused(
+        "{\n  outputs = { self }:\n    let\n      system = builtins.currentSystem;\n    in\n    {\n      greeting = \"${builtins.getEnv \"WHO\"} on ${system}\";\n    };\n}\n",
+        "param = \"variant\"\n",
+        "flake.nix:4:16: `builtins.currentSystem`",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        "{\n  outputs = { self }: { greeting = \"${builtins.getEnv \"WHO\"} on ${builtins.currentSystem}\"; };\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("needs --impure for reasons other than the environment")
+            && err.contains("write the system (`system = \"x86_64-linux\";`)"),
+        "{err}"
+    );
+}
+
+/// Runs `script` (a path in `dir`) with `sh` and `args`, with a fake
+/// `nixos-rebuild` on the PATH that prints its arguments: what it printed
+/// and the exit status.
+fn run_with_fake_rebuild(dir: &Path, script: &str, args: &[&str]) -> (i32, String, String) {
+    let bin = tempfile::tempdir().unwrap();
+    let fake = bin.path().join("nixos-rebuild");
+    std::fs::write(&fake, "#!/bin/sh\necho \"$@\"\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("sh")
+        .arg(script)
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A value the script computes (`APP_PORT="$port"`) picks the variant at
+/// run time: every variant is `<output>-<value>`, so the command builds
+/// `".#web-${port}"`, purely.
+#[test]
+fn a_computed_variable_builds_the_variant_named_after_its_value() {
+    let copy = git_copy(&fixture("port-number"));
+    std::fs::write(
+        copy.path().join("build.sh"),
+        "#!/bin/sh\nport=\"${1:-9000}\"\nAPP_PORT=\"$port\" nixos-rebuild build --flake .#web --impure\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], copy.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(copy.path().join("build.sh")).unwrap(),
+        "#!/bin/sh\nport=\"${1:-9000}\"\nnixos-rebuild build --flake \".#web-${port}\"\n"
+    );
+    let (code, out, err) = run_with_fake_rebuild(copy.path(), "build.sh", &["9000"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "build --flake .#web-9000\n"),
+        "{err}"
+    );
+}
+
+/// When the variants are not named after the value, a `case` on the shell
+/// variable picks the output (the seed's build-container.sh pattern), and a
+/// value no variant has stops the script instead of building the default.
+#[test]
+fn a_computed_variable_picks_the_variant_output_with_a_case() {
+    let copy = git_copy(&fixture("true-flags"));
+    std::fs::write(
+        copy.path().join("build.sh"),
+        "#!/bin/sh\nset -eu\ndesk=\"${1:-}\"\nWITH_DOCKER=true WITH_DESKTOP=\"$desk\" nixos-rebuild build --flake .#box --impure\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], copy.path());
+    assert_eq!(code, 0, "{err}");
+    let script = std::fs::read_to_string(copy.path().join("build.sh")).unwrap();
+    assert!(
+        !script.contains("WITH_DOCKER") && !script.contains("--impure"),
+        "{script}"
+    );
+    assert!(script.contains("case \"$desk\" in\n"), "{script}");
+    for (arg, built) in [("true", ".#box-desktop"), ("", ".#box-docker")] {
+        let (code, out, err) = run_with_fake_rebuild(copy.path(), "build.sh", &[arg]);
+        assert_eq!(
+            (code, out.as_str()),
+            (0, format!("build --flake {built}\n").as_str()),
+            "{arg:?}: {err}\n{script}"
+        );
+    }
+    let (code, out, err) = run_with_fake_rebuild(copy.path(), "build.sh", &["bogus"]);
+    assert_eq!((code, out.as_str()), (2, ""), "{script}");
+    assert!(err.contains("WITH_DESKTOP=bogus"), "{err}");
+}
+
+/// `export NAME=value` lines that only fed rewritten build commands go;
+/// an export something else in the script reads stays.
+#[test]
+fn exports_that_only_fed_the_build_are_removed() {
+    let copy = git_copy(&fixture("true-flags"));
+    std::fs::write(
+        copy.path().join("build.sh"),
+        "#!/bin/sh\nexport WITH_DOCKER=true\nnixos-rebuild build --flake .#box --impure\n",
+    )
+    .unwrap();
+    std::fs::write(
+        copy.path().join("keep.sh"),
+        "#!/bin/sh\nexport WITH_DOCKER=true\necho \"docker: $WITH_DOCKER\"\nnixos-rebuild build --flake .#box --impure\n",
+    )
+    .unwrap();
+    let (code, _, err) = nixfold(&["migrate", "--write"], copy.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(copy.path().join("build.sh")).unwrap(),
+        "#!/bin/sh\nnixos-rebuild build --flake .#box-docker\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(copy.path().join("keep.sh")).unwrap(),
+        "#!/bin/sh\nexport WITH_DOCKER=true\necho \"docker: $WITH_DOCKER\"\nnixos-rebuild build --flake .#box-docker\n"
+    );
+    let (code, out, err) = run_with_fake_rebuild(copy.path(), "build.sh", &[]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "build --flake .#box-docker\n"),
+        "{err}"
+    );
+}

@@ -94,7 +94,14 @@ output="${output:-nixos-${tag}.tar.gz}"
 
 echo "==> Building container image (profile: $profile)"
 cd "$script_dir"
-NIXOS_CONTAINER=1 NIXOS_PACKAGES="$profile" nix build .#container --impure --out-link result-container
+case "$profile" in
+  'essential') nixfold_output='container-essential' ;;
+  'essential,kubernetes') nixfold_output='container-kubernetes' ;;
+  'essential,development') nixfold_output='container-development' ;;
+  'full') nixfold_output='container-full' ;;
+  *) echo "no output of the flake builds NIXOS_PACKAGES=$profile: declare it in nixfold.toml and run nixfold migrate" >&2; exit 2 ;;
+esac
+nix build ".#${nixfold_output}" --out-link result-container
 
 cp -L result-container "$output"
 chmod u+w "$output"

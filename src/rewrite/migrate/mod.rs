@@ -231,7 +231,112 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
 
 /// Plan (and, unless `opts.verify` is off, prove) the migration of a
 /// loaded project. Nothing is written.
+///
+/// A refusal of a tree that is impure for other reasons too
+/// (`builtins.currentSystem`, absolute paths of this machine, `<nixpkgs>`,
+/// unpinned fetches in what the flake evaluates) lists those constructs,
+/// with where they are and what to write instead: no variant of such a tree
+/// can evaluate purely, so they must go first.
 pub fn migrate(
+    project: &Project,
+    config: &Config,
+    opts: &MigrateOptions,
+) -> Result<Migration, MigrateError> {
+    plan(project, config, opts).map_err(|e| with_other_impurities(project, config, e))
+}
+
+/// The rules whose findings a pure flake cannot evaluate, and what to write
+/// instead of each.
+const OTHER_IMPURITIES: &[(&str, &str)] = &[
+    (
+        "impure-current-system",
+        "write the system (`system = \"x86_64-linux\";`) or build one output per system \
+         (`nixpkgs.lib.genAttrs [ \"x86_64-linux\" ] (system: ...)`)",
+    ),
+    (
+        "impure-current-time",
+        "use a fixed value or `self.lastModified`",
+    ),
+    (
+        "search-path-lookup",
+        "take it from a flake input (`inputs.nixpkgs`)",
+    ),
+    (
+        "absolute-path",
+        "refer to a file of the repository (`./path`) or make it a flake input \
+         (`inputs.NAME = { url = \"path:/...\"; flake = false; };`)",
+    ),
+    ("impure-store-path", "make it a flake input"),
+    (
+        "unpinned-fetch",
+        "pin it with a hash or make it a flake input",
+    ),
+];
+
+/// `err`, followed by the constructs besides the environment reads that keep
+/// the flake from evaluating purely, if there are any in what it evaluates.
+fn with_other_impurities(project: &Project, config: &Config, err: MigrateError) -> MigrateError {
+    let mut cfg = config.clone();
+    cfg.check.select = Some(
+        OTHER_IMPURITIES
+            .iter()
+            .map(|(r, _)| (*r).to_string())
+            .collect(),
+    );
+    cfg.check.disable.clear();
+    let scope = crate::analysis::scope::flake_scope(project, &variants::entry_dir(project));
+    let index: HashMap<&Path, usize> = project
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_path(), i))
+        .collect();
+    let mut found: Vec<String> = Vec::new();
+    for d in crate::lints::check(project, &cfg) {
+        let Some(&i) = index.get(d.path.as_path()) else {
+            continue;
+        };
+        if crate::analysis::scope::outside(&scope, i)
+            || d.severity < crate::diagnostics::Severity::Warning
+        {
+            continue;
+        }
+        let instead = OTHER_IMPURITIES
+            .iter()
+            .find(|(r, _)| *r == d.name)
+            .map(|(_, w)| *w)
+            .unwrap_or("remove it");
+        found.push(format!(
+            "{}:{}:{}: {} [{}]; {instead}",
+            rel_path(&project.root, &d.path),
+            d.start.line,
+            d.start.col,
+            d.message,
+            d.name
+        ));
+    }
+    if found.is_empty() {
+        return err;
+    }
+    let total = found.len();
+    found.truncate(5);
+    let more = if total > 5 {
+        format!(
+            "\n  ... and {} more (`nixfold check` lists them)",
+            total - 5
+        )
+    } else {
+        String::new()
+    };
+    MigrateError::new(format!(
+        "{}\nThe flake also needs --impure for reasons other than the environment: no variant of \
+         it can evaluate purely until these go (migrate them first, then run again):\n  {}{more}",
+        err.message,
+        found.join("\n  ")
+    ))
+}
+
+fn plan(
     project: &Project,
     config: &Config,
     opts: &MigrateOptions,
