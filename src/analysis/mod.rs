@@ -21,11 +21,8 @@ pub fn preparsed(project: &Project) -> Preparsed {
         project
             .files
             .iter()
-            .filter(|f| f.parsed.errors.is_empty())
-            .map(|f| {
-                let abs = absolute(&cwd, &f.path);
-                (abs, (f.text.clone(), f.parsed.clone()))
-            })
+            .filter(|f| !f.tree.has_errors())
+            .map(|f| (absolute(&cwd, &f.path), f.tree.clone()))
             .collect(),
     )
 }

@@ -65,6 +65,12 @@ pub struct PathRef {
 impl Reachability {
     /// Mark every `flake.nix` and every file reached from one.
     pub fn compute(project: &Project) -> Self {
+        Self::from_edges(project, &|i| edges(&project.files[i]))
+    }
+
+    /// [`Reachability::compute`] from each file's [`edges`] (which the
+    /// caller may have computed earlier, while the file's tree was held).
+    pub fn from_edges(project: &Project, edges: &dyn Fn(usize) -> Vec<Edge>) -> Self {
         let n = project.files.len();
         let cwd = std::env::current_dir().unwrap_or_default();
         let index: HashMap<PathBuf, usize> = project
@@ -87,12 +93,11 @@ impl Reachability {
             let file = &project.files[i];
             let abs = normalize(&cwd.join(&file.path));
             let dir = abs.parent().unwrap_or(Path::new("/"));
-            let root = file.parsed.syntax();
-            for r in evaluated_paths(file) {
+            for (r, args) in edges(i) {
                 let Some(j) = lookup(&index, dir, &r) else {
                     continue;
                 };
-                calls[j].push(import_call_args(&root, r.range));
+                calls[j].push(args);
                 if !reachable[j] {
                     reachable[j] = true;
                     via[j] = Some(Via {
@@ -186,6 +191,27 @@ impl Reachability {
         out.reverse();
         out
     }
+}
+
+/// A path a file evaluates, with the argument names of its `import` call
+/// (see [`Reachability::every_call_passes`]).
+pub type Edge = (PathRef, Option<Vec<String>>);
+
+/// The paths `file` evaluates (see the module docs), each with its call's
+/// argument names.
+pub fn edges(file: &SourceFile) -> Vec<Edge> {
+    let paths = evaluated_paths(file);
+    if paths.is_empty() {
+        return Vec::new();
+    }
+    let root = file.parsed().syntax();
+    paths
+        .into_iter()
+        .map(|r| {
+            let args = import_call_args(&root, r.range);
+            (r, args)
+        })
+        .collect()
 }
 
 /// The file a path reference names, if it is in the project: the file
@@ -285,7 +311,7 @@ pub fn normalize(p: &Path) -> PathBuf {
 /// module docs), in source order.
 pub fn evaluated_paths(file: &SourceFile) -> Vec<PathRef> {
     let mut out = Vec::new();
-    let root = file.parsed.syntax();
+    let root = file.parsed().syntax();
     for node in root.descendants() {
         match node.kind() {
             NODE_APPLY => {

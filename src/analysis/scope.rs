@@ -30,6 +30,25 @@ use SyntaxKind::*;
 /// Per file: whether the flake in `entry` may evaluate it. `None` when
 /// `entry` has no `flake.nix` (then every file is an entry point).
 pub fn flake_scope(project: &Project, entry: &Path) -> Option<Vec<bool>> {
+    flake_scope_with(project, entry, &|i| mentions(project, i))
+}
+
+/// Every path (as an absolute pattern) file `i` mentions, for
+/// [`flake_scope_with`].
+pub fn mentions(project: &Project, i: usize) -> Vec<String> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let abs = normalize(&cwd.join(&project.files[i].path));
+    let dir = abs.parent().unwrap_or(Path::new("/"));
+    mentioned_paths(&project.files[i].parsed().syntax(), dir)
+}
+
+/// [`flake_scope`] from each file's [`mentions`] (which the caller may have
+/// computed earlier, while the file's tree was held).
+pub fn flake_scope_with(
+    project: &Project,
+    entry: &Path,
+    mentions: &dyn Fn(usize) -> Vec<String>,
+) -> Option<Vec<bool>> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let abs: Vec<PathBuf> = project
         .files
@@ -45,8 +64,7 @@ pub fn flake_scope(project: &Project, entry: &Path) -> Option<Vec<bool>> {
     // A pattern already followed named the same files again.
     let mut followed: HashSet<String> = HashSet::new();
     while let Some(i) = queue.pop_front() {
-        let dir = abs[i].parent().unwrap_or(Path::new("/")).to_path_buf();
-        for pattern in mentioned_paths(&project.files[i].parsed.syntax(), &dir) {
+        for pattern in mentions(i) {
             if followed.contains(&pattern) {
                 continue;
             }
@@ -101,10 +119,10 @@ impl<'a> FileIndex<'a> {
         for (i, p) in paths.iter().enumerate() {
             let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
             if let Some(n) = name(p) {
-                if n == "default.nix" {
-                    if let Some(d) = p.parent().and_then(name) {
-                        default_in.entry(d).or_default().push(i);
-                    }
+                if n == "default.nix"
+                    && let Some(d) = p.parent().and_then(name)
+                {
+                    default_in.entry(d).or_default().push(i);
                 }
                 by_name.entry(n).or_default().push(i);
             }

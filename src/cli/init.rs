@@ -105,7 +105,7 @@ fn kept_settings(text: &str) -> String {
 fn choose_param(project: &crate::project::Project) -> String {
     for candidate in ["variant", "nixfoldVariant", "buildVariant"] {
         let used = project.files.iter().any(|f| {
-            f.parsed
+            f.parsed()
                 .syntax()
                 .descendants_with_tokens()
                 .filter_map(|t| t.into_token())

@@ -158,7 +158,7 @@ pub fn emit(project: &Project, config: &Config, opts: &EmitOptions) -> Result<Em
         problems.push(format!("{}: {}", rel(&project.root, &e.path), e.error));
     }
     for f in &project.files {
-        if let Some(err) = f.parsed.errors.first() {
+        if let Some(err) = f.parsed().errors.first() {
             let lc = f.line_col(err.range.start());
             problems.push(format!(
                 "{}:{}:{}: {}",

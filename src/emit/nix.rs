@@ -38,8 +38,8 @@ fn input_ref(name: &str) -> String {
 /// Find the outputs function and, unless it already goes through
 /// nixfold-outputs.nix, wrap its body.
 pub fn wiring(flake: &SourceFile) -> Result<Wiring, String> {
-    let scopes = crate::hir::Scopes::from_parsed(&flake.parsed);
-    let root = flake.parsed.syntax();
+    let scopes = crate::hir::Scopes::from_parsed(&flake.parsed());
+    let root = flake.parsed().syntax();
     let Some(lambda) = flake_outputs_fn(&scopes, &root) else {
         return Err(format!(
             "{}: no `outputs = <function>;` in the flake",

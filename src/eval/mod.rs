@@ -107,7 +107,7 @@ pub struct EvalOptions {
 
 /// Source text and tree of files already parsed, by absolute, lexically
 /// normalised path (see [`EvalOptions::preparsed`]).
-pub type Preparsed = Arc<FxHashMap<PathBuf, (Arc<str>, crate::syntax::Parsed)>>;
+pub type Preparsed = Arc<FxHashMap<PathBuf, Arc<crate::syntax::Tree>>>;
 
 impl Default for EvalOptions {
     fn default() -> Self {
@@ -538,8 +538,8 @@ impl Evaluator {
             .parent()
             .map(|d| d.to_string_lossy().into_owned())
             .unwrap_or_else(|| "/".into());
-        if let Some((text, parsed)) = self.opts.preparsed.as_ref().and_then(|m| m.get(p)) {
-            let (text, parsed) = (text.clone(), parsed.clone());
+        if let Some(tree) = self.opts.preparsed.as_ref().and_then(|m| m.get(p)) {
+            let (text, parsed) = (tree.text().clone(), tree.get());
             if excessive_nesting(&text, MAX_BRACKET_NESTING).is_none() && !has_lone_cr(&text) {
                 let id = self.add_file(Some(p.to_path_buf()), p.display().to_string(), text);
                 return self.compile_parsed(id, &dir, base, &parsed);

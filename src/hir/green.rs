@@ -9,7 +9,7 @@ use crate::syntax::{SyntaxKind, SyntaxNode, TextRange};
 ///
 /// Turn it back into a node with [`NodePtr::to_node`] /
 /// [`NodePtr::try_to_node`], given any root of the same file (e.g.
-/// [`super::Scopes::root`] or `file.parsed.syntax()`).
+/// [`super::Scopes::root`] or `file.parsed().syntax()`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NodePtr {
     kind: SyntaxKind,

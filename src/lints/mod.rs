@@ -31,23 +31,49 @@ pub struct FileCx<'a> {
     /// Nodes by kind, built on first use and shared by all rules.
     nodes: std::cell::OnceCell<index::NodeIndex>,
     scopes: std::sync::OnceLock<crate::hir::Scopes>,
+    suppressions: &'a suppress::FileSuppressions,
+    /// Set when a rule asked about reachability before it was known (see
+    /// [`FileCx::reach`]).
+    asked_reach: std::cell::Cell<bool>,
 }
 
 impl<'a> FileCx<'a> {
     pub fn new(file: &'a SourceFile, project: &'a ProjectCx<'a>, file_index: usize) -> Self {
+        Self::with_suppressions(file, project, file_index, &project.suppressions[file_index])
+    }
+
+    fn with_suppressions(
+        file: &'a SourceFile,
+        project: &'a ProjectCx<'a>,
+        file_index: usize,
+        suppressions: &'a suppress::FileSuppressions,
+    ) -> Self {
         FileCx {
             file,
             project,
             file_index,
             nodes: std::cell::OnceCell::new(),
             scopes: std::sync::OnceLock::new(),
+            suppressions,
+            asked_reach: std::cell::Cell::new(false),
         }
+    }
+
+    /// Which files a flake evaluates. While [`check`] runs the per-file
+    /// rules this is not known yet (it needs every file): the answer is then
+    /// "not reachable", and the rules that asked run again once it is known,
+    /// on the files a flake does reach (most files never ask).
+    pub fn reach(&self) -> &crate::analysis::reach::Reachability {
+        if !self.project.reach_known {
+            self.asked_reach.set(true);
+        }
+        &self.project.reach
     }
 
     /// The shared node index of this file (one tree walk for all rules).
     pub fn index(&self) -> &index::NodeIndex {
         self.nodes
-            .get_or_init(|| index::NodeIndex::build(self.file.parsed.syntax()))
+            .get_or_init(|| index::NodeIndex::build(self.file.parsed().syntax()))
     }
 
     /// All nodes of `kind` in this file, in document order.
@@ -59,12 +85,12 @@ impl<'a> FileCx<'a> {
     /// shared by every rule that asks.
     pub fn scopes(&self) -> &crate::hir::Scopes {
         self.scopes
-            .get_or_init(|| crate::hir::Scopes::from_parsed(&self.file.parsed))
+            .get_or_init(|| crate::hir::Scopes::from_parsed(&self.file.parsed()))
     }
 
     /// Whether this file is reachable from a flake output.
     pub fn reachable_from_flake(&self) -> bool {
-        self.project.reach.is_reachable(self.file_index)
+        self.reach().is_reachable(self.file_index)
     }
 }
 
@@ -72,7 +98,7 @@ impl FileCx<'_> {
     /// The suppression comments of this file (`invalid-suppression` reads
     /// their problems).
     pub fn suppressions(&self) -> &suppress::FileSuppressions {
-        &self.project.suppressions[self.file_index]
+        self.suppressions
     }
 }
 
@@ -81,6 +107,11 @@ pub struct ProjectCx<'a> {
     pub project: &'a Project,
     pub config: &'a Config,
     pub reach: crate::analysis::reach::Reachability,
+    /// Whether `reach` is computed (see [`FileCx::reach`]).
+    reach_known: bool,
+    /// Per file, the paths it mentions ([`crate::analysis::scope::mentions`]),
+    /// when [`check`] computed them while the file's tree was held.
+    mentions: Option<Vec<Vec<String>>>,
     /// Suppression comments of `project.files`, by index.
     pub suppressions: Vec<suppress::FileSuppressions>,
     /// Suppression comments of `project.texts`, by index.
@@ -125,6 +156,16 @@ impl<'a> ProjectCx<'a> {
             .par_iter()
             .map(suppress::FileSuppressions::for_nix)
             .collect();
+        Self::from_parts(project, config, reach, suppressions, None)
+    }
+
+    fn from_parts(
+        project: &'a Project,
+        config: &'a Config,
+        reach: crate::analysis::reach::Reachability,
+        suppressions: Vec<suppress::FileSuppressions>,
+        mentions: Option<Vec<Vec<String>>>,
+    ) -> Self {
         let text_suppressions = project
             .texts
             .iter()
@@ -134,6 +175,8 @@ impl<'a> ProjectCx<'a> {
             project,
             config,
             reach,
+            reach_known: true,
+            mentions,
             suppressions,
             text_suppressions,
             variants: std::sync::OnceLock::new(),
@@ -144,8 +187,12 @@ impl<'a> ProjectCx<'a> {
     /// The variant analysis of the project (environment reads, domains,
     /// outputs, declared variants), computed once and shared by rules.
     pub fn variants(&self) -> &crate::analysis::variants::VariantAnalysis {
-        self.variants
-            .get_or_init(|| crate::analysis::variants::analyse(self.project, self.config))
+        self.variants.get_or_init(|| match &self.mentions {
+            Some(m) => crate::analysis::variants::analyse_with(self.project, self.config, &|i| {
+                m[i].clone()
+            }),
+            None => crate::analysis::variants::analyse(self.project, self.config),
+        })
     }
 
     /// Whether a suppression comment in the finding's file covers it.
@@ -194,31 +241,94 @@ pub fn reads_limited_files(rule: &str) -> bool {
 /// comments have been applied (they read [`ProjectCx::suppression_use`]).
 const LATE_RULES: &[&str] = &["unused-suppression"];
 
+/// What the per-file pass learns of one file while its tree is held.
+struct FilePass {
+    /// Findings per enabled rule (same order as the rules).
+    found: Vec<Vec<Diagnostic>>,
+    /// Rules (indices) that asked about reachability.
+    asked: Vec<usize>,
+    suppressions: suppress::FileSuppressions,
+    edges: Vec<crate::analysis::reach::Edge>,
+    mentions: Vec<String>,
+}
+
 /// Run the enabled rules over a loaded project.
+///
+/// Each file is handled once, in parallel: its per-file rules run and what
+/// the project rules need of it (suppression comments, the paths it
+/// evaluates and mentions) is kept, then its tree is released when the
+/// project allows it ([`Project::release_trees`]), so memory does not grow
+/// with the tree. Rules that asked whether a flake evaluates the file run
+/// again on the reachable ones; then the project rules run, parsing again
+/// only the files they read.
 pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
-    let pcx = ProjectCx::new(project, config);
     let enabled: Vec<&'static dyn Rule> = rules::all()
         .iter()
         .copied()
         .filter(|r| config.is_enabled(r.meta()))
         .collect();
-    let per_file: Vec<(Vec<Diagnostic>, Vec<bool>)> = project
+    // Per-file rules cannot see reachability yet.
+    let probe = ProjectCx {
+        reach_known: false,
+        ..ProjectCx::from_parts(project, config, Default::default(), Vec::new(), None)
+    };
+    let passes: Vec<FilePass> = project
         .files
         .par_iter()
         .enumerate()
         .map(|(i, file)| {
-            let cx = FileCx::new(file, &pcx, i);
-            let mut out = Vec::new();
-            // A file over the parser's limits is mostly one error node:
-            // only the rules about the file itself read it (the others
-            // would find nothing, slowly).
-            let limited = file.parsed.exceeded_limits();
-            for rule in &enabled {
-                if limited && !reads_limited_files(rule.meta().name) {
-                    continue;
-                }
-                rule.check_file(&cx, &mut out);
+            let suppressions = suppress::FileSuppressions::for_nix(file);
+            let cx = FileCx::with_suppressions(file, &probe, i, &suppressions);
+            let (found, asked) = run_file_rules(&cx, &enabled, None);
+            drop(cx);
+            let pass = FilePass {
+                found,
+                asked,
+                edges: crate::analysis::reach::edges(file),
+                mentions: crate::analysis::scope::mentions(project, i),
+                suppressions,
+            };
+            if project.release_trees {
+                file.tree.release();
             }
+            pass
+        })
+        .collect();
+    let reach =
+        crate::analysis::reach::Reachability::from_edges(project, &|i| passes[i].edges.clone());
+    let mut suppressions = Vec::with_capacity(passes.len());
+    let mut found = Vec::with_capacity(passes.len());
+    let mut asked = Vec::with_capacity(passes.len());
+    let mut mentions = Vec::with_capacity(passes.len());
+    for p in passes {
+        suppressions.push(p.suppressions);
+        found.push(p.found);
+        asked.push(p.asked);
+        mentions.push(p.mentions);
+    }
+    let pcx = ProjectCx::from_parts(project, config, reach, suppressions, Some(mentions));
+    // The rules that asked, again, where the answer was not "no".
+    found
+        .par_iter_mut()
+        .enumerate()
+        .filter(|(i, _)| !asked[*i].is_empty() && pcx.reach.is_reachable(*i))
+        .for_each(|(i, found)| {
+            let file = &project.files[i];
+            let cx = FileCx::new(file, &pcx, i);
+            let (again, _) = run_file_rules(&cx, &enabled, Some(&asked[i]));
+            for (k, d) in asked[i].iter().zip(again) {
+                found[*k] = d;
+            }
+            drop(cx);
+            if project.release_trees {
+                file.tree.release();
+            }
+        });
+    let per_file: Vec<(Vec<Diagnostic>, Vec<bool>)> = found
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, found)| {
+            let mut out: Vec<Diagnostic> = found.into_iter().flatten().collect();
             supersede::drop_superseded_syntax_errors(&mut out);
             let suppressions = &pcx.suppressions[i];
             let mut used = vec![false; suppressions.entries.len()];
@@ -252,6 +362,39 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     }
     sort_diagnostics(&mut diags);
     diags
+}
+
+/// Run the per-file rules on one file (`only`: just these, by index into
+/// `enabled`). Returns the findings per rule run and the rules that asked
+/// about reachability.
+fn run_file_rules(
+    cx: &FileCx<'_>,
+    enabled: &[&'static dyn Rule],
+    only: Option<&[usize]>,
+) -> (Vec<Vec<Diagnostic>>, Vec<usize>) {
+    // A file over the parser's limits is mostly one error node: only the
+    // rules about the file itself read it (the others would find nothing,
+    // slowly).
+    let limited = cx.file.parsed().exceeded_limits();
+    let mut found = Vec::new();
+    let mut asked = Vec::new();
+    let indices: Vec<usize> = match only {
+        Some(only) => only.to_vec(),
+        None => (0..enabled.len()).collect(),
+    };
+    for k in indices {
+        let rule = enabled[k];
+        let mut out = Vec::new();
+        if !limited || reads_limited_files(rule.meta().name) {
+            cx.asked_reach.set(false);
+            rule.check_file(cx, &mut out);
+            if cx.asked_reach.get() {
+                asked.push(k);
+            }
+        }
+        found.push(out);
+    }
+    (found, asked)
 }
 
 pub mod supersede;

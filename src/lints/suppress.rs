@@ -260,7 +260,7 @@ impl FileSuppressions {
         if !file.text.contains(MARKER) {
             return out;
         }
-        let root = file.parsed.syntax();
+        let root = file.parsed().syntax();
         let text: &str = &file.text;
         let is_comment_line = |line: usize| -> bool {
             let start = usize::from(file.line_index.line_start(line));

@@ -29,6 +29,11 @@ pub struct Project {
     pub files: Vec<SourceFile>,
     pub texts: Vec<TextFile>,
     pub load_errors: Vec<LoadError>,
+    /// Whether [`crate::syntax::Tree::release`] may drop a file's tree once
+    /// the lint engine is done with it (set by [`Project::load_paths`], for
+    /// `nixfold check`; a rebuilt tree's nodes are new nodes, so code that
+    /// keeps nodes across a `lints::check` must leave this off).
+    pub release_trees: bool,
 }
 
 /// Which non-Nix files are kept as [`TextFile`]s.
@@ -51,6 +56,7 @@ impl Project {
             files,
             texts: Vec::new(),
             load_errors: Vec::new(),
+            release_trees: false,
         }
     }
 
@@ -66,7 +72,7 @@ impl Project {
         let none: walk::Exclude = std::sync::Arc::new(|_: &Path| false);
         let mut walked = walk::walk(paths, &none);
         walked.files.retain(|f| !exclude(&f.path));
-        let (mut project, arg_errors) = Self::read(root, walked);
+        let (mut project, arg_errors) = Self::read(root, walked, false);
         for e in arg_errors {
             project.load_errors.push(LoadError {
                 path: e.path,
@@ -80,15 +86,21 @@ impl Project {
     /// walking. Command-line paths that do not exist or cannot be read are
     /// returned separately (the CLI exits with status 2 for them); other
     /// files that cannot be read are [`Project::load_errors`].
+    ///
+    /// Files are parsed on first use, and [`Project::release_trees`] is on:
+    /// `lints::check` parses each file once, in parallel, and keeps of it
+    /// only what the project rules need.
     pub fn load_paths(
         root: &Path,
         paths: &[PathBuf],
         exclude: &walk::Exclude,
     ) -> (Project, Vec<PathError>) {
-        Self::read(root, walk::walk(paths, exclude))
+        let (mut project, errors) = Self::read(root, walk::walk(paths, exclude), true);
+        project.release_trees = true;
+        (project, errors)
     }
 
-    fn read(root: &Path, walked: walk::Walked) -> (Project, Vec<PathError>) {
+    fn read(root: &Path, walked: walk::Walked, lazy: bool) -> (Project, Vec<PathError>) {
         let mut arg_errors: Vec<PathError> = walked
             .arg_errors
             .into_iter()
@@ -128,6 +140,7 @@ impl Project {
                 };
                 match found.kind {
                     walk::Kind::Nix => match decode_source(bytes) {
+                        Ok(text) if lazy => Loaded::Nix(SourceFile::lazy(found.path, text)),
                         Ok(text) => Loaded::Nix(SourceFile::from_text(found.path, text)),
                         Err(error) => Loaded::Failed(
                             LoadError {
@@ -174,6 +187,7 @@ impl Project {
             files,
             texts,
             load_errors,
+            release_trees: false,
         };
         (project, arg_errors)
     }

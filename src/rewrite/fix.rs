@@ -274,7 +274,7 @@ fn fix_file_with(
     opts: &FixOptions,
     oracle: &dyn ValueOracle,
 ) -> Option<FileFix> {
-    if !file.parsed.errors.is_empty() {
+    if !file.parsed().errors.is_empty() {
         return None;
     }
     let mut result = FileFix {
@@ -311,7 +311,7 @@ fn fix_file_with(
         result.passes += 1;
         // Defence in depth: whatever a rule offers, never drop a comment
         // (but the unused suppression comments `unused-suppression` removes).
-        let tree = cur.parsed.syntax();
+        let tree = cur.parsed().syntax();
         let candidates: Vec<(&'static str, &Fix)> = eligible
             .iter()
             .filter_map(|d| d.fix.as_ref().map(|f| (d.name, f)))
@@ -330,7 +330,7 @@ fn fix_file_with(
             break;
         }
         let next = SourceFile::from_text(file.path.clone(), new_text);
-        if let Some(e) = next.parsed.errors.first() {
+        if let Some(e) = next.parsed().errors.first() {
             result.refusal = Some(Refusal::SyntaxError {
                 pass: result.passes,
                 message: format!(

@@ -16,7 +16,7 @@ pub use line_index::{LineCol, LineIndex};
 pub use rnix::ast;
 pub use rnix::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 pub use rowan::ast::AstNode;
-pub use source::{SourceError, SourceFile, decode_source, load_source};
+pub use source::{SourceError, SourceFile, Tree, decode_source, load_source};
 
 use rowan::GreenNode;
 

@@ -1,35 +1,126 @@
 //! A loaded source file: its path, text, tree and line index.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{LineCol, LineIndex, Parsed, TextSize, parse};
 
-/// One Nix source file, read and parsed once.
+/// One Nix source file. Its tree is built when the file is loaded
+/// ([`SourceFile::from_text`]) or on first use ([`SourceFile::lazy`]), and
+/// may be released and rebuilt later ([`Tree::release`]).
 pub struct SourceFile {
     /// The path as the file was found (relative when the walk started from a relative path).
     pub path: PathBuf,
     pub text: Arc<str>,
-    pub parsed: Parsed,
     pub line_index: LineIndex,
+    /// The file's tree, shared with the evaluator's source map.
+    pub tree: Arc<Tree>,
 }
 
 impl SourceFile {
-    /// Build from text already in memory.
+    /// Build from text already in memory, parsing it now.
     pub fn from_text(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        let file = Self::lazy(path, text);
+        file.tree.get();
+        file
+    }
+
+    /// Build from text already in memory; parse on first use.
+    pub fn lazy(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
-        let parsed = parse(&text);
         let line_index = LineIndex::new(&text);
         SourceFile {
             path: path.into(),
+            tree: Arc::new(Tree::new(text.clone())),
             text,
-            parsed,
             line_index,
         }
     }
 
+    /// The file's tree and syntax errors (parsed now if it is not held).
+    pub fn parsed(&self) -> Parsed {
+        self.tree.get()
+    }
+
     pub fn line_col(&self, offset: TextSize) -> LineCol {
         self.line_index.line_col(&self.text, offset)
+    }
+}
+
+/// A file's parse, built on demand and held until released.
+///
+/// Parsing is deterministic, so a rebuilt tree has the same shape, text and
+/// errors; only node identity differs (nodes of a released tree never
+/// compare equal to nodes of its rebuild). Release trees only where no node
+/// of them is kept: `lints::check` does it for each file right after the
+/// file's own rules ran, before anything else reads the file.
+pub struct Tree {
+    text: Arc<str>,
+    held: Mutex<Option<Parsed>>,
+    /// Set by the first parse: whether the file has syntax errors.
+    has_errors: OnceLock<bool>,
+    /// Set by the first parse: [`Parsed::exceeded_limits`].
+    limited: OnceLock<bool>,
+}
+
+impl std::fmt::Debug for Tree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tree")
+            .field("len", &self.text.len())
+            .field("has_errors", &self.has_errors.get())
+            .finish()
+    }
+}
+
+impl Tree {
+    fn new(text: Arc<str>) -> Self {
+        Tree {
+            text,
+            held: Mutex::new(None),
+            has_errors: OnceLock::new(),
+            limited: OnceLock::new(),
+        }
+    }
+
+    /// The parse, built now if it is not held.
+    pub fn get(&self) -> Parsed {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = held.as_ref() {
+            return p.clone();
+        }
+        let p = parse(&self.text);
+        let _ = self.has_errors.set(!p.errors.is_empty());
+        let _ = self.limited.set(p.exceeded_limits());
+        *held = Some(p.clone());
+        p
+    }
+
+    /// Drop the held tree (the next [`Tree::get`] parses again).
+    pub fn release(&self) {
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Whether the file has syntax errors (parses it if it never was).
+    pub fn has_errors(&self) -> bool {
+        *self
+            .has_errors
+            .get_or_init(|| !self.get().errors.is_empty())
+    }
+
+    /// [`Parsed::exceeded_limits`] (parses the file if it never was).
+    pub fn exceeded_limits(&self) -> bool {
+        *self.limited.get_or_init(|| self.get().exceeded_limits())
+    }
+
+    /// Whether `root` is the root of the tree held now.
+    pub fn holds(&self, root: &rowan::GreenNodeData) -> bool {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.as_ref()
+            .is_some_and(|p| std::ptr::eq::<rowan::GreenNodeData>(&**p.green(), root))
+    }
+
+    pub fn text(&self) -> &Arc<str> {
+        &self.text
     }
 }
 

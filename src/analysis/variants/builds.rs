@@ -369,7 +369,7 @@ struct ImageCall {
 /// The defining expression of an output.
 fn def_expr(a: &Analyzer<'_>, o: &Output) -> Option<ast::Expr> {
     let Site { file, range } = o.site.clone()?;
-    let root = a.project.files.get(file)?.parsed.syntax();
+    let root = a.project.files.get(file)?.parsed().syntax();
     root.descendants()
         .filter(|n| n.text_range() == range)
         .find_map(ast::Expr::cast)
@@ -515,7 +515,7 @@ fn home_users(a: &Analyzer<'_>, outputs: &OutputMap) -> Vec<(String, String)> {
     let Some(fi) = outputs.entry.filter(|_| outputs.is_flake) else {
         return Vec::new();
     };
-    let root = a.project.files[fi].parsed.syntax();
+    let root = a.project.files[fi].parsed().syntax();
     // The generated file reaches the input through what the outputs
     // function passes on (see emit): `@inputs`, `inputs:` or the formal.
     let reachable = super::outputs::flake_outputs_fn(a.file_scopes(fi), &root).is_some_and(|l| {

@@ -111,14 +111,14 @@ impl EvaluatedOutputs {
 /// `None` when the flake cannot be evaluated at all.
 pub fn evaluated_outputs(project: &Project, flake: usize) -> Option<EvaluatedOutputs> {
     let file = project.files.get(flake)?;
-    if !file.parsed.errors.is_empty() {
+    if !file.parsed().errors.is_empty() {
         return None;
     }
     let path = std::fs::canonicalize(&file.path).ok()?;
     let root = path.parent()?.to_path_buf();
     let sources = crate::analysis::preparsed(project);
     let result =
-        std::panic::catch_unwind(|| evaluate(&root, &path, &file.parsed.syntax(), sources));
+        std::panic::catch_unwind(|| evaluate(&root, &path, &file.parsed().syntax(), sources));
     result.ok().flatten()
 }
 

@@ -102,10 +102,22 @@ impl VariantAnalysis {
 
 /// Analyse a loaded project rooted at `project.root`.
 pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
+    analyse_with(project, config, &|i| {
+        crate::analysis::scope::mentions(project, i)
+    })
+}
+
+/// [`analyse`], with each file's [`crate::analysis::scope::mentions`] given
+/// by the caller (computed while the file's tree was held).
+pub fn analyse_with(
+    project: &Project,
+    config: &Config,
+    mentions: &dyn Fn(usize) -> Vec<String>,
+) -> VariantAnalysis {
     let a = flow::Analyzer::new(project);
     let entry = entry_dir(project);
     // Files the flake does not evaluate are left alone (issue 10, class 1).
-    let scope = crate::analysis::scope::flake_scope(project, &entry);
+    let scope = crate::analysis::scope::flake_scope_with(project, &entry, mentions);
     let all: Vec<usize> = (0..project.files.len())
         .filter(|&i| !crate::analysis::scope::outside(&scope, i))
         .collect();

@@ -39,16 +39,16 @@ pub fn observe(a: &Analyzer<'_>, root: &Path, files: &[usize]) -> Vec<Fact> {
         .iter()
         .filter_map(|&i| {
             let f = &project.files[i];
-            if !f.parsed.errors.is_empty() {
+            if !f.parsed().errors.is_empty() {
                 return None;
             }
             let path = std::fs::canonicalize(&f.path).ok()?;
             let shape = if f.path.file_name().is_some_and(|n| n == "flake.nix") {
-                super::outputs::flake_outputs_fn(a.file_scopes(i), &f.parsed.syntax())
+                super::outputs::flake_outputs_fn(a.file_scopes(i), &f.parsed().syntax())
                     .and_then(|l| lambda_shape(&l))
                     .map(|s| ArgShape::FlakeOutputs(Box::new(s)))
             } else {
-                arg_shape(&f.parsed.root())
+                arg_shape(&f.parsed().root())
             };
             Some((i, path, shape))
         })
@@ -57,11 +57,8 @@ pub fn observe(a: &Analyzer<'_>, root: &Path, files: &[usize]) -> Vec<Fact> {
     let sources: crate::eval::Preparsed = std::sync::Arc::new(
         canon
             .iter()
-            .filter(|(_, i)| project.files[**i].parsed.errors.is_empty())
-            .map(|(p, &i)| {
-                let f = &project.files[i];
-                (p.clone(), (f.text.clone(), f.parsed.clone()))
-            })
+            .filter(|(_, i)| !project.files[**i].tree.has_errors())
+            .map(|(p, &i)| (p.clone(), project.files[i].tree.clone()))
             .collect(),
     );
     let mut out: Vec<Fact> = jobs

@@ -144,7 +144,7 @@ pub fn find(a: &Analyzer<'_>, root: &Path) -> OutputMap {
     if let Some(fi) = flake {
         map.entry = Some(fi);
         map.is_flake = true;
-        let root_node = project.files[fi].parsed.syntax();
+        let root_node = project.files[fi].parsed().syntax();
         let mut w = Walker {
             a,
             systems: BTreeSet::new(),
@@ -206,7 +206,7 @@ pub fn find(a: &Analyzer<'_>, root: &Path) -> OutputMap {
                 continue;
             };
             map.entry = Some(fi);
-            let root_node = project.files[fi].parsed.syntax();
+            let root_node = project.files[fi].parsed().syntax();
             // default.nix evaluating to a set: each attribute is an output (`nix-build -A`).
             let mut listed = false;
             if name == "default.nix"
@@ -913,7 +913,7 @@ fn file_reads(a: &Analyzer<'_>) -> HashMap<usize, BTreeSet<String>> {
 
 /// Files a file names by a literal (or interpolated) path.
 fn file_targets(a: &Analyzer<'_>, file: usize) -> Vec<usize> {
-    let root = a.project.files[file].parsed.syntax();
+    let root = a.project.files[file].parsed().syntax();
     let mut targets = Vec::new();
     for node in root.descendants() {
         targets.extend(path_targets(a, file, &node, &Vec::new()));

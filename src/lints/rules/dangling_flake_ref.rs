@@ -433,7 +433,7 @@ fn judge(
 /// Refs in the literal parts of every string of a Nix file, with offsets in the file.
 fn nix_string_refs(file: &crate::syntax::SourceFile) -> Vec<FlakeRef> {
     let mut out = Vec::new();
-    for node in file.parsed.syntax().descendants() {
+    for node in file.parsed().syntax().descendants() {
         if node.kind() != SyntaxKind::NODE_STRING || !node.text().contains_char('#') {
             continue;
         }

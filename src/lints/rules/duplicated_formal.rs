@@ -39,7 +39,7 @@ impl Rule for DuplicatedFormal {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // the syntax layer reports every duplicate formal as Nix does; without one there is nothing to find
-        if !cx.file.parsed.has_duplicate_formal() {
+        if !cx.file.parsed().has_duplicate_formal() {
             return;
         }
         for node in cx.nodes(SyntaxKind::NODE_PATTERN) {

@@ -190,7 +190,7 @@ impl Rule for DuplicatedKey {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // Nix's parser (and so the syntax layer) rejects every duplicate; without such an error there is nothing to find
-        if !cx.file.parsed.has_duplicate_attribute() {
+        if !cx.file.parsed().has_duplicate_attribute() {
             return;
         }
         let mut found = Vec::new();

@@ -39,7 +39,7 @@ impl Rule for DynamicLet {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // the syntax layer rejects these as Nix does; without such an error there is nothing to find
-        if !(cx.file.parsed.errors.iter().any(|e| {
+        if !(cx.file.parsed().errors.iter().any(|e| {
             e.message
                 .contains("dynamic attributes are not allowed in `let`")
         })) {

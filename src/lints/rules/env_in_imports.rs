@@ -57,7 +57,7 @@ impl Rule for EnvInImports {
         if !cx.file.text.contains("getEnv") && !cx.file.text.contains("maybeEnv") {
             return;
         }
-        let root = cx.file.parsed.syntax();
+        let root = cx.file.parsed().syntax();
         // Cheap exit: files without reads cannot have environment-driven imports.
         let reads = flow::file_reads(cx.scopes(), cx.file_index, &root);
         if reads.is_empty() {

@@ -89,13 +89,13 @@ pub(super) fn check_constant(
     if uses.peek().is_none() {
         return;
     }
-    let root = cx.file.parsed.syntax();
+    let root = cx.file.parsed().syntax();
     let reachable = cx.reachable_from_flake();
     let sev = cx
         .project
         .reach
         .purity_severity(cx.file_index, cx.project.config.severity(meta));
-    let chain = cx.project.reach.describe(cx.project.project, cx.file_index);
+    let chain = cx.reach().describe(cx.project.project, cx.file_index);
     // A non-flake entry point into a flake (flake-compat's
     // `(import flake-compat { src = ./.; }).defaultNix`, a `nix repl` helper
     // calling `builtins.getFlake`) evaluates impurely by design and picks
@@ -136,7 +136,7 @@ pub(super) fn check_constant(
         // `import ./x.nix { system = ...; }` everywhere: never read there
         let passed = if reachable && fallback.is_some() {
             crate::lints::fixkit::file_formal_default(&expr)
-                .filter(|f| cx.project.reach.every_call_passes(cx.file_index, f))
+                .filter(|f| cx.reach().every_call_passes(cx.file_index, f))
         } else {
             None
         };

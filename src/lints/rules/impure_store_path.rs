@@ -103,7 +103,7 @@ impl Rule for ImpureStorePath {
             .project
             .reach
             .purity_severity(cx.file_index, cx.project.config.severity(&META));
-        let chain = cx.project.reach.describe(cx.project.project, cx.file_index);
+        let chain = cx.reach().describe(cx.project.project, cx.file_index);
         let note = |d: Diagnostic| match &chain {
             Some(c) => d.with_note(c.clone()),
             None => d,
@@ -115,7 +115,7 @@ impl Rule for ImpureStorePath {
                 continue;
             }
             if u.expr
-                .try_to_node(&cx.file.parsed.syntax())
+                .try_to_node(&cx.file.parsed().syntax())
                 .is_some_and(|e| is_impure_only(cx.scopes(), &e))
             {
                 continue; // behind `builtins ? currentSystem`: never runs pure
@@ -145,7 +145,7 @@ impl Rule for ImpureStorePath {
         if !cx.file.text.contains(STORE) {
             return;
         }
-        let root = cx.file.parsed.syntax();
+        let root = cx.file.parsed().syntax();
         let mut seen: Vec<TextRange> = Vec::new();
         let tokens = cx
             .file

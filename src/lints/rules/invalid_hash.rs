@@ -353,7 +353,7 @@ impl Rule for InvalidHashRule {
             return;
         }
         let severity = cx.project.config.severity(&META);
-        for node in cx.file.parsed.syntax().descendants() {
+        for node in cx.file.parsed().syntax().descendants() {
             let (attr, prefix, value) = match node.kind() {
                 SyntaxKind::NODE_ATTRPATH_VALUE => {
                     let Some(ap) = node.first_child() else {

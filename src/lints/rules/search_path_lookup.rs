@@ -68,13 +68,13 @@ impl Rule for SearchPathLookup {
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
-        let root = cx.file.parsed.syntax();
+        let root = cx.file.parsed().syntax();
         let reachable = cx.reachable_from_flake();
         let sev = cx
             .project
             .reach
             .purity_severity(cx.file_index, cx.project.config.severity(&META));
-        let chain = cx.project.reach.describe(cx.project.project, cx.file_index);
+        let chain = cx.reach().describe(cx.project.project, cx.file_index);
         let mut found = Vec::new();
         // A search path token starts with `<`; look only there instead of
         // walking every token of the file.
@@ -98,7 +98,7 @@ impl Rule for SearchPathLookup {
             let passed = if reachable && fallback.is_some() {
                 tok.parent()
                     .and_then(|p| fixkit::file_formal_default(&p))
-                    .filter(|f| cx.project.reach.every_call_passes(cx.file_index, f))
+                    .filter(|f| cx.reach().every_call_passes(cx.file_index, f))
             } else {
                 None
             };

@@ -73,7 +73,7 @@ impl Rule for SyntaxErrorRule {
         // Every error is reported here; `keep_first` then keeps the first
         // one that no more specific rule reports (see lints/supersede.rs).
         let sev = cx.project.config.severity(&META);
-        let errors = &cx.file.parsed.errors;
+        let errors = &cx.file.parsed().errors;
         // A file whose only errors are pipe operators is valid Nix for Nix
         // 2.24+ and Lix with the experimental feature `pipe-operators`,
         // which nixfold cannot know to be off.

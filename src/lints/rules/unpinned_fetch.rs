@@ -81,13 +81,13 @@ impl Rule for UnpinnedFetch {
         if uses.peek().is_none() {
             return;
         }
-        let root = cx.file.parsed.syntax();
+        let root = cx.file.parsed().syntax();
         let reachable = cx.reachable_from_flake();
         let sev = cx
             .project
             .reach
             .purity_severity(cx.file_index, cx.project.config.severity(&META));
-        let chain = cx.project.reach.describe(cx.project.project, cx.file_index);
+        let chain = cx.reach().describe(cx.project.project, cx.file_index);
         for u in uses {
             let (Some(expr), Some(arg)) =
                 (u.expr.try_to_node(&root), u.args(&root).into_iter().next())

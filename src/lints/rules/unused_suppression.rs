@@ -71,7 +71,7 @@ impl Rule for UnusedSuppression {
         };
         // (path, text, line index, over the parser's limits) of every file
         let files = (cx.project.files.iter())
-            .map(|f| (&f.path, &*f.text, &f.line_index, f.parsed.exceeded_limits()))
+            .map(|f| (&f.path, &*f.text, &f.line_index, f.tree.exceeded_limits()))
             .chain(
                 (cx.project.texts.iter()).map(|t| (&t.path, t.text.as_str(), &t.line_index, false)),
             );

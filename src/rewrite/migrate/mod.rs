@@ -356,7 +356,7 @@ fn plan(
         if outside(i) {
             continue;
         }
-        if let Some(err) = f.parsed.errors.first() {
+        if let Some(err) = f.parsed().errors.first() {
             let lc = f.line_col(err.range.start());
             problems.push(format!(
                 "{}:{}:{}: {}",
@@ -379,7 +379,7 @@ fn plan(
         .files
         .iter()
         .enumerate()
-        .any(|(i, f)| !outside(i) && reads_environment(&f.parsed));
+        .any(|(i, f)| !outside(i) && reads_environment(&f.parsed()));
     if !reads_env {
         return Ok(Migration {
             needed: false,
@@ -397,7 +397,7 @@ fn plan(
             && f.path.file_name().is_some_and(|n| n == "flake.nix")
     });
 
-    let roots: Vec<SyntaxNode> = project.files.iter().map(|f| f.parsed.syntax()).collect();
+    let roots: Vec<SyntaxNode> = project.files.iter().map(|f| f.parsed().syntax()).collect();
     let mut p = Planner {
         project,
         root_dir: root_dir.clone(),

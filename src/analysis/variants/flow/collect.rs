@@ -9,7 +9,7 @@ impl Analyzer<'_> {
     pub fn collect(&self, files: &[usize]) -> Facts {
         let mut out = Facts::default();
         for &i in files {
-            let root = self.project.files[i].parsed.syntax();
+            let root = self.project.files[i].parsed().syntax();
             out.reads.extend(self.reads_in(i));
             for node in root.descendants() {
                 stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.visit(&node, &mut out));

@@ -403,7 +403,7 @@ impl Analyzer<'_> {
     /// the argument.
     pub(super) fn import_calls(&self, f: usize) -> Vec<(String, ast::Expr, ast::Expr)> {
         let mut out = Vec::new();
-        for node in self.project.files[f].parsed.syntax().descendants() {
+        for node in self.project.files[f].parsed().syntax().descendants() {
             if node.kind() != SyntaxKind::NODE_APPLY {
                 continue;
             }
@@ -641,7 +641,7 @@ impl Analyzer<'_> {
                 };
                 let from = self.file_of(x.syntax())?;
                 let target = self.path_target(from, path)?;
-                let body = self.project.files[target].parsed.root().expr()?;
+                let body = self.project.files[target].parsed().root().expr()?;
                 let mut body = syn::unparen(body);
                 for _ in 0..args.len().saturating_sub(1).max(1) {
                     match body {

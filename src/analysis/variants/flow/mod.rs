@@ -36,7 +36,9 @@ pub use reads::{expr_env_deps, file_reads};
 /// The analysis state over a project.
 pub struct Analyzer<'a> {
     pub project: &'a Project,
-    roots: HashMap<SyntaxNode, usize>,
+    /// Root node → project file (`None`: a tree of no project file), filled
+    /// on first use: most files' trees are never read.
+    roots: RefCell<HashMap<SyntaxNode, Option<usize>>>,
     memo: RefCell<HashMap<SyntaxNode, Vec<Flow>>>,
     busy: RefCell<HashSet<SyntaxNode>>,
     /// target file → call sites `import ./file.nix ARG` (file, ARG).
@@ -58,12 +60,6 @@ pub(super) const MAX_DEPTH: u32 = 200;
 
 impl<'a> Analyzer<'a> {
     pub fn new(project: &'a Project) -> Self {
-        let roots = project
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.parsed.syntax(), i))
-            .collect();
         let scopes: Vec<OnceCell<Scopes>> = project.files.iter().map(|_| OnceCell::new()).collect();
         // Any spelling of a read names `getEnv` (or `maybeEnv`) in the file
         // itself, so other files need no scopes (yet).
@@ -74,8 +70,8 @@ impl<'a> Analyzer<'a> {
             .enumerate()
             .map(|(i, (f, s))| {
                 if f.text.contains("getEnv") || f.text.contains("maybeEnv") {
-                    let s = s.get_or_init(|| Scopes::from_parsed(&f.parsed));
-                    file_reads(s, i, &f.parsed.syntax())
+                    let s = s.get_or_init(|| Scopes::from_parsed(&f.parsed()));
+                    file_reads(s, i, &f.parsed().syntax())
                 } else {
                     Vec::new()
                 }
@@ -99,7 +95,7 @@ impl<'a> Analyzer<'a> {
         }
         Analyzer {
             project,
-            roots,
+            roots: RefCell::default(),
             memo: RefCell::default(),
             busy: RefCell::default(),
             imports: RefCell::default(),
@@ -115,7 +111,7 @@ impl<'a> Analyzer<'a> {
 
     /// The scopes of project file `file`, built on first use.
     pub fn file_scopes(&self, file: usize) -> &Scopes {
-        self.scopes[file].get_or_init(|| Scopes::from_parsed(&self.project.files[file].parsed))
+        self.scopes[file].get_or_init(|| Scopes::from_parsed(&self.project.files[file].parsed()))
     }
 
     /// `f` applied to the scopes of the file holding `node`.
@@ -210,7 +206,13 @@ impl<'a> Analyzer<'a> {
     /// The file a node belongs to.
     pub fn file_of(&self, node: &SyntaxNode) -> Option<usize> {
         let root = node.ancestors().last()?;
-        self.roots.get(&root).copied()
+        if let Some(&i) = self.roots.borrow().get(&root) {
+            return i;
+        }
+        let green = root.green();
+        let i = (self.project.files.iter()).position(|f| f.tree.holds(green));
+        self.roots.borrow_mut().insert(root, i);
+        i
     }
 
     pub(super) fn site(&self, node: &SyntaxNode) -> Option<Site> {

@@ -163,7 +163,7 @@ struct Interp<'a> {
 /// The outputs of the flake whose flake.nix is `project.files[index]`.
 pub fn flake_outputs(project: &Project, index: usize) -> V {
     let file = &project.files[index];
-    if !file.parsed.errors.is_empty() {
+    if !file.parsed().errors.is_empty() {
         return V::Unknown;
     }
     let dir = normalize(file.path.parent().unwrap_or(Path::new("")));
@@ -174,7 +174,7 @@ pub fn flake_outputs(project: &Project, index: usize) -> V {
         imports: vec![normalize(&file.path)],
         by_path: None,
     };
-    let Some(root) = file.parsed.root().expr() else {
+    let Some(root) = file.parsed().root().expr() else {
         return V::Unknown;
     };
     let env = Env::root(dir);
@@ -719,10 +719,10 @@ impl Interp<'_> {
             return V::Unknown;
         };
         let path = normalize(&file.path);
-        if self.imports.contains(&path) || !file.parsed.errors.is_empty() {
+        if self.imports.contains(&path) || !file.parsed().errors.is_empty() {
             return V::Unknown;
         }
-        let Some(root) = file.parsed.root().expr() else {
+        let Some(root) = file.parsed().root().expr() else {
             return V::Unknown;
         };
         self.imports.push(path.clone());
