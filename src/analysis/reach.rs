@@ -200,15 +200,22 @@ pub type Edge = (PathRef, Option<Vec<String>>);
 /// The paths `file` evaluates (see the module docs), each with its call's
 /// argument names.
 pub fn edges(file: &SourceFile) -> Vec<Edge> {
-    let paths = evaluated_paths(file);
+    let root = file.parsed().syntax();
+    edges_in(&root, root.descendants())
+}
+
+/// [`edges`] from the file's `NODE_APPLY` and `NODE_ATTRPATH_VALUE` nodes
+/// in document order (others are skipped), e.g. from an index the caller
+/// already built.
+pub fn edges_in(root: &SyntaxNode, nodes: impl Iterator<Item = SyntaxNode>) -> Vec<Edge> {
+    let paths = paths_in(nodes);
     if paths.is_empty() {
         return Vec::new();
     }
-    let root = file.parsed().syntax();
     paths
         .into_iter()
         .map(|r| {
-            let args = import_call_args(&root, r.range);
+            let args = import_call_args(root, r.range);
             (r, args)
         })
         .collect()
@@ -310,9 +317,12 @@ pub fn normalize(p: &Path) -> PathBuf {
 /// Every literal path in `file` that Nix evaluates as a Nix file (see the
 /// module docs), in source order.
 pub fn evaluated_paths(file: &SourceFile) -> Vec<PathRef> {
+    paths_in(file.parsed().syntax().descendants())
+}
+
+fn paths_in(nodes: impl Iterator<Item = SyntaxNode>) -> Vec<PathRef> {
     let mut out = Vec::new();
-    let root = file.parsed().syntax();
-    for node in root.descendants() {
+    for node in nodes {
         match node.kind() {
             NODE_APPLY => {
                 if head_name(&node).is_some_and(|n| takes_path(&n))

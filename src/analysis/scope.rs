@@ -36,10 +36,20 @@ pub fn flake_scope(project: &Project, entry: &Path) -> Option<Vec<bool>> {
 /// Every path (as an absolute pattern) file `i` mentions, for
 /// [`flake_scope_with`].
 pub fn mentions(project: &Project, i: usize) -> Vec<String> {
+    mentions_in(project, i, project.files[i].parsed().syntax().descendants())
+}
+
+/// [`mentions`] from file `i`'s path and string nodes in document order
+/// (others are skipped), e.g. from an index the caller already built.
+pub fn mentions_in(
+    project: &Project,
+    i: usize,
+    nodes: impl Iterator<Item = SyntaxNode>,
+) -> Vec<String> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let abs = normalize(&cwd.join(&project.files[i].path));
     let dir = abs.parent().unwrap_or(Path::new("/"));
-    mentioned_paths(&project.files[i].parsed().syntax(), dir)
+    mentioned_paths(nodes, dir)
 }
 
 /// [`flake_scope`] from each file's [`mentions`] (which the caller may have
@@ -78,6 +88,31 @@ pub fn flake_scope_with(
         }
     }
     Some(scope)
+}
+
+/// The files whose mentioned paths (`mentions`, one entry per file, from
+/// [`mentions`]) can name `file`: its path, its folder when it is a
+/// `default.nix`, or a pattern matching either. In file order.
+pub fn mentioning(project: &Project, mentions: &[Vec<String>], file: usize) -> Vec<usize> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let abs = normalize(&cwd.join(&project.files[file].path));
+    let mut names = vec![abs.to_string_lossy().into_owned()];
+    if abs.file_name().is_some_and(|n| n == "default.nix")
+        && let Some(dir) = abs.parent()
+    {
+        names.push(dir.to_string_lossy().into_owned());
+    }
+    let names_it = |m: &String| {
+        if m.contains('*') {
+            let g = Glob::new(m);
+            names.iter().any(|n| g.matches(n))
+        } else {
+            names.contains(m)
+        }
+    };
+    (0..mentions.len())
+        .filter(|&i| mentions[i].iter().any(names_it))
+        .collect()
 }
 
 /// Whether `file` is outside the flake's scope (`scope` from [`flake_scope`]).
@@ -160,10 +195,11 @@ impl<'a> FileIndex<'a> {
             // before the backtracking match.
             let tail = &pattern[pattern.rfind('*').map_or(0, |k| k + 1)..];
             let default_tail = format!("{tail}/default.nix");
+            let (plain, in_dir) = (Glob::new(pattern), Glob::new(&with_default));
             let test = |&i: &usize| {
                 let t = self.strs[i].as_str();
-                (t.ends_with(tail) && glob(pattern, t))
-                    || (t.ends_with(&default_tail) && glob(&with_default, t))
+                (t.ends_with(tail) && plain.matches(t))
+                    || (t.ends_with(&default_tail) && in_dir.matches(t))
             };
             // A rooted pattern (`"${self}/hosts/x.nix"`) whose tail names a
             // file: only files of that name (or its `default.nix`) can match.
@@ -215,36 +251,73 @@ impl<'a> FileIndex<'a> {
 /// `*` matches a run of characters within one folder name, or any run
 /// (`/` included) at the start of the pattern (where it stands for a root:
 /// `"${self}/hosts/x.nix"`).
+#[cfg(test)]
 fn glob(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8], spans: bool) -> bool {
-        match p.first() {
-            None => t.is_empty(),
-            Some(b'*') => {
-                let rest = &p[1..];
-                for k in 0..=t.len() {
-                    if go(rest, &t[k..], false) {
-                        return true;
-                    }
-                    if k < t.len() && t[k] == b'/' && !spans {
-                        break;
-                    }
-                }
-                false
-            }
-            Some(&c) => t.first() == Some(&c) && go(&p[1..], &t[1..], false),
+    Glob::new(pattern).matches(text)
+}
+
+/// A pattern for [`glob`], split at its stars once.
+struct Glob<'p> {
+    pattern: &'p str,
+    /// The literal text between stars (one more than there are stars).
+    segs: Vec<&'p str>,
+}
+
+impl<'p> Glob<'p> {
+    fn new(pattern: &'p str) -> Self {
+        Glob {
+            pattern,
+            segs: pattern.split('*').collect(),
         }
     }
-    go(
-        pattern.as_bytes(),
-        text.as_bytes(),
-        pattern.starts_with('*'),
-    )
+
+    fn matches(&self, text: &str) -> bool {
+        let segs = &self.segs;
+        let (first, last) = (segs[0], segs[segs.len() - 1]);
+        if segs.len() == 1 {
+            return self.pattern == text;
+        }
+        if text.len() < first.len() + last.len()
+            || !text.starts_with(first)
+            || !text.ends_with(last)
+        {
+            return false;
+        }
+        let end = text.len() - last.len();
+        let mids = &segs[1..segs.len() - 1];
+        // The segments between stars, each at its leftmost place: a star
+        // that cannot cross `/` leaves no better choice (a later occurrence
+        // of a segment only shortens the room of the next star, and one
+        // holding a `/` has a single place in the folder name).
+        let place = |mut pos: usize, mids: &[&str], mut spans: bool| -> bool {
+            for s in mids {
+                let Some(k) = text[pos..end].find(s) else {
+                    return false;
+                };
+                if !spans && text[pos..pos + k].contains('/') {
+                    return false;
+                }
+                pos += k + s.len();
+                spans = false;
+            }
+            spans || !text[pos..end].contains('/')
+        };
+        if first.is_empty() && !mids.is_empty() {
+            // The leading star spans folders: try every place of the first
+            // segment after it.
+            let (head, rest) = (mids[0], &mids[1..]);
+            return text[..end]
+                .match_indices(head)
+                .any(|(k, _)| place(k + head.len(), rest, false));
+        }
+        place(first.len(), mids, first.is_empty())
+    }
 }
 
 /// Every path (as an absolute pattern) a file mentions.
-fn mentioned_paths(root: &SyntaxNode, dir: &Path) -> Vec<String> {
+fn mentioned_paths(nodes: impl Iterator<Item = SyntaxNode>, dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    for node in root.descendants() {
+    for node in nodes {
         let pattern = match node.kind() {
             NODE_PATH_REL | NODE_PATH_ABS => {
                 let text = pattern_text(&node);
@@ -366,6 +439,41 @@ mod tests {
         assert!(glob("/a/*.nix", "/a/b.nix"));
         assert!(!glob("/a/*.nix", "/a/b.txt"));
         assert!(glob("*", ""));
+        assert!(glob("*b*c", "b/bc"));
+        assert!(!glob("/r/*b*c", "/r/b/bc"));
+        assert!(glob("/r/*a/b*c", "/r/xa/byc"));
+        assert!(!glob("/r/*a/b*c", "/r/a/ba/bc"));
+        assert!(glob("/a/*-*.nix", "/a/x-y-z.nix"));
+        assert!(!glob("/a/*-*.nix", "/a/x/y-z.nix"));
+        assert!(glob("*/bin/*", "/s/x/bin/y"));
+        assert!(!glob("*/bin/*", "/s/x/bin/y/z"));
+        assert!(!glob("/a/*b", "/a/b/"));
+    }
+
+    /// The backtracking definition `glob` must agree with.
+    fn glob_reference(pattern: &str, text: &str) -> bool {
+        fn go(p: &[u8], t: &[u8], spans: bool) -> bool {
+            match p.first() {
+                None => t.is_empty(),
+                Some(b'*') => (0..=t.len())
+                    .take_while(|&k| spans || !t[..k].contains(&b'/'))
+                    .any(|k| go(&p[1..], &t[k..], false)),
+                Some(&c) => t.first() == Some(&c) && go(&p[1..], &t[1..], false),
+            }
+        }
+        go(
+            pattern.as_bytes(),
+            text.as_bytes(),
+            pattern.starts_with('*'),
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn glob_agrees_with_backtracking(p in "[ab/*]{0,8}", t in "[ab/]{0,10}") {
+            let p = collapse_stars(&p);
+            proptest::prop_assert_eq!(glob(&p, &t), glob_reference(&p, &t), "{} {}", p, t);
+        }
     }
 
     #[test]

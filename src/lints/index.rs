@@ -21,6 +21,8 @@ const KINDS: usize = SyntaxKind::NODE_WITH as usize + 1;
 
 /// Kinds collected by the first walk.
 const EAGER: &[SyntaxKind] = &[
+    SyntaxKind::NODE_APPLY,
+    SyntaxKind::NODE_ATTRPATH_VALUE,
     SyntaxKind::NODE_ATTR_SET,
     SyntaxKind::NODE_BIN_OP,
     SyntaxKind::NODE_IF_ELSE,
@@ -32,6 +34,8 @@ const EAGER: &[SyntaxKind] = &[
     SyntaxKind::NODE_PATTERN,
     SyntaxKind::NODE_PATH_ABS,
     SyntaxKind::NODE_PATH_HOME,
+    SyntaxKind::NODE_PATH_REL,
+    SyntaxKind::NODE_STRING,
     SyntaxKind::NODE_UNARY_OP,
 ];
 
@@ -63,6 +67,17 @@ impl NodeIndex {
             })
             .collect();
         NodeIndex { root, by_kind }
+    }
+
+    /// The nodes of all `kinds`, in document order (a node before the
+    /// nodes inside it).
+    pub fn nodes_of(&self, kinds: &[SyntaxKind]) -> Vec<SyntaxNode> {
+        let mut out: Vec<SyntaxNode> = kinds.iter().flat_map(|k| self.nodes(*k)).cloned().collect();
+        out.sort_by_key(|n| {
+            let r = n.text_range();
+            (r.start(), std::cmp::Reverse(r.end()))
+        });
+        out
     }
 
     /// The file's root node (kind `NODE_ROOT`).

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 pub use crate::diagnostics::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::project::Project;
-use crate::syntax::SourceFile;
+use crate::syntax::{SourceFile, SyntaxKind};
 
 pub use crate::catalog::{Category, RuleMeta};
 
@@ -187,11 +187,12 @@ impl<'a> ProjectCx<'a> {
     /// The variant analysis of the project (environment reads, domains,
     /// outputs, declared variants), computed once and shared by rules.
     pub fn variants(&self) -> &crate::analysis::variants::VariantAnalysis {
-        self.variants.get_or_init(|| match &self.mentions {
-            Some(m) => crate::analysis::variants::analyse_with(self.project, self.config, &|i| {
-                m[i].clone()
-            }),
-            None => crate::analysis::variants::analyse(self.project, self.config),
+        self.variants.get_or_init(|| {
+            crate::analysis::variants::analyse_with(
+                self.project,
+                self.config,
+                self.mentions.as_deref(),
+            )
         })
     }
 
@@ -280,12 +281,31 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
             let suppressions = suppress::FileSuppressions::for_nix(file);
             let cx = FileCx::with_suppressions(file, &probe, i, &suppressions);
             let (found, asked) = run_file_rules(&cx, &enabled, None);
+            // What the project phase needs, from the index the rules built.
+            let index = cx.index();
+            let edges = crate::analysis::reach::edges_in(
+                index.root(),
+                index
+                    .nodes_of(&[SyntaxKind::NODE_APPLY, SyntaxKind::NODE_ATTRPATH_VALUE])
+                    .into_iter(),
+            );
+            let mentions = crate::analysis::scope::mentions_in(
+                project,
+                i,
+                index
+                    .nodes_of(&[
+                        SyntaxKind::NODE_PATH_REL,
+                        SyntaxKind::NODE_PATH_ABS,
+                        SyntaxKind::NODE_STRING,
+                    ])
+                    .into_iter(),
+            );
             drop(cx);
             let pass = FilePass {
                 found,
                 asked,
-                edges: crate::analysis::reach::edges(file),
-                mentions: crate::analysis::scope::mentions(project, i),
+                edges,
+                mentions,
                 suppressions,
             };
             if project.release_trees {

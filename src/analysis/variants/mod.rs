@@ -102,22 +102,27 @@ impl VariantAnalysis {
 
 /// Analyse a loaded project rooted at `project.root`.
 pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
-    analyse_with(project, config, &|i| {
-        crate::analysis::scope::mentions(project, i)
-    })
+    analyse_with(project, config, None)
 }
 
-/// [`analyse`], with each file's [`crate::analysis::scope::mentions`] given
-/// by the caller (computed while the file's tree was held).
+/// [`analyse`], with every file's [`crate::analysis::scope::mentions`] given
+/// by the caller (computed while the file's tree was held), one entry per
+/// project file; `None` computes them where needed.
 pub fn analyse_with(
     project: &Project,
     config: &Config,
-    mentions: &dyn Fn(usize) -> Vec<String>,
+    mentions: Option<&[Vec<String>]>,
 ) -> VariantAnalysis {
-    let a = flow::Analyzer::new(project);
+    let a = match mentions {
+        Some(m) => flow::Analyzer::with_mentions(project, m),
+        None => flow::Analyzer::new(project),
+    };
     let entry = entry_dir(project);
     // Files the flake does not evaluate are left alone (issue 10, class 1).
-    let scope = crate::analysis::scope::flake_scope_with(project, &entry, mentions);
+    let scope = match mentions {
+        Some(m) => crate::analysis::scope::flake_scope_with(project, &entry, &|i| m[i].clone()),
+        None => crate::analysis::scope::flake_scope(project, &entry),
+    };
     let all: Vec<usize> = (0..project.files.len())
         .filter(|&i| !crate::analysis::scope::outside(&scope, i))
         .collect();

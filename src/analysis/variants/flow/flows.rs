@@ -374,6 +374,27 @@ impl Analyzer<'_> {
 
     /// Arguments passed to `file` by `import`/`callPackage` elsewhere.
     pub fn import_sites(&self, file: usize) -> Vec<ast::Expr> {
+        if let Some(mentions) = self.mentions {
+            if let Some(known) = self.imports_of.borrow().get(&file) {
+                return known.clone();
+            }
+            // A literal path naming `file` is among the paths its file
+            // mentions: only those files are parsed.
+            let callers = crate::analysis::scope::mentioning(self.project, mentions, file);
+            let mut out = Vec::new();
+            for i in callers {
+                if !may_call_import(&self.project.files[i].text) {
+                    continue;
+                }
+                for (_, path, arg) in self.import_calls(i) {
+                    if self.path_target(i, &path) == Some(file) {
+                        out.push(arg);
+                    }
+                }
+            }
+            self.imports_of.borrow_mut().insert(file, out.clone());
+            return out;
+        }
         if self.imports.borrow().is_none() {
             // One pass over the files that can call `import`/`callPackage`,
             // indexing every call by the file it names.

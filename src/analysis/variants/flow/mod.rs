@@ -43,6 +43,12 @@ pub struct Analyzer<'a> {
     busy: RefCell<HashSet<SyntaxNode>>,
     /// target file → call sites `import ./file.nix ARG` (file, ARG).
     imports: RefCell<Option<HashMap<usize, Vec<ast::Expr>>>>,
+    /// Per file, the paths it mentions, when the caller computed them
+    /// ([`crate::analysis::scope::mentions`]): the files that can call a
+    /// given file by path are then found without parsing any other file.
+    mentions: Option<&'a [Vec<String>]>,
+    /// [`Analyzer::import_sites`] per target, when `mentions` is known.
+    imports_of: RefCell<HashMap<usize, Vec<ast::Expr>>>,
     depth: RefCell<u32>,
     /// Environment reads per file, found by the hir's builtin resolver
     /// (`getEnv` through any alias) plus nixpkgs' `lib.maybeEnv`.
@@ -99,12 +105,24 @@ impl<'a> Analyzer<'a> {
             memo: RefCell::default(),
             busy: RefCell::default(),
             imports: RefCell::default(),
+            mentions: None,
+            imports_of: RefCell::default(),
             depth: RefCell::new(0),
             reads,
             read_nodes,
             by_path,
             scopes,
         }
+    }
+
+    /// [`Analyzer::new`] with each file's mentioned paths known
+    /// ([`crate::analysis::scope::mentions`], one entry per project file).
+    pub fn with_mentions(project: &'a Project, mentions: &'a [Vec<String>]) -> Self {
+        let mut a = Analyzer::new(project);
+        if mentions.len() == project.files.len() {
+            a.mentions = Some(mentions);
+        }
+        a
     }
 
     // ----- names -------------------------------------------------------
