@@ -373,6 +373,19 @@ fn is_module_attr(entry: &SyntaxNode) -> bool {
     let Some(path) = entry.first_child().filter(|p| p.kind() == NODE_ATTRPATH) else {
         return false;
     };
+    // Most bindings name no module list: a look at the path's tokens, before
+    // any name is built.
+    fn any_token(g: &rowan::GreenNodeData, f: &impl Fn(&str) -> bool) -> bool {
+        g.children().any(|c| match c {
+            rowan::NodeOrToken::Token(t) => f(t.text()),
+            rowan::NodeOrToken::Node(n) => any_token(n, f),
+        })
+    }
+    if !any_token(&path.green(), &|t| {
+        t.contains("odule") || t == "imports" || t == "home-manager"
+    }) {
+        return false;
+    }
     let names: Vec<_> = path
         .children()
         .map(|a| static_attr_name(&a).map(|n| n.to_string()))

@@ -306,6 +306,13 @@ impl<'p> Glob<'p> {
             // The leading star spans folders: try every place of the first
             // segment after it.
             let (head, rest) = (mids[0], &mids[1..]);
+            if rest.is_empty() {
+                // Only the room after the head is left to check, and the
+                // last place leaves the least of it.
+                return text[..end]
+                    .rfind(head)
+                    .is_some_and(|k| place(k + head.len(), rest, false));
+            }
             return text[..end]
                 .match_indices(head)
                 .any(|(k, _)| place(k + head.len(), rest, false));

@@ -41,14 +41,14 @@ pub fn normalize(dir: &Path, rel: &str) -> PathBuf {
 pub fn resolve_file(project: &Project, dir: &Path, rel: &str) -> Option<usize> {
     let target = normalize(dir, rel);
     let with_default = target.join("default.nix");
+    // Only a file of the same name can be the target: compare names before
+    // normalising whole paths.
+    let is = |f: &crate::syntax::SourceFile, t: &Path| {
+        f.path.file_name() == t.file_name() && normalize(&f.path, ".") == t
+    };
     project
         .files
         .iter()
-        .position(|f| normalize(&f.path, ".") == target)
-        .or_else(|| {
-            project
-                .files
-                .iter()
-                .position(|f| normalize(&f.path, ".") == with_default)
-        })
+        .position(|f| is(f, &target))
+        .or_else(|| project.files.iter().position(|f| is(f, &with_default)))
 }
