@@ -291,7 +291,7 @@ impl<'p> Glob<'p> {
         // holding a `/` has a single place in the folder name).
         let place = |mut pos: usize, mids: &[&str], mut spans: bool| -> bool {
             for s in mids {
-                let Some(k) = text[pos..end].find(s) else {
+                let Some(k) = find_short(&text[pos..end], s) else {
                     return false;
                 };
                 if !spans && text[pos..pos + k].contains('/') {
@@ -309,8 +309,7 @@ impl<'p> Glob<'p> {
             if rest.is_empty() {
                 // Only the room after the head is left to check, and the
                 // last place leaves the least of it.
-                return text[..end]
-                    .rfind(head)
+                return rfind_short(&text[..end], head)
                     .is_some_and(|k| place(k + head.len(), rest, false));
             }
             return text[..end]
@@ -319,6 +318,27 @@ impl<'p> Glob<'p> {
         }
         place(first.len(), mids, first.is_empty())
     }
+}
+
+/// `hay.find(needle)` for the short texts of paths, where a plain scan
+/// beats setting up a substring searcher.
+fn find_short(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return Some(0);
+    };
+    (0..(h.len() + 1).checked_sub(n.len())?).find(|&k| h[k] == first && h[k..].starts_with(n))
+}
+
+/// `hay.rfind(needle)`, as [`find_short`].
+fn rfind_short(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return Some(h.len());
+    };
+    (0..(h.len() + 1).checked_sub(n.len())?)
+        .rev()
+        .find(|&k| h[k] == first && h[k..].starts_with(n))
 }
 
 /// Every path (as an absolute pattern) a file mentions.
@@ -476,6 +496,12 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn short_searches_agree_with_str(h in "[ab/]{0,10}", n in "[ab/]{0,3}") {
+            proptest::prop_assert_eq!(rfind_short(&h, &n), h.rfind(n.as_str()));
+            proptest::prop_assert_eq!(find_short(&h, &n), h.find(n.as_str()));
+        }
+
         #[test]
         fn glob_agrees_with_backtracking(p in "[ab/*]{0,8}", t in "[ab/]{0,10}") {
             let p = collapse_stars(&p);

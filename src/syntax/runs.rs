@@ -28,7 +28,7 @@ fn is_run_operator(b: u8) -> bool {
     matches!(b, b'.' | b'+' | b'-' | b'/' | b'<')
 }
 
-fn is_run_byte(b: u8) -> bool {
+const fn is_run_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-' | b'/' | b'<')
 }
 
@@ -47,6 +47,25 @@ pub(super) fn find_long_run(text: &str) -> Option<TextRange> {
         return None;
     }
     let b = text.as_bytes();
+    // A run in code is a run of the whole text too: without any run longer
+    // than MAX_RUN in the text (almost every file) there is nothing to find,
+    // and telling code from strings and comments costs far more than this.
+    const RUN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = is_run_byte(c as u8);
+            c += 1;
+        }
+        t
+    };
+    let mut len = 0usize;
+    if !b.iter().any(|&c| {
+        len = if RUN[c as usize] { len + 1 } else { 0 };
+        len > MAX_RUN
+    }) {
+        return None;
+    }
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
     let mut stack = vec![Context::Code(0)];
     let mut run_start: Option<usize> = None;
