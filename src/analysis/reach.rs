@@ -381,7 +381,7 @@ fn is_module_attr(entry: &SyntaxNode) -> bool {
             rowan::NodeOrToken::Node(n) => any_token(n, f),
         })
     }
-    if !any_token(&path.green(), &|t| {
+    if !any_token(path.green(), &|t| {
         t.contains("odule") || t == "imports" || t == "home-manager"
     }) {
         return false;
