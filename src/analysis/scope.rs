@@ -52,6 +52,17 @@ pub fn mentions_in(
     mentioned_paths(nodes, dir)
 }
 
+/// What the project phase needs of every file, gathered while the file's
+/// tree was held (one entry per project file, in order), so that it does not
+/// parse the file again to learn it.
+#[derive(Debug, Default, Clone)]
+pub struct FileSummaries {
+    /// Per file, [`mentions`].
+    pub mentions: Vec<Vec<String>>,
+    /// Per file, whether it holds a relative path literal (`./x`, `a/b`).
+    pub rel_paths: Vec<bool>,
+}
+
 /// [`flake_scope`] from each file's [`mentions`] (which the caller may have
 /// computed earlier, while the file's tree was held).
 pub fn flake_scope_with(
@@ -261,13 +272,30 @@ struct Glob<'p> {
     pattern: &'p str,
     /// The literal text between stars (one more than there are stars).
     segs: Vec<&'p str>,
+    /// Searchers for the segments between the first and the last.
+    finders: Vec<memchr::memmem::Finder<'p>>,
+    /// A backward searcher for the first of those.
+    head_rev: Option<memchr::memmem::FinderRev<'p>>,
 }
 
 impl<'p> Glob<'p> {
     fn new(pattern: &'p str) -> Self {
+        let segs: Vec<&'p str> = pattern.split('*').collect();
+        let mids = if segs.len() > 2 {
+            &segs[1..segs.len() - 1]
+        } else {
+            &[][..]
+        };
         Glob {
             pattern,
-            segs: pattern.split('*').collect(),
+            finders: mids
+                .iter()
+                .map(|&m: &&'p str| memchr::memmem::Finder::new(m.as_bytes()))
+                .collect(),
+            head_rev: mids
+                .first()
+                .map(|&m: &&'p str| memchr::memmem::FinderRev::new(m.as_bytes())),
+            segs,
         }
     }
 
@@ -283,62 +311,44 @@ impl<'p> Glob<'p> {
         {
             return false;
         }
+        let bytes = text.as_bytes();
         let end = text.len() - last.len();
-        let mids = &segs[1..segs.len() - 1];
         // The segments between stars, each at its leftmost place: a star
         // that cannot cross `/` leaves no better choice (a later occurrence
         // of a segment only shortens the room of the next star, and one
         // holding a `/` has a single place in the folder name).
-        let place = |mut pos: usize, mids: &[&str], mut spans: bool| -> bool {
-            for s in mids {
-                let Some(k) = find_short(&text[pos..end], s) else {
+        let place = |mut pos: usize, from: usize, mut spans: bool| -> bool {
+            for f in &self.finders[from..] {
+                let Some(k) = f.find(&bytes[pos..end]) else {
                     return false;
                 };
-                if !spans && text[pos..pos + k].contains('/') {
+                if !spans && memchr::memchr(b'/', &bytes[pos..pos + k]).is_some() {
                     return false;
                 }
-                pos += k + s.len();
+                pos += k + f.needle().len();
                 spans = false;
             }
-            spans || !text[pos..end].contains('/')
+            spans || memchr::memchr(b'/', &bytes[pos..end]).is_none()
         };
-        if first.is_empty() && !mids.is_empty() {
+        if first.is_empty() && !self.finders.is_empty() {
             // The leading star spans folders: try every place of the first
             // segment after it.
-            let (head, rest) = (mids[0], &mids[1..]);
-            if rest.is_empty() {
+            let head = self.finders[0].needle();
+            if self.finders.len() == 1 {
                 // Only the room after the head is left to check, and the
                 // last place leaves the least of it.
-                return rfind_short(&text[..end], head)
-                    .is_some_and(|k| place(k + head.len(), rest, false));
+                return self
+                    .head_rev
+                    .as_ref()
+                    .and_then(|r| r.rfind(&bytes[..end]))
+                    .is_some_and(|k| place(k + head.len(), 1, false));
             }
-            return text[..end]
-                .match_indices(head)
-                .any(|(k, _)| place(k + head.len(), rest, false));
+            return self.finders[0]
+                .find_iter(&bytes[..end])
+                .any(|k| place(k + head.len(), 1, false));
         }
-        place(first.len(), mids, first.is_empty())
+        place(first.len(), 0, first.is_empty())
     }
-}
-
-/// `hay.find(needle)` for the short texts of paths, where a plain scan
-/// beats setting up a substring searcher.
-fn find_short(hay: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    let Some(&first) = n.first() else {
-        return Some(0);
-    };
-    (0..(h.len() + 1).checked_sub(n.len())?).find(|&k| h[k] == first && h[k..].starts_with(n))
-}
-
-/// `hay.rfind(needle)`, as [`find_short`].
-fn rfind_short(hay: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    let Some(&first) = n.first() else {
-        return Some(h.len());
-    };
-    (0..(h.len() + 1).checked_sub(n.len())?)
-        .rev()
-        .find(|&k| h[k] == first && h[k..].starts_with(n))
 }
 
 /// Every path (as an absolute pattern) a file mentions.
@@ -496,12 +506,6 @@ mod tests {
     }
 
     proptest::proptest! {
-        #[test]
-        fn short_searches_agree_with_str(h in "[ab/]{0,10}", n in "[ab/]{0,3}") {
-            proptest::prop_assert_eq!(rfind_short(&h, &n), h.rfind(n.as_str()));
-            proptest::prop_assert_eq!(find_short(&h, &n), h.find(n.as_str()));
-        }
-
         #[test]
         fn glob_agrees_with_backtracking(p in "[ab/*]{0,8}", t in "[ab/]{0,10}") {
             let p = collapse_stars(&p);

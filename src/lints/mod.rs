@@ -109,9 +109,8 @@ pub struct ProjectCx<'a> {
     pub reach: crate::analysis::reach::Reachability,
     /// Whether `reach` is computed (see [`FileCx::reach`]).
     reach_known: bool,
-    /// Per file, the paths it mentions ([`crate::analysis::scope::mentions`]),
-    /// when [`check`] computed them while the file's tree was held.
-    mentions: Option<Vec<Vec<String>>>,
+    /// What [`check`] learnt of each file while its tree was held.
+    summaries: Option<crate::analysis::scope::FileSummaries>,
     /// Suppression comments of `project.files`, by index.
     pub suppressions: Vec<suppress::FileSuppressions>,
     /// Suppression comments of `project.texts`, by index.
@@ -164,7 +163,7 @@ impl<'a> ProjectCx<'a> {
         config: &'a Config,
         reach: crate::analysis::reach::Reachability,
         suppressions: Vec<suppress::FileSuppressions>,
-        mentions: Option<Vec<Vec<String>>>,
+        summaries: Option<crate::analysis::scope::FileSummaries>,
     ) -> Self {
         let text_suppressions = project
             .texts
@@ -176,7 +175,7 @@ impl<'a> ProjectCx<'a> {
             config,
             reach,
             reach_known: true,
-            mentions,
+            summaries,
             suppressions,
             text_suppressions,
             variants: std::sync::OnceLock::new(),
@@ -191,7 +190,7 @@ impl<'a> ProjectCx<'a> {
             crate::analysis::variants::analyse_with(
                 self.project,
                 self.config,
-                self.mentions.as_deref(),
+                self.summaries.as_ref(),
             )
         })
     }
@@ -251,6 +250,7 @@ struct FilePass {
     suppressions: suppress::FileSuppressions,
     edges: Vec<crate::analysis::reach::Edge>,
     mentions: Vec<String>,
+    rel_paths: bool,
 }
 
 /// Run the enabled rules over a loaded project.
@@ -300,12 +300,14 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
                     ])
                     .into_iter(),
             );
+            let rel_paths = !index.nodes(SyntaxKind::NODE_PATH_REL).is_empty();
             drop(cx);
             let pass = FilePass {
                 found,
                 asked,
                 edges,
                 mentions,
+                rel_paths,
                 suppressions,
             };
             if project.release_trees {
@@ -319,14 +321,15 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     let mut suppressions = Vec::with_capacity(passes.len());
     let mut found = Vec::with_capacity(passes.len());
     let mut asked = Vec::with_capacity(passes.len());
-    let mut mentions = Vec::with_capacity(passes.len());
+    let mut summaries = crate::analysis::scope::FileSummaries::default();
     for p in passes {
         suppressions.push(p.suppressions);
         found.push(p.found);
         asked.push(p.asked);
-        mentions.push(p.mentions);
+        summaries.mentions.push(p.mentions);
+        summaries.rel_paths.push(p.rel_paths);
     }
-    let pcx = ProjectCx::from_parts(project, config, reach, suppressions, Some(mentions));
+    let pcx = ProjectCx::from_parts(project, config, reach, suppressions, Some(summaries));
     // The rules that asked, again, where the answer was not "no".
     found
         .par_iter_mut()

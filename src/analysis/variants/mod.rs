@@ -105,22 +105,24 @@ pub fn analyse(project: &Project, config: &Config) -> VariantAnalysis {
     analyse_with(project, config, None)
 }
 
-/// [`analyse`], with every file's [`crate::analysis::scope::mentions`] given
-/// by the caller (computed while the file's tree was held), one entry per
-/// project file; `None` computes them where needed.
+/// [`analyse`], with what the caller learnt of every file while its tree was
+/// held ([`crate::analysis::scope::FileSummaries`]); `None` computes it where
+/// needed.
 pub fn analyse_with(
     project: &Project,
     config: &Config,
-    mentions: Option<&[Vec<String>]>,
+    summaries: Option<&crate::analysis::scope::FileSummaries>,
 ) -> VariantAnalysis {
-    let a = match mentions {
-        Some(m) => flow::Analyzer::with_mentions(project, m),
+    let a = match summaries {
+        Some(s) => flow::Analyzer::with_summaries(project, s),
         None => flow::Analyzer::new(project),
     };
     let entry = entry_dir(project);
     // Files the flake does not evaluate are left alone (issue 10, class 1).
-    let scope = match mentions {
-        Some(m) => crate::analysis::scope::flake_scope_with(project, &entry, &|i| m[i].clone()),
+    let scope = match summaries {
+        Some(s) => {
+            crate::analysis::scope::flake_scope_with(project, &entry, &|i| s.mentions[i].clone())
+        }
         None => crate::analysis::scope::flake_scope(project, &entry),
     };
     let all: Vec<usize> = (0..project.files.len())

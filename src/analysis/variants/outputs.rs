@@ -913,6 +913,10 @@ fn file_reads(a: &Analyzer<'_>) -> HashMap<usize, BTreeSet<String>> {
 
 /// Files a file names by a literal (or interpolated) path.
 fn file_targets(a: &Analyzer<'_>, file: usize) -> Vec<usize> {
+    // Only relative path literals name targets here.
+    if a.rel_paths.is_some_and(|r| !r[file]) {
+        return Vec::new();
+    }
     let root = a.project.files[file].parsed().syntax();
     let mut targets = Vec::new();
     for node in root.descendants() {

@@ -47,6 +47,8 @@ pub struct Analyzer<'a> {
     /// ([`crate::analysis::scope::mentions`]): the files that can call a
     /// given file by path are then found without parsing any other file.
     mentions: Option<&'a [Vec<String>]>,
+    /// Per file, whether it holds a relative path literal, when known.
+    pub rel_paths: Option<&'a [bool]>,
     /// [`Analyzer::import_sites`] per target, when `mentions` is known.
     imports_of: RefCell<HashMap<usize, Vec<ast::Expr>>>,
     depth: RefCell<u32>,
@@ -106,6 +108,7 @@ impl<'a> Analyzer<'a> {
             busy: RefCell::default(),
             imports: RefCell::default(),
             mentions: None,
+            rel_paths: None,
             imports_of: RefCell::default(),
             depth: RefCell::new(0),
             reads,
@@ -115,12 +118,19 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// [`Analyzer::new`] with each file's mentioned paths known
-    /// ([`crate::analysis::scope::mentions`], one entry per project file).
-    pub fn with_mentions(project: &'a Project, mentions: &'a [Vec<String>]) -> Self {
+    /// [`Analyzer::new`] with what is known of every file without its tree
+    /// ([`crate::analysis::scope::FileSummaries`]).
+    pub fn with_summaries(
+        project: &'a Project,
+        summaries: &'a crate::analysis::scope::FileSummaries,
+    ) -> Self {
         let mut a = Analyzer::new(project);
-        if mentions.len() == project.files.len() {
-            a.mentions = Some(mentions);
+        let n = project.files.len();
+        if summaries.mentions.len() == n {
+            a.mentions = Some(&summaries.mentions);
+        }
+        if summaries.rel_paths.len() == n {
+            a.rel_paths = Some(&summaries.rel_paths);
         }
         a
     }
