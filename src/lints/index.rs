@@ -32,6 +32,7 @@ const EAGER: &[SyntaxKind] = &[
     SyntaxKind::NODE_LET_IN,
     SyntaxKind::NODE_LITERAL,
     SyntaxKind::NODE_PATTERN,
+    SyntaxKind::NODE_PAT_ENTRY,
     SyntaxKind::NODE_PATH_ABS,
     SyntaxKind::NODE_PATH_HOME,
     SyntaxKind::NODE_PATH_REL,

@@ -111,6 +111,9 @@ pub struct ProjectCx<'a> {
     reach_known: bool,
     /// What [`check`] learnt of each file while its tree was held.
     summaries: Option<crate::analysis::scope::FileSummaries>,
+    /// Per file, the rules' [`Rule::file_summary`]s (by rule name), when
+    /// [`check`] computed them.
+    rule_summaries: Option<Vec<Vec<(&'static str, RuleSummary)>>>,
     /// Suppression comments of `project.files`, by index.
     pub suppressions: Vec<suppress::FileSuppressions>,
     /// Suppression comments of `project.texts`, by index.
@@ -176,6 +179,7 @@ impl<'a> ProjectCx<'a> {
             reach,
             reach_known: true,
             summaries,
+            rule_summaries: None,
             suppressions,
             text_suppressions,
             variants: std::sync::OnceLock::new(),
@@ -193,6 +197,18 @@ impl<'a> ProjectCx<'a> {
                 self.summaries.as_ref(),
             )
         })
+    }
+
+    /// Rule `rule`'s [`Rule::file_summary`] of file `file`: `None` when no
+    /// summaries were computed (the rule reads the file itself), `Some(None)`
+    /// when the rule had nothing to keep of the file.
+    pub fn file_summary<T: 'static>(&self, rule: &str, file: usize) -> Option<Option<&T>> {
+        let all = self.rule_summaries.as_ref()?;
+        Some(
+            all.get(file)
+                .and_then(|s| s.iter().find(|(name, _)| *name == rule))
+                .and_then(|(_, v)| v.downcast_ref::<T>()),
+        )
     }
 
     /// Whether a suppression comment in the finding's file covers it.
@@ -214,7 +230,17 @@ pub trait Rule: Sync + Send {
     fn check_file(&self, _cx: &FileCx<'_>, _out: &mut Vec<Diagnostic>) {}
     /// Findings that need the whole project (other file kinds, cross-file facts).
     fn check_project(&self, _cx: &ProjectCx<'_>, _out: &mut Vec<Diagnostic>) {}
+    /// What [`Rule::check_project`] will want of one Nix file, computed by
+    /// [`check`] while the file's tree is held (its tree may be gone by the
+    /// project phase); read back with [`ProjectCx::file_summary`]. Called in
+    /// parallel for every file within the parser's limits.
+    fn file_summary(&self, _cx: &FileCx<'_>) -> Option<RuleSummary> {
+        None
+    }
 }
+
+/// A rule's summary of one file ([`Rule::file_summary`]).
+pub type RuleSummary = Box<dyn std::any::Any + Send + Sync>;
 
 /// Find a rule by name.
 pub fn rule_by_name(name: &str) -> Option<&'static dyn Rule> {
@@ -251,6 +277,7 @@ struct FilePass {
     edges: Vec<crate::analysis::reach::Edge>,
     mentions: Vec<String>,
     rel_paths: bool,
+    rule_summaries: Vec<(&'static str, RuleSummary)>,
 }
 
 /// Run the enabled rules over a loaded project.
@@ -301,6 +328,14 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
                     .into_iter(),
             );
             let rel_paths = !index.nodes(SyntaxKind::NODE_PATH_REL).is_empty();
+            let rule_summaries = if file.tree.exceeded_limits() {
+                Vec::new()
+            } else {
+                enabled
+                    .iter()
+                    .filter_map(|r| Some((r.meta().name, r.file_summary(&cx)?)))
+                    .collect()
+            };
             drop(cx);
             let pass = FilePass {
                 found,
@@ -308,6 +343,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
                 edges,
                 mentions,
                 rel_paths,
+                rule_summaries,
                 suppressions,
             };
             if project.release_trees {
@@ -322,14 +358,19 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     let mut found = Vec::with_capacity(passes.len());
     let mut asked = Vec::with_capacity(passes.len());
     let mut summaries = crate::analysis::scope::FileSummaries::default();
+    let mut rule_summaries = Vec::with_capacity(passes.len());
     for p in passes {
         suppressions.push(p.suppressions);
         found.push(p.found);
         asked.push(p.asked);
         summaries.mentions.push(p.mentions);
         summaries.rel_paths.push(p.rel_paths);
+        rule_summaries.push(p.rule_summaries);
     }
-    let pcx = ProjectCx::from_parts(project, config, reach, suppressions, Some(summaries));
+    let pcx = ProjectCx {
+        rule_summaries: Some(rule_summaries),
+        ..ProjectCx::from_parts(project, config, reach, suppressions, Some(summaries))
+    };
     // The rules that asked, again, where the answer was not "no".
     found
         .par_iter_mut()

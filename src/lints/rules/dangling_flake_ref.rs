@@ -69,8 +69,8 @@ use rayon::prelude::*;
 
 use crate::analysis::variants::evalout::{EvaluatedOutputs, evaluated_outputs};
 use crate::diagnostics::Diagnostic;
-use crate::lints::{ProjectCx, Rule, RuleMeta};
-use crate::syntax::{SyntaxKind, TextRange, TextSize};
+use crate::lints::{FileCx, ProjectCx, Rule, RuleMeta, RuleSummary};
+use crate::syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 use outputs::{V, flake_outputs, normalize};
 use refs::{Context, FlakeRef, find_refs, may_hold_refs};
@@ -431,9 +431,9 @@ fn judge(
 }
 
 /// Refs in the literal parts of every string of a Nix file, with offsets in the file.
-fn nix_string_refs(file: &crate::syntax::SourceFile) -> Vec<FlakeRef> {
+fn nix_string_refs(text: &str, nodes: impl Iterator<Item = SyntaxNode>) -> Vec<FlakeRef> {
     let mut out = Vec::new();
-    for node in file.parsed().syntax().descendants() {
+    for node in nodes {
         if node.kind() != SyntaxKind::NODE_STRING || !node.text().contains_char('#') {
             continue;
         }
@@ -469,7 +469,7 @@ fn nix_string_refs(file: &crate::syntax::SourceFile) -> Vec<FlakeRef> {
             r.start += base;
             r.end += base;
             // The reference as written (the masked text blanks interpolations).
-            if let Some(t) = file.text.get(r.start..r.end) {
+            if let Some(t) = text.get(r.start..r.end) {
                 r.text = t.to_string();
             }
             out.push(r);
@@ -481,6 +481,17 @@ fn nix_string_refs(file: &crate::syntax::SourceFile) -> Vec<FlakeRef> {
 impl Rule for DanglingFlakeRefRule {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn file_summary(&self, cx: &FileCx<'_>) -> Option<RuleSummary> {
+        if !may_hold_refs(&cx.file.text) {
+            return None;
+        }
+        let refs = nix_string_refs(
+            &cx.file.text,
+            cx.nodes(SyntaxKind::NODE_STRING).iter().cloned(),
+        );
+        Some(Box::new(refs))
     }
 
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
@@ -591,7 +602,14 @@ impl Rule for DanglingFlakeRefRule {
             .par_iter()
             .enumerate()
             .filter(|(_, f)| may_hold_refs(&f.text))
-            .map(|(i, f)| (i, nix_string_refs(f)))
+            .map(|(i, f)| {
+                // Found while the tree was held, or now.
+                let refs = match cx.file_summary::<Vec<FlakeRef>>(META.name, i) {
+                    Some(kept) => kept.cloned().unwrap_or_default(),
+                    None => nix_string_refs(&f.text, f.parsed().syntax().descendants()),
+                };
+                (i, refs)
+            })
             .filter(|(_, refs)| !refs.is_empty())
             .collect();
         for (i, refs) in found {

@@ -353,7 +353,10 @@ impl Rule for InvalidHashRule {
             return;
         }
         let severity = cx.project.config.severity(&META);
-        for node in cx.file.parsed().syntax().descendants() {
+        let nodes = cx
+            .index()
+            .nodes_of(&[SyntaxKind::NODE_ATTRPATH_VALUE, SyntaxKind::NODE_PAT_ENTRY]);
+        for node in nodes {
             let (attr, prefix, value) = match node.kind() {
                 SyntaxKind::NODE_ATTRPATH_VALUE => {
                     let Some(ap) = node.first_child() else {

@@ -47,6 +47,18 @@ fn manual_inherit_name(entry: &SyntaxNode) -> Option<String> {
     (fixkit::ident_text(value.syntax())? == name).then_some(name)
 }
 
+/// A necessary condition for [`manual_inherit_name`]: `name = name;` as
+/// text, without building strings.
+fn looks_like_manual_inherit(entry: &SyntaxNode) -> bool {
+    entry.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
+        && entry.last_child().is_some_and(|v| {
+            v.kind() == SyntaxKind::NODE_IDENT
+                && entry
+                    .first_child()
+                    .is_some_and(|p| p.kind() == SyntaxKind::NODE_ATTRPATH && p.text() == v.text())
+        })
+}
+
 /// An existing plain `inherit a b;`: its names as written.
 fn existing_inherit(entry: &SyntaxNode) -> Option<Vec<String>> {
     match fixkit::inherit_names(entry)? {
@@ -70,8 +82,9 @@ impl Rule for ManualInherit {
             if ast::AttrSet::cast(set.clone()).is_none_or(|s| s.rec_token().is_some()) {
                 continue;
             }
-            // cheap test first: some binding's value is a plain name
-            if !fixkit::has_binding_value_of(set, SyntaxKind::NODE_IDENT) {
+            // cheap test first: some binding's value is its own name (no
+            // text is built; most sets bind `enable = true;` and the like)
+            if !set.children().any(|c| looks_like_manual_inherit(&c)) {
                 continue;
             }
             // every binding in a run gets the fix for the whole run; a plain
