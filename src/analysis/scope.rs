@@ -84,7 +84,12 @@ pub fn flake_scope_with(
     let mut queue = VecDeque::from([flake]);
     // A pattern already followed named the same files again.
     let mut followed: HashSet<String> = HashSet::new();
+    let mut in_scope = 1;
     while let Some(i) = queue.pop_front() {
+        if in_scope == scope.len() {
+            // Every file is in: nothing left to learn.
+            break;
+        }
         for pattern in mentions(i) {
             if followed.contains(&pattern) {
                 continue;
@@ -92,6 +97,7 @@ pub fn flake_scope_with(
             for j in index.matches(&pattern, &entry) {
                 if !scope[j] {
                     scope[j] = true;
+                    in_scope += 1;
                     queue.push_back(j);
                 }
             }
