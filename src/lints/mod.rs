@@ -237,6 +237,11 @@ pub trait Rule: Sync + Send {
     fn file_summary(&self, _cx: &FileCx<'_>) -> Option<RuleSummary> {
         None
     }
+    /// Whether [`Rule::check_project`] reads [`ProjectCx::variants`]: then
+    /// [`check`] computes the analysis while the per-file rules still run.
+    fn needs_variants(&self) -> bool {
+        false
+    }
 }
 
 /// A rule's summary of one file ([`Rule::file_summary`]).
@@ -371,23 +376,21 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         rule_summaries: Some(rule_summaries),
         ..ProjectCx::from_parts(project, config, reach, suppressions, Some(summaries))
     };
-    // The rules that asked, again, where the answer was not "no".
-    found
-        .par_iter_mut()
-        .enumerate()
-        .filter(|(i, _)| !asked[*i].is_empty() && pcx.reach.is_reachable(*i))
-        .for_each(|(i, found)| {
-            let file = &project.files[i];
-            let cx = FileCx::new(file, &pcx, i);
-            let (again, _) = run_file_rules(&cx, &enabled, Some(&asked[i]));
-            for (k, d) in asked[i].iter().zip(again) {
-                found[*k] = d;
+    // The rules that asked, again, where the answer was not "no"; meanwhile
+    // the variant analysis, if a project rule needs it.
+    let needs_variants = enabled.iter().any(|r| r.needs_variants());
+    // The analysis (and what the project rules read of it) holds nodes of
+    // the files it reads and resolves them with scopes of the file's tree:
+    // no tree is released under it, or a re-parse would give a file a
+    // second tree. Pass 2 then keeps the trees it parses.
+    let ((), ()) = rayon::join(
+        || rerun_asked(&pcx, &enabled, &asked, &mut found, !needs_variants),
+        || {
+            if needs_variants {
+                pcx.variants();
             }
-            drop(cx);
-            if project.release_trees {
-                file.tree.release();
-            }
-        });
+        },
+    );
     let per_file: Vec<(Vec<Diagnostic>, Vec<bool>)> = found
         .into_par_iter()
         .enumerate()
@@ -410,9 +413,17 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     let (late, early): (Vec<&&dyn Rule>, Vec<&&dyn Rule>) = enabled
         .iter()
         .partition(|r| LATE_RULES.contains(&r.meta().name));
-    for rule in early {
-        rule.check_project(&pcx, &mut diags);
-    }
+    // Independent of each other (the variant analysis is computed): in
+    // parallel, findings kept in rule order.
+    let per_rule: Vec<Vec<Diagnostic>> = early
+        .par_iter()
+        .map(|rule| {
+            let mut out = Vec::new();
+            rule.check_project(&pcx, &mut out);
+            out
+        })
+        .collect();
+    diags.extend(per_rule.into_iter().flatten());
     remove_suppressed(&pcx, &mut diags, &mut used);
     if !late.is_empty() {
         let _ = pcx.suppression_use.set(used);
@@ -426,6 +437,33 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     }
     sort_diagnostics(&mut diags);
     diags
+}
+
+/// Pass 2 of [`check`]: the per-file rules that asked about reachability
+/// (`asked`, per file), again on the files a flake may evaluate.
+fn rerun_asked(
+    pcx: &ProjectCx<'_>,
+    enabled: &[&'static dyn Rule],
+    asked: &[Vec<usize>],
+    found: &mut [Vec<Vec<Diagnostic>>],
+    release: bool,
+) {
+    found
+        .par_iter_mut()
+        .enumerate()
+        .filter(|(i, _)| !asked[*i].is_empty() && pcx.reach.is_reachable(*i))
+        .for_each(|(i, found)| {
+            let file = &pcx.project.files[i];
+            let cx = FileCx::new(file, pcx, i);
+            let (again, _) = run_file_rules(&cx, enabled, Some(&asked[i]));
+            for (k, d) in asked[i].iter().zip(again) {
+                found[*k] = d;
+            }
+            drop(cx);
+            if release && pcx.project.release_trees {
+                file.tree.release();
+            }
+        });
 }
 
 /// Run the per-file rules on one file (`only`: just these, by index into

@@ -107,6 +107,12 @@ pub fn describe_io_error(path: &Path, e: &std::io::Error) -> String {
 /// current directory) is excluded; an excluded directory is not entered.
 pub type Exclude = Arc<dyn Fn(&Path) -> bool + Send + Sync>;
 
+/// A path that could not be walked, with what went wrong.
+type Problem = (PathBuf, String);
+
+/// What a parallel walk found so far: files with their kind, and problems.
+type Collected = (Vec<(PathBuf, Kind)>, Vec<Problem>);
+
 /// Walk every path.
 pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
     let mut out = Walked::default();
@@ -161,39 +167,64 @@ pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
         let prune = Arc::clone(excluded);
         builder
             .filter_entry(move |e| e.file_name() != ".git" && (e.depth() == 0 || !prune(e.path())));
-        for entry in builder.build() {
-            match entry {
-                Ok(e) => {
-                    let Some(ft) = e.file_type() else { continue };
-                    let path = clean(e.path());
-                    let Some(kind) = kind_of(&path) else { continue };
-                    if ft.is_file() {
-                        push(&mut out, path, kind, false);
-                    } else if ft.is_symlink() {
-                        match std::fs::metadata(&path) {
-                            Ok(m) if m.is_file() => push(&mut out, path, kind, false),
-                            Ok(_) => {}
-                            // A broken link to a script or document is not
-                            // Nix source: only `.nix` files must be readable.
-                            Err(_) if kind != Kind::Nix => {}
-                            Err(err) => {
-                                let msg = describe_io_error(&path, &err);
-                                out.errors.push((path, msg));
+        // Walked in parallel (directory reads dominate on large trees); what
+        // is found is put in path order before it is kept, so the result does
+        // not depend on the threads.
+        let found: std::sync::Mutex<Collected> = Default::default();
+        builder.build_parallel().run(|| {
+            let found = &found;
+            let arg = &arg;
+            Box::new(move |entry| {
+                let keep = |f: Option<(PathBuf, Kind)>, e: Option<Problem>| {
+                    let mut g = found.lock().unwrap_or_else(|p| p.into_inner());
+                    g.0.extend(f);
+                    g.1.extend(e);
+                };
+                match entry {
+                    Ok(e) => {
+                        let Some(ft) = e.file_type() else {
+                            return ignore::WalkState::Continue;
+                        };
+                        let path = clean(e.path());
+                        let Some(kind) = kind_of(&path) else {
+                            return ignore::WalkState::Continue;
+                        };
+                        if ft.is_file() {
+                            keep(Some((path, kind)), None);
+                        } else if ft.is_symlink() {
+                            match std::fs::metadata(&path) {
+                                Ok(m) if m.is_file() => keep(Some((path, kind)), None),
+                                Ok(_) => {}
+                                // A broken link to a script or document is not
+                                // Nix source: only `.nix` files must be readable.
+                                Err(_) if kind != Kind::Nix => {}
+                                Err(err) => {
+                                    let msg = describe_io_error(&path, &err);
+                                    keep(None, Some((path, msg)));
+                                }
                             }
                         }
                     }
-                }
-                Err(err) => {
-                    // Only I/O problems are worth a report (an unreadable
-                    // directory); a malformed .gitignore line is skipped.
-                    if let Some(io) = err.io_error() {
-                        let path = error_path(&err).unwrap_or_else(|| arg.clone());
-                        let msg = describe_io_error(&path, io);
-                        out.errors.push((clean(&path), msg));
+                    Err(err) => {
+                        // Only I/O problems are worth a report (an unreadable
+                        // directory); a malformed .gitignore line is skipped.
+                        if let Some(io) = err.io_error() {
+                            let path = error_path(&err).unwrap_or_else(|| arg.clone());
+                            let msg = describe_io_error(&path, io);
+                            keep(None, Some((clean(&path), msg)));
+                        }
                     }
                 }
-            }
+                ignore::WalkState::Continue
+            })
+        });
+        let (mut files, mut errors) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        errors.sort();
+        for (path, kind) in files {
+            push(&mut out, path, kind, false);
         }
+        out.errors.extend(errors);
     }
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
     out

@@ -75,6 +75,10 @@ impl Rule for UnknownVariantValue {
         &META
     }
 
+    fn needs_variants(&self) -> bool {
+        true
+    }
+
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
         let sev = cx.config.severity(&META);
         let project = cx.project;

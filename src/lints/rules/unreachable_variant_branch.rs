@@ -97,6 +97,10 @@ impl Rule for UnreachableVariantBranch {
         &META
     }
 
+    fn needs_variants(&self) -> bool {
+        true
+    }
+
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
         if cx.config.variants.is_empty() {
             return;
