@@ -269,7 +269,7 @@ fn plan(dir: &Path, verify: bool) -> nixfold::rewrite::migrate::Migration {
     nixfold::rewrite::migrate::migrate(
         &project,
         &config,
-        &nixfold::rewrite::migrate::MigrateOptions { verify },
+        &nixfold::rewrite::migrate::MigrateOptions { verify, nix: None },
     )
     .unwrap()
 }

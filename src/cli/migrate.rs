@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::rewrite::migrate::nixproof::NixProof;
 use crate::rewrite::migrate::{self, MigrateOptions};
 use crate::rewrite::{diff, write_all_or_nothing};
 
@@ -22,6 +23,23 @@ pub struct MigrateArgs {
     /// Skip the proof that every variant evaluates as before.
     #[arg(long)]
     pub no_verify: bool,
+    /// How to prove it: `nixfold` (its own evaluator) or `nix` (besides,
+    /// real Nix evaluates both flakes and their drvPaths are compared).
+    #[arg(long, value_enum, default_value_t = Verify::Nixfold, conflicts_with_all = ["no_verify", "check"])]
+    pub verify: Verify,
+    /// With `--verify nix`: replace flake input NAME by FLAKEREF in every
+    /// evaluation (repeatable), as `nix eval --override-input` does.
+    #[arg(long, num_args = 2, value_names = ["NAME", "FLAKEREF"], action = clap::ArgAction::Append, requires = "verify")]
+    pub override_input: Vec<String>,
+}
+
+/// The proof `migrate` runs.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verify {
+    /// nixfold's own evaluator (no Nix needed).
+    Nixfold,
+    /// nixfold's evaluator, then real Nix (`nix` on PATH, or `$NIXFOLD_NIX`).
+    Nix,
 }
 
 pub fn run(args: MigrateArgs) -> i32 {
@@ -34,8 +52,20 @@ pub fn run(args: MigrateArgs) -> i32 {
             return EXIT_FAILURE;
         }
     };
+    let nix = (args.verify == Verify::Nix).then(|| NixProof {
+        nix: std::env::var_os("NIXFOLD_NIX").unwrap_or_else(|| "nix".into()),
+        overrides: args
+            .override_input
+            .chunks(2)
+            .filter_map(|c| match c {
+                [name, flakeref] => Some((name.clone(), flakeref.clone())),
+                _ => None,
+            })
+            .collect(),
+    });
     let opts = MigrateOptions {
         verify: !args.no_verify && !args.check,
+        nix,
     };
     let m = match migrate::migrate(&project, &config, &opts) {
         Ok(m) => m,

@@ -46,9 +46,15 @@ pub fn dir_name(dir: &Path) -> String {
 
 /// Run nixfold with `args` and then `dir`: exit code, stdout, stderr.
 pub fn nixfold(args: &[&str], dir: &Path) -> (i32, String, String) {
+    nixfold_env(args, dir, &[])
+}
+
+/// [`nixfold`] with `env` added to its environment.
+pub fn nixfold_env(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_nixfold"))
         .args(args)
         .arg(dir)
+        .envs(env.iter().copied())
         .output()
         .expect("nixfold runs");
     (

@@ -10,7 +10,8 @@
 //!    and gets one output per declared variant ([`flake`]).
 //! 4. Before anything is written, the original under each variant's
 //!    environment and the migrated tree under that variant are evaluated
-//!    and compared ([`verify`]).
+//!    and compared ([`verify`]); with `--verify nix`, real Nix evaluates
+//!    both flakes too and their `drvPath`s are compared ([`nixproof`]).
 //!
 //! All edits are text edits on ranges of the original files, so everything
 //! outside them stays byte-identical. Nothing here writes files: the CLI
@@ -18,6 +19,7 @@
 //! [`crate::rewrite::write_all_or_nothing`].
 
 mod flake;
+pub mod nixproof;
 mod scripts;
 pub mod text;
 mod thread;
@@ -40,11 +42,16 @@ use text::FileEdits;
 pub struct MigrateOptions {
     /// Prove every variant equal to the original before returning.
     pub verify: bool,
+    /// Also prove it with real Nix ([`nixproof`]), run as described.
+    pub nix: Option<nixproof::NixProof>,
 }
 
 impl Default for MigrateOptions {
     fn default() -> Self {
-        MigrateOptions { verify: true }
+        MigrateOptions {
+            verify: true,
+            nix: None,
+        }
     }
 }
 
@@ -620,6 +627,14 @@ fn plan(
             }
         }
         m.proof.retain(|l| !l.starts_with(verify::FAILS_TOO));
+    }
+    if let (Some(how), Some(_)) = (&opts.nix, &flake) {
+        for line in nixproof::prove(project, &m, config, &analysis, how)? {
+            match line.strip_prefix(verify::FAILS_TOO) {
+                Some(n) => m.notes.push(n.to_string()),
+                None => m.proof.push(line),
+            }
+        }
     }
     Ok(m)
 }

@@ -38,78 +38,19 @@ pub fn prove(
     config: &Config,
     analysis: &VariantAnalysis,
 ) -> Result<Vec<String>, MigrateError> {
-    let orig_root = project
-        .root
-        .canonicalize()
-        .map_err(|e| MigrateError::new(format!("{}: {e}", project.root.display())))?;
-    let tmp = TempDir::new()
-        .map_err(|e| MigrateError::new(format!("cannot create a temporary directory: {e}")))?;
-    let new_root = tmp
-        .0
-        .canonicalize()
-        .map_err(|e| MigrateError::new(e.to_string()))?;
-    // The migrated tree: the other files as they are (`readFile ./x`,
-    // `pathExists`), then every .nix file with the changes.
-    copy_tree(&orig_root, &new_root, 0)
-        .map_err(|e| MigrateError::new(format!("cannot copy the tree for the proof: {e}")))?;
-    for f in &project.files {
-        let rel = super::rel_path(&project.root, &f.path);
-        let text = m
-            .changes
-            .iter()
-            .find(|c| c.path == f.path)
-            .map(|c| c.new.as_str())
-            .unwrap_or(&f.text);
-        let dest = new_root.join(&rel);
-        if let Some(dir) = dest.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| MigrateError::new(e.to_string()))?;
-        }
-        // A hard link to the original: unlink it, never write through it.
-        let _ = std::fs::remove_file(&dest);
-        std::fs::write(&dest, text).map_err(|e| MigrateError::new(e.to_string()))?;
-    }
-    let entry = crate::analysis::variants::entry_dir(project);
-    let entry_rel = entry.strip_prefix(&project.root).unwrap_or(Path::new(""));
-    let flake_o = orig_root.join(entry_rel).join("flake.nix");
-    let flake_m = new_root.join(entry_rel).join("flake.nix");
+    let trees = Trees::new(project, m)?;
+    let (orig_root, new_root) = (trees.orig_root.clone(), trees.new_root.clone());
+    let entry_rel = trees.entry_rel.clone();
+    let flake_o = orig_root.join(&entry_rel).join("flake.nix");
+    let flake_m = new_root.join(&entry_rel).join("flake.nix");
 
     let mut lines = Vec::new();
     for (name, env) in &m.variants {
-        // (original attr, migrated attr)
-        let mut pairs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
-        if name == "default" {
-            for o in &analysis.outputs.outputs {
-                if !o.env.is_empty() && !m.renamed.contains(&o.dotted()) {
-                    pairs.push((o.attr.clone(), o.attr.clone()));
-                }
-            }
-        } else {
-            for d in config
-                .variants
-                .iter()
-                .filter(|d| &d.name == name && !m.renamed.contains(&d.output))
-            {
-                let Some(o) = analysis.output(&d.output) else {
-                    continue;
-                };
-                let mut to = o.attr.clone();
-                if let Some(last) = to.last_mut() {
-                    *last = d.name.clone();
-                }
-                pairs.push((o.attr.clone(), to));
-            }
-        }
-        // Pairs the planner knows: outputs named by the environment, and
-        // the variant outputs of every system.
-        for (v, ao, am) in &m.pairs {
-            if v == name && !pairs.iter().any(|(x, y)| x == ao && y == am) {
-                pairs.push((ao.clone(), am.clone()));
-            }
-        }
+        let pairs = output_pairs(m, config, analysis, name);
         if pairs.is_empty() {
             continue;
         }
-        let lib = Some(LibConfig::for_project(&orig_root.join(entry_rel)));
+        let lib = Some(LibConfig::for_project(&orig_root.join(&entry_rel)));
         let mut eo = Evaluator::new(proof_options(&orig_root, Some(env), lib.clone()));
         let mut em = Evaluator::new(proof_options(&new_root, None, lib.clone()));
         let out_o = flake_outputs(&mut eo, &flake_o)
@@ -173,6 +114,105 @@ pub fn prove(
         }
     }
     Ok(lines)
+}
+
+/// The outputs to compare for variant `name`: (attribute path in the
+/// original flake, attribute path in the migrated flake).
+pub(super) fn output_pairs(
+    m: &Migration,
+    config: &Config,
+    analysis: &VariantAnalysis,
+    name: &str,
+) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut pairs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    if name == "default" {
+        for o in &analysis.outputs.outputs {
+            if !o.env.is_empty() && !m.renamed.contains(&o.dotted()) {
+                pairs.push((o.attr.clone(), o.attr.clone()));
+            }
+        }
+    } else {
+        for d in config
+            .variants
+            .iter()
+            .filter(|d| d.name == *name && !m.renamed.contains(&d.output))
+        {
+            let Some(o) = analysis.output(&d.output) else {
+                continue;
+            };
+            let mut to = o.attr.clone();
+            if let Some(last) = to.last_mut() {
+                *last = d.name.clone();
+            }
+            pairs.push((o.attr.clone(), to));
+        }
+    }
+    // Pairs the planner knows: outputs named by the environment, and
+    // the variant outputs of every system.
+    for (v, ao, am) in &m.pairs {
+        if v == name && !pairs.iter().any(|(x, y)| x == ao && y == am) {
+            pairs.push((ao.clone(), am.clone()));
+        }
+    }
+    pairs
+}
+
+/// The original tree and the migrated one, side by side in a temporary
+/// directory (removed on drop).
+pub(super) struct Trees {
+    _tmp: TempDir,
+    /// The original tree (canonical).
+    pub orig_root: PathBuf,
+    /// The migrated copy.
+    pub new_root: PathBuf,
+    /// The entry flake's directory, relative to both roots.
+    pub entry_rel: PathBuf,
+}
+
+impl Trees {
+    pub(super) fn new(project: &Project, m: &Migration) -> Result<Trees, MigrateError> {
+        let orig_root = project
+            .root
+            .canonicalize()
+            .map_err(|e| MigrateError::new(format!("{}: {e}", project.root.display())))?;
+        let tmp = TempDir::new()
+            .map_err(|e| MigrateError::new(format!("cannot create a temporary directory: {e}")))?;
+        let new_root = tmp
+            .0
+            .canonicalize()
+            .map_err(|e| MigrateError::new(e.to_string()))?;
+        // The migrated tree: the other files as they are (`readFile ./x`,
+        // `pathExists`), then every .nix file with the changes.
+        copy_tree(&orig_root, &new_root, 0)
+            .map_err(|e| MigrateError::new(format!("cannot copy the tree for the proof: {e}")))?;
+        for f in &project.files {
+            let rel = super::rel_path(&project.root, &f.path);
+            let text = m
+                .changes
+                .iter()
+                .find(|c| c.path == f.path)
+                .map(|c| c.new.as_str())
+                .unwrap_or(&f.text);
+            let dest = new_root.join(&rel);
+            if let Some(dir) = dest.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| MigrateError::new(e.to_string()))?;
+            }
+            // A hard link to the original: unlink it, never write through it.
+            let _ = std::fs::remove_file(&dest);
+            std::fs::write(&dest, text).map_err(|e| MigrateError::new(e.to_string()))?;
+        }
+        let entry = crate::analysis::variants::entry_dir(project);
+        let entry_rel = entry
+            .strip_prefix(&project.root)
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        Ok(Trees {
+            _tmp: tmp,
+            orig_root,
+            new_root,
+            entry_rel,
+        })
+    }
 }
 
 /// `genAttrs names f` left unknown because `lib` is: `f name`, when `name`
@@ -880,7 +920,7 @@ fn provenance(u: &Unknown) -> String {
 /// Copy the files under `from` (but `.git`, and symlinks, which are
 /// recreated as symlinks) to `to`: hard links where the file system allows,
 /// else copies.
-fn copy_tree(from: &Path, to: &Path, depth: u32) -> std::io::Result<()> {
+pub(super) fn copy_tree(from: &Path, to: &Path, depth: u32) -> std::io::Result<()> {
     if depth > 64 {
         return Ok(());
     }
@@ -908,10 +948,10 @@ fn copy_tree(from: &Path, to: &Path, depth: u32) -> std::io::Result<()> {
 }
 
 /// A directory removed when dropped.
-struct TempDir(PathBuf);
+pub(super) struct TempDir(pub(super) PathBuf);
 
 impl TempDir {
-    fn new() -> std::io::Result<TempDir> {
+    pub(super) fn new() -> std::io::Result<TempDir> {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let nanos = std::time::SystemTime::now()

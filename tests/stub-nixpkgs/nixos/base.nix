@@ -85,6 +85,9 @@ in
           name = "nixos-system-${config.networking.hostName}-${config.system.stateVersion}";
           systemPackages = config.environment.systemPackages;
           inherit (config.boot) isContainer;
+          # /etc and the units are part of a real system closure too.
+          etc = builtins.toJSON (builtins.mapAttrs (_: f: f.text or null) config.environment.etc);
+          units = builtins.attrNames config.systemd.services;
         };
       in
       if failed != [ ] then throw "Failed assertions:\n${lib.concatMapStrings (m: "- ${m}\n") failed}"

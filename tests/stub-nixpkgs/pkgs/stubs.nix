@@ -11,6 +11,16 @@ let
   storeHash = seed:
     substring 0 32 (builtins.replaceStrings [ "e" ] [ "x" ] (hashString "sha256" seed));
 
+  # What a derivation's store path depends on, as in Nix: every argument but
+  # meta and passthru, a dependency by its own path, functions not at all.
+  identity = v:
+    if isFunction v then null
+    else if builtins.isAttrs v then
+      if (v.type or null) == "derivation" then v.outPath or null
+      else builtins.mapAttrs (_: identity) v
+    else if builtins.isList v then map identity v
+    else v;
+
   unfreeAllowed = drv:
     (config.allowUnfree or false) || (config.allowUnfreePredicate or (_: false)) drv;
 
@@ -24,7 +34,7 @@ let
       meta = attrs.meta or { };
       licenses = lib.toList (meta.license or [ ]);
       free = lib.all (l: l.free or true) licenses;
-      path = builtins.storeDir + "/" + storeHash "${builder}:${name}:${system}" + "-" + name;
+      path = builtins.storeDir + "/" + storeHash "${builder}:${name}:${system}:${builtins.toJSON (identity (removeAttrs attrs [ "meta" "passthru" ]))}" + "-" + name;
       guard = value:
         if free || unfreeAllowed drv then value
         else throw "Package ‘${name}’ has an unfree license, refusing to evaluate (set config.allowUnfree = true).";
