@@ -189,6 +189,29 @@ fn home_manager_user_and_home() {
     );
 }
 
+/// A file called with `lib.callPackageWith inputs ./home.nix { }` and
+/// then its own arguments: the variant goes into the explicit arguments.
+#[test]
+fn a_file_called_with_call_package_with() {
+    check(
+        "call-package-with",
+        &["nixpkgs", "home-manager"],
+        "c: { u = c.home.username; h = c.home.homeDirectory; g = c.programs.git.userName; }",
+        &[
+            (
+                "homeConfigurations.me.config",
+                &[("USER", "")],
+                "homeConfigurations.me.config",
+            ),
+            (
+                "homeConfigurations.me.config",
+                &[("USER", "alice")],
+                "homeConfigurations.alice.config",
+            ),
+        ],
+    );
+}
+
 #[test]
 fn image_tag_read_in_flake_nix_and_a_called_package() {
     check(
@@ -1276,4 +1299,42 @@ fn exports_that_only_fed_the_build_are_removed() {
         (0, "build --flake .#box-docker\n"),
         "{err}"
     );
+}
+
+/// Outputs in a `rec` set refer to each other: refused with what to write.
+#[test]
+fn outputs_in_a_rec_set_are_refused_with_what_to_write() {
+    let flake = r#"{
+  outputs = { self, nixpkgs }: rec {
+    mkHost = name: nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ { networking.hostName = builtins.getEnv "HOST_PREFIX" + name; } ];
+    };
+    nixosConfigurations.box = mkHost "box";
+  };
+}
+"#;
+    refused(
+        flake,
+        "",
+        "flake.nix:2:32: the outputs here depend on the environment and are a `rec { ... }` set",
+    );
+    // The same outputs without `rec`, sharing through the `let`, migrate.
+    let plain = r#"{
+  outputs = { self, nixpkgs }:
+    let
+      mkHost = name: nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [ { networking.hostName = builtins.getEnv "HOST_PREFIX" + name; } ];
+      };
+    in
+    {
+      nixosConfigurations.box = mkHost "box";
+    };
+}
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("flake.nix"), plain).unwrap();
+    let (code, _, err) = nixfold(&["migrate"], dir.path());
+    assert_eq!(code, 0, "{err}");
 }

@@ -192,3 +192,36 @@ fn override_input_needs_the_nix_proof() {
     );
     assert_eq!(code, 2, "{err}");
 }
+
+/// `init --from-env` declares what the shell's environment selects; the
+/// migrated output of that name is, by Nix's own account, the derivation
+/// `--impure` built in that shell.
+#[test]
+fn init_from_env_declares_the_variant_this_shell_builds() {
+    let dir = copy("home-user");
+    std::fs::remove_file(dir.path().join("nixfold.toml")).unwrap();
+    let env = [("USER", "carol"), ("HOME", "/home/carol")];
+    let (code, toml, err) = nixfold_env(&["init", "--from-env", "--stdout"], dir.path(), &env);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        toml.contains(
+            "[[variants]]\noutput = \"homeConfigurations.me\"\nname = \"me-carol\"\nenv = { HOME = \"/home/carol\", USER = \"carol\" }\n"
+        ),
+        "{toml}"
+    );
+    // Without --from-env the shell's environment proposes nothing.
+    let (code, plain, err) = nixfold_env(&["init", "--stdout"], dir.path(), &env);
+    assert_eq!(code, 0, "{err}");
+    assert!(!plain.contains("carol"), "{plain}");
+
+    let (code, _, err) = nixfold_env(&["init", "--from-env"], dir.path(), &env);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = migrate(dir.path(), &["--write"], &["nixpkgs", "home-manager"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "verified: nix: homeConfigurations.me-carol = homeConfigurations.me with HOME=/home/carol USER=carol"
+        ),
+        "{err}"
+    );
+}

@@ -20,6 +20,11 @@ pub struct InitArgs {
     /// Print the proposal instead of writing it.
     #[arg(long)]
     pub stdout: bool,
+    /// Also propose, for each output, the variant this shell's environment
+    /// selects (the variables the tree reads, with the values they have
+    /// now), so the migrated flake builds purely what `--impure` builds here.
+    #[arg(long)]
+    pub from_env: bool,
 }
 
 pub fn run(args: InitArgs) -> i32 {
@@ -61,7 +66,15 @@ pub fn run(args: InitArgs) -> i32 {
     let mut bare = config.clone();
     bare.variants.clear();
     let an = variants::analyse(&project, &bare);
-    let proposals = matrix::propose(&an, &project);
+    let current: std::collections::BTreeMap<String, String> = if args.from_env {
+        an.env
+            .iter()
+            .filter_map(|v| Some((v.name.clone(), std::env::var(&v.name).ok()?)))
+            .collect()
+    } else {
+        Default::default()
+    };
+    let proposals = matrix::propose(&an, &project, &current);
     let kept = existing.as_deref().map(kept_settings).unwrap_or_default();
     let param = config
         .param
@@ -203,6 +216,12 @@ fn render(
             }
             matrix::Origin::Domain { var } => {
                 let _ = writeln!(s, "# suggested by the values the code tests for {var}");
+            }
+            matrix::Origin::Environment => {
+                let _ = writeln!(
+                    s,
+                    "# what the environment `nixfold init --from-env` ran in selects"
+                );
             }
         }
         let _ = writeln!(s, "[[variants]]");

@@ -203,6 +203,8 @@ pub enum Origin {
     Usage { text: usize, line: u32 },
     /// The variable's domain.
     Domain { var: String },
+    /// The environment `nixfold init --from-env` ran in.
+    Environment,
 }
 
 /// A variant `nixfold init` proposes.
@@ -216,9 +218,15 @@ pub struct Proposal {
 const MAX_DOMAIN_PER_OUTPUT: usize = 32;
 
 /// Propose variants: first the environments the tree's scripts and docs
-/// build with, then, per output and variable, each domain value none of those
-/// covers (on top of the environment the scripts use for that output).
-pub fn propose(an: &super::VariantAnalysis, project: &crate::project::Project) -> Vec<Proposal> {
+/// build with, then the one `current` selects (the values of the variables
+/// read, as the caller's environment has them; empty for none), then, per
+/// output and variable, each domain value none of those covers (on top of
+/// the environment the scripts use for that output).
+pub fn propose(
+    an: &super::VariantAnalysis,
+    project: &crate::project::Project,
+    current: &BTreeMap<String, String>,
+) -> Vec<Proposal> {
     // Variants are flake outputs: without a flake.nix there is nowhere to
     // put them (and `migrate` refuses declared ones).
     let entry = super::entry_dir(project);
@@ -267,7 +275,55 @@ pub fn propose(an: &super::VariantAnalysis, project: &crate::project::Project) -
             origin: Origin::Usage { text: u.text, line },
         });
     }
-    // 2. Domains (not again for an output that is another's alias:
+    // 2. What the current environment selects, per output that reads a
+    // variable it sets (aliases once; an output built for every system once,
+    // for x86_64-linux where it has one: migrate puts the variants into the
+    // per-system function, and one declaration is all it takes).
+    let mut alias_keys: BTreeSet<String> = BTreeSet::new();
+    let mut per_system: BTreeSet<Vec<String>> = BTreeSet::new();
+    let generic = |o: &Output| -> Vec<String> {
+        o.attr
+            .iter()
+            .map(|a| {
+                if outputs.systems.contains(a) {
+                    "<system>".to_string()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect()
+    };
+    let mut order: Vec<&Output> = outputs.outputs.iter().collect();
+    order.sort_by_key(|o| !o.attr.iter().any(|a| a == "x86_64-linux"));
+    for o in order {
+        if let Some(k) = o.alias.clone()
+            && !alias_keys.insert(k)
+        {
+            continue;
+        }
+        if !per_system.insert(generic(o)) {
+            continue;
+        }
+        let env: BTreeMap<String, String> = current
+            .iter()
+            .filter(|(k, v)| o.env.contains(*k) && known_vars.contains(k.as_str()) && !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if env.is_empty() || !seen.insert((o.dotted(), env.clone())) {
+            continue;
+        }
+        let name = unique_name(&mut taken, o, &environment_name(an, o, &env));
+        out.push(Proposal {
+            variant: Variant {
+                output: o.dotted(),
+                name,
+                env,
+                declared: None,
+            },
+            origin: Origin::Environment,
+        });
+    }
+    // 3. Domains (not again for an output that is another's alias:
     // `default = containerImage; container = containerImage;`).
     let mut alias_keys: BTreeSet<String> = BTreeSet::new();
     for o in &outputs.outputs {
@@ -280,6 +336,7 @@ pub fn propose(an: &super::VariantAnalysis, project: &crate::project::Project) -
         // The environment the scripts use for this output, as a base.
         let base: BTreeMap<String, String> = out
             .iter()
+            .filter(|p| matches!(p.origin, Origin::Usage { .. }))
             .find(|p| p.variant.output == dotted_o)
             .map(|p| p.variant.env.clone())
             .unwrap_or_default();
@@ -397,6 +454,11 @@ pub fn variant_name(
             words.push(value.clone());
         }
     }
+    // A name chosen by the environment (`nixosConfigurations.${host}`)
+    // is not a word of the variant's name; its value is.
+    if leaf.starts_with("${") {
+        leaf_replaced = true;
+    }
     let mut all = if leaf_replaced {
         Vec::new()
     } else {
@@ -421,6 +483,33 @@ pub fn variant_name(
         slug = format!("variant-{slug}");
     }
     slug
+}
+
+/// The name of the variant the current environment selects: as
+/// [`variant_name`], but values that are paths (`HOME=/home/alice`) do not
+/// contribute while other values do (`USER=alice`), and contribute their
+/// last component otherwise.
+fn environment_name(
+    an: &super::VariantAnalysis,
+    o: &Output,
+    env: &BTreeMap<String, String>,
+) -> String {
+    let plain: BTreeMap<String, String> = env
+        .iter()
+        .filter(|(_, v)| !v.contains('/'))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !plain.is_empty() {
+        return variant_name(an, o, &plain);
+    }
+    let last: BTreeMap<String, String> = env
+        .iter()
+        .map(|(k, v)| {
+            let tail = v.trim_end_matches('/').rsplit('/').next().unwrap_or(v);
+            (k.clone(), tail.to_string())
+        })
+        .collect();
+    variant_name(an, o, &last)
 }
 
 fn unique_name(taken: &mut BTreeSet<(String, String)>, o: &Output, name: &str) -> String {

@@ -429,6 +429,19 @@ impl Planner<'_> {
             match leaf {
                 Leaf::Opaque(e) => {
                     let r = e.syntax().text_range();
+                    if (sites.iter().any(|s| r.contains(*s)) || refs_in(r).next().is_some())
+                        && matches!(syn::unparen(e.clone()), ast::Expr::AttrSet(ref s) if s.rec_token().is_some())
+                    {
+                        return Err(self.err_at(
+                            f,
+                            r.start(),
+                            "the outputs here depend on the environment and are a `rec { ... }` \
+                             set, whose outputs refer to each other; nixfold migrate cannot give \
+                             each output its own variants there. Move what the outputs share into \
+                             the `let` of `outputs` (`let mkHome = ...; in { homeConfigurations = \
+                             mkHome { ... }; }`), drop `rec`, and run again",
+                        ));
+                    }
                     if sites.iter().any(|s| r.contains(*s)) || refs_in(r).next().is_some() {
                         return Err(self.err_at(
                             f,

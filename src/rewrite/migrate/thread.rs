@@ -308,7 +308,9 @@ impl Planner<'_> {
                     }
                     let f = app.lambda().map(syn::unparen);
                     let is_import = f.as_ref().is_some_and(is_import_fn);
-                    let is_call_package = f.as_ref().is_some_and(is_call_package_fn);
+                    let is_call_package = f
+                        .as_ref()
+                        .is_some_and(|f| is_call_package_fn(f) || is_call_package_with_fn(f));
                     if is_import || is_call_package {
                         // Applied to arguments?
                         let mut outer = parent.clone();
@@ -1271,6 +1273,23 @@ fn is_call_package_fn(e: &ast::Expr) -> bool {
             .and_then(|p| p.attrs().last())
             .and_then(|a| syn::attr_name(&a))
             .is_some_and(|n| n == "callPackage"),
+        _ => false,
+    }
+}
+
+/// `callPackageWith AUTO` (`lib.callPackageWith inputs`): called with a
+/// file and then its arguments, like `callPackage`.
+fn is_call_package_with_fn(e: &ast::Expr) -> bool {
+    let ast::Expr::Apply(app) = e else {
+        return false;
+    };
+    match app.lambda().map(syn::unparen) {
+        Some(ast::Expr::Ident(id)) => syn::ident_name(&id).is_some_and(|n| n == "callPackageWith"),
+        Some(ast::Expr::Select(s)) => s
+            .attrpath()
+            .and_then(|p| p.attrs().last())
+            .and_then(|a| syn::attr_name(&a))
+            .is_some_and(|n| n == "callPackageWith"),
         _ => false,
     }
 }

@@ -22,6 +22,16 @@ let
 
     # --- trivial ---------------------------------------------------------
     id = x: x;
+
+    # `callPackageWith autoArgs fn args`: fn's formals found in autoArgs,
+    # then args; attribute-set results can be overridden.
+    callPackageWith = autoArgs: fn: args:
+      let
+        f = if builtins.isFunction fn then fn else import fn;
+        call = extra: f (builtins.intersectAttrs (builtins.functionArgs f) autoArgs // args // extra);
+        result = call { };
+      in
+      if builtins.isAttrs result then result // { override = extra: call extra; } else result;
     const = x: _: x;
     flip = f: a: b: f b a;
     pipe = foldl' (x: f: f x);
