@@ -167,25 +167,35 @@ fn port_number_in_an_imported_module() {
     );
 }
 
-#[test]
-fn home_manager_user_and_home() {
+/// `homeConfigurations.me` of `fixture` unset and as alice (`alice` is the
+/// environment that selects her).
+fn check_home(fixture: &str, unset: &[(&str, &str)], alice: &[(&str, &str)]) {
     check(
-        "home-user",
+        fixture,
         &["nixpkgs", "home-manager"],
         "c: { u = c.home.username; h = c.home.homeDirectory; g = c.programs.git.userName; }",
         &[
-            // The harness passes HOME and USER on to Nix: unset them here.
             (
                 "homeConfigurations.me.config",
-                &[("USER", ""), ("HOME", "")],
+                unset,
                 "homeConfigurations.me.config",
             ),
             (
                 "homeConfigurations.me.config",
-                &[("USER", "alice"), ("HOME", "/home/alice")],
+                alice,
                 "homeConfigurations.alice.config",
             ),
         ],
+    );
+}
+
+#[test]
+fn home_manager_user_and_home() {
+    // The harness passes HOME and USER on to Nix: unset them here.
+    check_home(
+        "home-user",
+        &[("USER", ""), ("HOME", "")],
+        &[("USER", "alice"), ("HOME", "/home/alice")],
     );
 }
 
@@ -193,23 +203,7 @@ fn home_manager_user_and_home() {
 /// then its own arguments: the variant goes into the explicit arguments.
 #[test]
 fn a_file_called_with_call_package_with() {
-    check(
-        "call-package-with",
-        &["nixpkgs", "home-manager"],
-        "c: { u = c.home.username; h = c.home.homeDirectory; g = c.programs.git.userName; }",
-        &[
-            (
-                "homeConfigurations.me.config",
-                &[("USER", "")],
-                "homeConfigurations.me.config",
-            ),
-            (
-                "homeConfigurations.me.config",
-                &[("USER", "alice")],
-                "homeConfigurations.alice.config",
-            ),
-        ],
-    );
+    check_home("call-package-with", &[("USER", "")], &[("USER", "alice")]);
 }
 
 #[test]

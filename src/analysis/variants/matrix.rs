@@ -214,6 +214,20 @@ pub struct Proposal {
     pub origin: Origin,
 }
 
+impl Proposal {
+    fn new(output: String, name: String, env: BTreeMap<String, String>, origin: Origin) -> Self {
+        Proposal {
+            variant: Variant {
+                output,
+                name,
+                env,
+                declared: None,
+            },
+            origin,
+        }
+    }
+}
+
 /// At most this many variants are proposed from domains per output.
 const MAX_DOMAIN_PER_OUTPUT: usize = 32;
 
@@ -265,15 +279,8 @@ pub fn propose(
         let t = &project.texts[u.text];
         let line = t.line_index.line_col(&t.text, u.range.start()).line;
         let name = unique_name(&mut taken, o, &variant_name(an, o, &env));
-        out.push(Proposal {
-            variant: Variant {
-                output: o.dotted(),
-                name,
-                env,
-                declared: None,
-            },
-            origin: Origin::Usage { text: u.text, line },
-        });
+        let origin = Origin::Usage { text: u.text, line };
+        out.push(Proposal::new(o.dotted(), name, env, origin));
     }
     // 2. What the current environment selects, per output that reads a
     // variable it sets (aliases once; an output built for every system once,
@@ -313,15 +320,7 @@ pub fn propose(
             continue;
         }
         let name = unique_name(&mut taken, o, &environment_name(an, o, &env));
-        out.push(Proposal {
-            variant: Variant {
-                output: o.dotted(),
-                name,
-                env,
-                declared: None,
-            },
-            origin: Origin::Environment,
-        });
+        out.push(Proposal::new(o.dotted(), name, env, Origin::Environment));
     }
     // 3. Domains (not again for an output that is another's alias:
     // `default = containerImage; container = containerImage;`).
@@ -411,15 +410,8 @@ pub fn propose(
                     continue;
                 }
                 let name = unique_name(&mut taken, o, &variant_name(an, o, &env));
-                out.push(Proposal {
-                    variant: Variant {
-                        output: dotted_o.clone(),
-                        name,
-                        env,
-                        declared: None,
-                    },
-                    origin: Origin::Domain { var: var.clone() },
-                });
+                let origin = Origin::Domain { var: var.clone() };
+                out.push(Proposal::new(dotted_o.clone(), name, env, origin));
                 added += 1;
             }
         }
