@@ -206,6 +206,27 @@ fn a_file_called_with_call_package_with() {
     check_home("call-package-with", &[("USER", "")], &[("USER", "alice")]);
 }
 
+/// An exported module (called with `self` at the end of its output's
+/// value) that the flake's own configuration uses through `self`: each
+/// variant of the configuration uses the same variant of the module, and a
+/// template flake below a path the flake mentions is left alone.
+#[test]
+fn an_output_using_another_through_self() {
+    check_home("self-module", &[("USER", "")], &[("USER", "alice")]);
+    let migrated = git_copy(&fixture("self-module"));
+    nixfold(&["migrate", "--write"], migrated.path());
+    let flake = std::fs::read_to_string(migrated.path().join("flake.nix")).unwrap();
+    assert!(!flake.contains("self.homeModules.default"), "{flake}");
+    assert!(flake.contains("lib.greeting = \"hello\";"), "{flake}");
+    for file in ["template/flake.nix", "shell.nix"] {
+        assert_eq!(
+            std::fs::read(migrated.path().join(file)).unwrap(),
+            std::fs::read(fixture("self-module").join(file)).unwrap(),
+            "{file} changed"
+        );
+    }
+}
+
 #[test]
 fn image_tag_read_in_flake_nix_and_a_called_package() {
     check(

@@ -152,6 +152,8 @@ struct FileIndex<'a> {
     by_name: HashMap<String, Vec<usize>>,
     /// `default.nix` files by the name of the folder holding them.
     default_in: HashMap<String, Vec<usize>>,
+    /// Folders holding a `flake.nix`: each is a flake of its own.
+    flake_dirs: Vec<PathBuf>,
 }
 
 impl<'a> FileIndex<'a> {
@@ -168,9 +170,15 @@ impl<'a> FileIndex<'a> {
         }
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         let mut default_in: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut flake_dirs = Vec::new();
         for (i, p) in paths.iter().enumerate() {
             let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
             if let Some(n) = name(p) {
+                if n == "flake.nix"
+                    && let Some(d) = p.parent()
+                {
+                    flake_dirs.push(d.to_path_buf());
+                }
                 if n == "default.nix"
                     && let Some(d) = p.parent().and_then(name)
                 {
@@ -186,6 +194,7 @@ impl<'a> FileIndex<'a> {
             by_str,
             by_name,
             default_in,
+            flake_dirs,
         }
     }
 
@@ -247,12 +256,26 @@ impl<'a> FileIndex<'a> {
             }
         }
         // A directory without default.nix: every file below it, unless it is
-        // the entry directory or above it.
+        // the entry directory or above it. A flake of its own below it (a
+        // template: `templates.default.path = ./templates;`) is not
+        // evaluated by this one.
         let dir = PathBuf::from(pattern.trim_end_matches('*').trim_end_matches('/'));
         if dir.as_os_str().is_empty() || entry.starts_with(&dir) {
             return out;
         }
-        let seen: HashSet<usize> = out.iter().copied().collect();
+        let nested: Vec<&PathBuf> = self
+            .flake_dirs
+            .iter()
+            .filter(|d| d.starts_with(&dir) && d.as_path() != entry)
+            .collect();
+        let seen: HashSet<usize> = out
+            .iter()
+            .copied()
+            .chain(
+                self.with_prefix(&dir.to_string_lossy())
+                    .filter(|&i| nested.iter().any(|d| self.paths[i].starts_with(d))),
+            )
+            .collect();
         // Every path below `dir` has `dir`'s text as a prefix (paths are
         // normalised); `Path::starts_with` then compares whole components.
         let mut below: Vec<usize> = self

@@ -425,6 +425,108 @@ impl Planner<'_> {
         }
         let mut taken_names: BTreeSet<String> = self.flake_names.clone();
         let mut matched: BTreeSet<usize> = BTreeSet::new();
+
+        // Outputs that use other outputs through `self` (`modules = [
+        // self.homeManagerModules.default ]`): one using an output that
+        // depends on the environment depends on it too, and each of its
+        // variants uses the same variant of the other (`(mkHome variant)`
+        // in place of `self.homeConfigurations.home`).
+        let leaf_range = |l: &Leaf| match l {
+            Leaf::Value { value, .. } => Some(value.syntax().text_range()),
+            _ => None,
+        };
+        let leaf_paths: Vec<Option<Vec<String>>> = leaves
+            .iter()
+            .map(|l| {
+                let Leaf::Value { value, .. } = l else {
+                    return None;
+                };
+                let r = value.syntax().text_range();
+                let ur = syn::unparen(value.clone()).syntax().text_range();
+                let paths: BTreeSet<&Vec<String>> = self
+                    .analysis_outputs
+                    .iter()
+                    .filter(|(file, range, _, _)| *file == f && (*range == r || *range == ur))
+                    .map(|(_, _, _, a)| a)
+                    .collect();
+                match paths.len() {
+                    1 => paths.into_iter().next().cloned(),
+                    _ => None,
+                }
+            })
+            .collect();
+        let self_refs: Vec<(TextRange, usize)> = self_selects(&scopes, &lambda)
+            .into_iter()
+            .filter_map(|(range_of, names)| {
+                let li = leaf_paths.iter().position(|p| {
+                    p.as_ref()
+                        .is_some_and(|p| names.len() >= p.len() && names[..p.len()] == p[..])
+                })?;
+                let n = leaf_paths[li].as_ref().map_or(0, Vec::len);
+                Some((range_of(n), li))
+            })
+            .collect();
+        let mut leaf_dep: Vec<bool> = leaves
+            .iter()
+            .map(|l| {
+                leaf_range(l).is_some_and(|r| {
+                    sites.iter().any(|s| r.contains(*s)) || refs_in(r).next().is_some()
+                })
+            })
+            .collect();
+        loop {
+            let mut changed = false;
+            for (rr, target) in &self_refs {
+                if !leaf_dep[*target] {
+                    continue;
+                }
+                for (li, l) in leaves.iter().enumerate() {
+                    if !leaf_dep[li] && leaf_range(l).is_some_and(|r| r.contains_range(*rr)) {
+                        leaf_dep[li] = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // The function each such output is built from, named before any
+        // output is moved: its users may come first.
+        let mut builders: BTreeMap<usize, String> = BTreeMap::new();
+        for (_, target) in &self_refs {
+            let Leaf::Value {
+                entry,
+                value,
+                frame,
+            } = &leaves[*target]
+            else {
+                continue;
+            };
+            if !leaf_dep[*target] || builders.contains_key(target) {
+                continue;
+            }
+            let direct = sites
+                .iter()
+                .any(|s| value.syntax().text_range().contains(*s));
+            let name = match dependent_ident(value, direct, &scopes, &dep_ids) {
+                Some(n) => n,
+                None => {
+                    let attrs: Vec<ast::Attr> = entry
+                        .attrpath()
+                        .map(|p| p.attrs().collect())
+                        .unwrap_or_default();
+                    let label = hoist_label_of(
+                        &attrs,
+                        frames[*frame].label.as_deref(),
+                        leaf_paths[*target].as_deref(),
+                    );
+                    unique(&mk_name(&label), &mut taken_names)
+                }
+            };
+            builders.insert(*target, name);
+        }
+
         for (li, leaf) in leaves.iter().enumerate() {
             match leaf {
                 Leaf::Opaque(e) => {
@@ -489,7 +591,7 @@ impl Planner<'_> {
                     let direct = sites.iter().any(|s| r.contains(*s));
                     let inner: Vec<(TextRange, usize)> = refs_in(r).cloned().collect();
                     let env_attrs = env_attrs_of(entry);
-                    let depends = direct || !inner.is_empty();
+                    let depends = leaf_dep[li];
                     if !depends && env_attrs.is_empty() {
                         continue;
                     }
@@ -677,29 +779,37 @@ impl Planner<'_> {
                     }
                     // The function (or, when only the name depends on the
                     // environment, the value) the output is built from.
-                    let base = match syn::unparen(value.clone()) {
-                        ast::Expr::Ident(id)
-                            if !direct
-                                && matches!(
-                                    scopes.resolve(id.syntax()),
-                                    Some(Resolution::Local(bid)) if dep_ids.contains_key(&bid)
-                                ) =>
-                        {
-                            syn::ident_name(&id).unwrap_or_default()
-                        }
-                        _ => {
+                    let base = match dependent_ident(value, direct, &scopes, &dep_ids) {
+                        Some(n) => n,
+                        None => {
                             for (rr, i) in &inner {
                                 let ident = node_at(&root, *rr);
                                 let s = applied(ident.as_ref(), &binds[*i].name, &param);
                                 self.edits[f].push(*rr, s, true);
                             }
-                            let label = hoist_label(&attrs, frames[*frame].label.as_deref());
-                            let name = if depends {
-                                mk_name(&label)
-                            } else {
-                                lower_first(&mk_name(&label)[2..]) + "Output"
+                            for (rr, target) in &self_refs {
+                                if r.contains_range(*rr)
+                                    && let Some(b) = builders.get(target)
+                                {
+                                    self.edits[f].push(*rr, format!("({b} {param})"), true);
+                                }
+                            }
+                            let name = match builders.get(&li) {
+                                Some(b) => b.clone(),
+                                None => {
+                                    let label = hoist_label_of(
+                                        &attrs,
+                                        frames[*frame].label.as_deref(),
+                                        leaf_paths[li].as_deref(),
+                                    );
+                                    let name = if depends {
+                                        mk_name(&label)
+                                    } else {
+                                        lower_first(&mk_name(&label)[2..]) + "Output"
+                                    };
+                                    unique(&name, &mut taken_names)
+                                }
                             };
-                            let name = unique(&name, &mut taken_names);
                             let eds: Vec<Ed> = self.edits[f].take_inside(r).map_err(|bad| {
                                 self.err_at(f, bad.start(), "overlapping edits (internal error)")
                             })?;
@@ -999,6 +1109,28 @@ impl Planner<'_> {
 }
 
 /// The indentation of the bindings of a frame's `let` (a new one if needed).
+/// The name of a dependent binding when `value` is nothing but a reference
+/// to it (and the variant is not read directly inside the value).
+fn dependent_ident(
+    value: &ast::Expr,
+    direct: bool,
+    scopes: &Scopes,
+    dep_ids: &BTreeMap<BindingId, usize>,
+) -> Option<String> {
+    match syn::unparen(value.clone()) {
+        ast::Expr::Ident(id)
+            if !direct
+                && matches!(
+                    scopes.resolve(id.syntax()),
+                    Some(Resolution::Local(bid)) if dep_ids.contains_key(&bid)
+                ) =>
+        {
+            Some(syn::ident_name(&id).unwrap_or_default())
+        }
+        _ => None,
+    }
+}
+
 fn frame_let_indent(text: &str, fr: &Frame, unit: &str) -> String {
     let body_start = fr.body.syntax().text_range().start();
     match fr.let_in.as_ref().and_then(|l| l.entries().next()) {
@@ -1039,6 +1171,78 @@ fn hoist_label(attrs: &[ast::Attr], category: Option<&str>) -> String {
         [.., last] => name(last),
         [] => "output".into(),
     }
+}
+
+/// [`hoist_label`], with the output's whole path when it is known: a
+/// `default` written in a nested set (`homeManagerModules = { default =
+/// ...; };`) is labelled by its category as when written dotted.
+fn hoist_label_of(attrs: &[ast::Attr], category: Option<&str>, path: Option<&[String]>) -> String {
+    if let ([last], Some([.., prev, _])) = (attrs, path)
+        && syn::attr_name(last).as_deref() == Some("default")
+        && category.is_none()
+    {
+        return format!("{prev}-default");
+    }
+    hoist_label(attrs, category)
+}
+
+/// Selections from the `self` argument of `outputs` with a static path
+/// (`self.nixosModules.default`, `self.lib.x or y`): for each, a function
+/// from a prefix length `n` to the range of `self` and its first `n` names,
+/// and the names.
+#[allow(clippy::type_complexity)]
+fn self_selects(
+    scopes: &Scopes,
+    lambda: &ast::Lambda,
+) -> Vec<(Box<dyn Fn(usize) -> TextRange>, Vec<String>)> {
+    let Some(ast::Param::Pattern(pat)) = lambda.param() else {
+        return Vec::new();
+    };
+    let Some(entry) = pat
+        .pat_entries()
+        .find(|e| e.ident().and_then(|i| syn::ident_name(&i)).as_deref() == Some("self"))
+    else {
+        return Vec::new();
+    };
+    let Some(id) = entry
+        .ident()
+        .and_then(|i| scopes.binding_at(i.syntax().text_range().start()))
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<(Box<dyn Fn(usize) -> TextRange>, Vec<String>)> = Vec::new();
+    for r in scopes.uses(id) {
+        let Some(sel) = lambda
+            .syntax()
+            .covering_element(r.range)
+            .ancestors()
+            .find_map(ast::Select::cast)
+        else {
+            continue;
+        };
+        if sel.expr().map(|e| e.syntax().text_range()) != Some(r.range) {
+            continue;
+        }
+        let Some(ap) = sel.attrpath() else { continue };
+        let attrs: Vec<ast::Attr> = ap.attrs().collect();
+        let Some(names) = attrs.iter().map(syn::attr_name).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        let start = sel.syntax().text_range().start();
+        let ends: Vec<TextSize> = attrs
+            .iter()
+            .map(|a| a.syntax().text_range().end())
+            .collect();
+        let whole = r.range;
+        out.push((
+            Box::new(move |n: usize| match n {
+                0 => whole,
+                n => TextRange::new(start, ends[n.min(ends.len()) - 1]),
+            }),
+            names,
+        ));
+    }
+    out
 }
 
 /// `name variant`, parenthesised unless the position allows a bare application.

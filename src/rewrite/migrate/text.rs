@@ -15,11 +15,27 @@ pub struct Ed {
     pub seq: u32,
 }
 
+impl Ed {
+    /// Where the edit refers to the parameter: its start, except for text
+    /// appended to an expression (`f a` → `f a variant`), which belongs to
+    /// the expression it ends and so sits just inside it.
+    fn site(&self, appended: bool) -> TextSize {
+        let at = self.range.start();
+        if appended && at > TextSize::from(0) {
+            at - TextSize::from(1)
+        } else {
+            at
+        }
+    }
+}
+
 /// The edits of one file.
 #[derive(Debug, Default, Clone)]
 pub struct FileEdits {
     pub eds: Vec<Ed>,
     next: u32,
+    /// The `seq` of the edits made by [`FileEdits::append`].
+    appended: Vec<u32>,
 }
 
 impl FileEdits {
@@ -37,6 +53,14 @@ impl FileEdits {
         self.push(TextRange::empty(at), text, need);
     }
 
+    /// Insert `text` right after an expression that ends at `at`, as part
+    /// of it: the edit's site (see [`FileEdits::need_sites`]) is inside
+    /// that expression, not after it.
+    pub fn append(&mut self, at: TextSize, text: impl Into<String>, need: bool) {
+        self.insert(at, text, need);
+        self.appended.push(self.next);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.eds.is_empty()
     }
@@ -46,7 +70,7 @@ impl FileEdits {
         self.eds
             .iter()
             .filter(|e| e.need)
-            .map(|e| e.range.start())
+            .map(|e| e.site(self.appended.contains(&e.seq)))
             .collect()
     }
 

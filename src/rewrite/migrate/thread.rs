@@ -503,7 +503,7 @@ impl Planner<'_> {
                         args.syntax().text_range().end(),
                         "positional".into(),
                     )) {
-                        self.edits[*file].insert(
+                        self.edits[*file].append(
                             args.syntax().text_range().end(),
                             format!(" {param}"),
                             true,
@@ -520,7 +520,7 @@ impl Planner<'_> {
                         .done
                         .insert((*file, node.text_range().start(), String::new()))
                     {
-                        self.edits[*file].insert(
+                        self.edits[*file].append(
                             node.text_range().end(),
                             format!(" {{ inherit {param}; }}"),
                             true,
@@ -769,10 +769,17 @@ impl Planner<'_> {
             };
             return self.bind_in_root(f, l);
         }
+        // Refusals point at the file's first read (its first use of the
+        // parameter), or at the file when it only passes the variant on.
+        let first_read = self.edits[f]
+            .need_sites()
+            .into_iter()
+            .min()
+            .unwrap_or(expr.syntax().text_range().start());
         if orphan && module_like && !self.defaulted.contains(&f) && self.flake_parts() {
             return Err(self.err_at(
                 f,
-                expr.syntax().text_range().start(),
+                first_read,
                 &format!(
                     "{} reads the environment and is a flake-parts module (or reached only \
                      through flake-parts' `imports`/`import-tree`); nixfold migrate does not \
@@ -787,7 +794,7 @@ impl Planner<'_> {
         if orphan && module_like && !self.defaulted.contains(&f) {
             return Err(self.err_at(
                 f,
-                expr.syntax().text_range().start(),
+                first_read,
                 &format!(
                     "{} is a module that nothing in the tree passes arguments to; nixfold migrate \
                      gives modules the variant through `specialArgs` of `nixosSystem` (or \

@@ -15,6 +15,7 @@
 //! migrated tree, carry the variant); the parameter itself is the one
 //! attribute allowed to exist only in the migrated `specialArgs`.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::{MigrateError, Migration};
@@ -44,6 +45,18 @@ pub fn prove(
     let flake_o = orig_root.join(&entry_rel).join("flake.nix");
     let flake_m = new_root.join(&entry_rel).join("flake.nix");
 
+    // The names of outputs only the migrated flake has (its variants): an
+    // output seen through `self` may have them beside the original's.
+    let mut generated: BTreeSet<String> = BTreeSet::new();
+    for (name, _) in &m.variants {
+        for (ao, am) in output_pairs(m, config, analysis, name) {
+            for (i, n) in am.iter().enumerate() {
+                if ao.get(i) != Some(n) {
+                    generated.insert(n.clone());
+                }
+            }
+        }
+    }
     let mut lines = Vec::new();
     for (name, env) in &m.variants {
         let pairs = output_pairs(m, config, analysis, name);
@@ -53,10 +66,11 @@ pub fn prove(
         let lib = Some(LibConfig::for_project(&orig_root.join(&entry_rel)));
         let mut eo = Evaluator::new(proof_options(&orig_root, Some(env), lib.clone()));
         let mut em = Evaluator::new(proof_options(&new_root, None, lib.clone()));
-        let out_o = flake_outputs(&mut eo, &flake_o)
+        let (out_o, self_o) = flake_outputs(&mut eo, &flake_o)
             .map_err(|e| cannot(&format!("evaluate the original flake.nix: {e}")))?;
-        let out_m = flake_outputs(&mut em, &flake_m)
+        let (out_m, self_m) = flake_outputs(&mut em, &flake_m)
             .map_err(|e| cannot(&format!("evaluate the migrated flake.nix: {e}")))?;
+        let selves = [(out_o.clone(), out_m.clone()), (self_o, self_m)];
         for (ao, am) in pairs {
             let mut c = Cmp {
                 eo: &mut eo,
@@ -71,6 +85,8 @@ pub fn prove(
                 bounded: false,
                 stack: Vec::new(),
                 both_fail: None,
+                selves: &selves,
+                generated: &generated,
             };
             let shown_o = crate::analysis::variants::outputs::dotted(&ao);
             let shown_m = crate::analysis::variants::outputs::dotted(&am);
@@ -273,8 +289,9 @@ fn cannot(what: &str) -> MigrateError {
     ))
 }
 
-/// Evaluate flake.nix and call its `outputs` with symbolic inputs.
-fn flake_outputs(ev: &mut Evaluator, path: &Path) -> Result<Value, String> {
+/// Evaluate flake.nix and call its `outputs` with symbolic inputs: the
+/// outputs, and `self`.
+fn flake_outputs(ev: &mut Evaluator, path: &Path) -> Result<(Value, Value), String> {
     let flake = ev.eval_file(path).map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     call_outputs(ev, &flake, &text, path.parent().unwrap_or(Path::new("/")))
@@ -309,7 +326,7 @@ pub(super) fn marked_names(
     let flake = ev
         .eval_expr_str(text, flake_dir)
         .map_err(|e| e.to_string())?;
-    let out = call_outputs(&mut ev, &flake, text, flake_dir)?;
+    let (out, _) = call_outputs(&mut ev, &flake, text, flake_dir)?;
     let mut found = Vec::new();
     let mut budget = 100_000usize;
     let mut first_error = None;
@@ -382,7 +399,7 @@ fn call_outputs(
     flake: &Value,
     text: &str,
     dir: &Path,
-) -> Result<Value, String> {
+) -> Result<(Value, Value), String> {
     let flake = ev.force(flake).map_err(|e| e.to_string())?;
     let Value::Attrs(attrs) = &flake else {
         return Err("flake.nix is not an attribute set".into());
@@ -420,21 +437,56 @@ fn call_outputs(
     };
     let entries = names
         .iter()
+        .filter(|n| *n != "self")
         .map(|n| {
             let v = match &shim {
                 Some(s) if utils.contains(n) => s.clone(),
-                _ if n == "self" => Unknown::value("self"),
                 _ => Unknown::value(format!("inputs.{n}")),
             };
             (Symbol::new(n), v)
         })
         .collect();
-    let arg = Value::attrs(Attrs::from_unsorted(entries));
-    let r = ev
-        .call(&outputs, arg, Span::NONE)
+    let inputs = Value::attrs(Attrs::from_unsorted(entries));
+    // `self` is what Nix makes it: the flake's own outputs, with what is
+    // known only to Nix (where the source lands, its revision) unknown. An
+    // output built from another (`modules = [ self.nixosModules.default ]`)
+    // then sees that output's value, so the proof compares it too.
+    let fix = ev
+        .eval_expr_str(SELF_FIXPOINT, dir)
         .map_err(|e| e.to_string())?;
-    ev.force(&r).map_err(|e| e.to_string())
+    let r = ev
+        .call(&fix, outputs, Span::NONE)
+        .and_then(|f| ev.call(&f, inputs, Span::NONE))
+        .and_then(|f| ev.call(&f, Unknown::value("self"), Span::NONE))
+        .map_err(|e| e.to_string())?;
+    let r = ev.force(&r).map_err(|e| e.to_string())?;
+    let field = |ev: &mut Evaluator, k: &str| -> Result<Value, String> {
+        let v = r
+            .as_attrs()
+            .and_then(|a| a.get_str(k))
+            .cloned()
+            .ok_or("the proof's `self` (internal error)")?;
+        ev.force(&v).map_err(|e| e.to_string())
+    };
+    Ok((field(ev, "result")?, field(ev, "self")?))
 }
+
+/// `outputs: inputs: source: { result; self; }`, where `result` is what
+/// `outputs` returns when given the inputs and `self`.
+const SELF_FIXPOINT: &str = r#"outputs: inputs: source:
+  let
+    result = outputs (inputs // { inherit self; });
+    sourceInfo = {
+      inherit (source) outPath rev shortRev lastModified lastModifiedDate narHash;
+      submodules = false;
+    };
+    self = result // sourceInfo // {
+      inherit inputs sourceInfo;
+      outputs = result;
+      _type = "flake";
+    };
+  in
+  { inherit result self; }"#;
 
 struct Diff {
     path: String,
@@ -458,6 +510,11 @@ struct Cmp<'e> {
     /// Where both trees fail in the same way (the original is broken there
     /// too): the first such place and the error.
     both_fail: Option<String>,
+    /// (original, migrated) outputs and `self`: met again inside an output
+    /// (`specialArgs = { inherit self; }`), they are not compared again.
+    selves: &'e [(Value, Value)],
+    /// Names of outputs only the migrated flake has.
+    generated: &'e BTreeSet<String>,
 }
 
 impl Cmp<'_> {
@@ -646,6 +703,11 @@ impl Cmp<'_> {
                 }
                 Ok(())
             }
+            (Value::Attrs(_), Value::Attrs(_))
+                if self.selves.iter().any(|(o, m)| a.ptr_eq(o) && b.ptr_eq(m)) =>
+            {
+                Ok(())
+            }
             (Value::Attrs(x), Value::Attrs(y)) => self.cmp_attrs(x, y, depth),
             (Value::List(x), Value::List(y)) => {
                 if x.len() != y.len() {
@@ -692,6 +754,9 @@ impl Cmp<'_> {
                 && x.get_str(k).is_none()
                 && only_param(v, self.em)
             {
+                continue;
+            }
+            if x.get_str(k).is_none() && self.generated.contains(k) {
                 continue;
             }
             ky.push(k);
