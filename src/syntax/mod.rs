@@ -5,6 +5,7 @@
 //! byte-identical to the input, plus zero or more errors.
 
 mod depth;
+mod fastparse;
 pub(crate) mod green;
 mod line_index;
 mod repair;
@@ -85,50 +86,33 @@ impl Parsed {
 
 /// Parse Nix source. Never fails; see [`Parsed::errors`].
 pub fn parse(text: &str) -> Parsed {
-    parse_with(text, None)
+    parse_with(text, true)
 }
 
-/// [`parse`], with the tree-first path forced on or off (`None`: chosen by
-/// the stack left), so tests can check both paths agree.
-fn parse_with(text: &str, tree_first: Option<bool>) -> Parsed {
+/// [`parse`], with the fast tokenizer and parser (fastlex.rs, fastparse.rs)
+/// allowed or not, so tests can check that both paths agree.
+fn parse_with(text: &str, fast: bool) -> Parsed {
     if let Some(run) = runs::find_long_run(text) {
         return runs::untokenized(text, run);
     }
-    // rnix recurses about twenty frames (16 KiB) per nesting level, and no
-    // input nests deeper than it has bytes. With that much stack left, parse
-    // first and read the tokens back from the tree (one tokenizer pass);
-    // otherwise bound the depth from the tokens before parsing.
-    let bound = (text.len() + 16) * LEVEL_STACK;
-    let tree_first = tree_first
-        .unwrap_or_else(|| stacker::remaining_stack().is_some_and(|r| r > bound + (1 << 20)));
-    let (green, rnix_errors) = if tree_first {
-        let parse = rnix::Root::parse(text);
-        let green = parse.syntax().green().to_owned();
-        let tokens = tokens_of(&green, text);
-        if let Err(at) = depth::estimate(&tokens, MAX_TREE_DEPTH) {
-            let p = too_deep(&tokens, at);
-            drop(tokens);
-            drop(green);
-            return p;
-        }
-        // rnix rejects a few programs that Nix accepts; see repair.rs.
-        repair::reparse(text, &tokens).unwrap_or_else(|| (green, parse.errors().to_vec()))
-    } else {
-        let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(text).collect();
-        let depth = match depth::estimate(&tokens, MAX_TREE_DEPTH) {
-            Ok(depth) => depth,
-            Err(at) => return too_deep(&tokens, at),
-        };
-        // Make sure there is room (a new stack only when the current one is
-        // short).
-        let need = (depth + 16) * LEVEL_STACK;
-        stacker::maybe_grow(need, need * 2, || {
-            repair::reparse(text, &tokens).unwrap_or_else(|| {
-                let parse = rnix::Root::parse(text);
-                (parse.syntax().green().to_owned(), parse.errors().to_vec())
-            })
-        })
+    let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(text).collect();
+    let depth = match depth::estimate(&tokens, MAX_TREE_DEPTH) {
+        Ok(depth) => depth,
+        Err(at) => return too_deep(&tokens, at),
     };
+    // rnix recurses about twenty frames (16 KiB) per nesting level: make
+    // sure there is room (a new stack only when the current one is short).
+    let need = (depth + 16) * LEVEL_STACK;
+    let (green, rnix_errors) = stacker::maybe_grow(need, need * 2, || {
+        // rnix rejects a few programs that Nix accepts; see repair.rs.
+        repair::reparse(text, &tokens).unwrap_or_else(|| {
+            if let Some(green) = fast.then(|| fastparse::parse(&tokens)).flatten() {
+                return (green, Vec::new());
+            }
+            let parse = rnix::Root::parse(text);
+            (parse.syntax().green().to_owned(), parse.errors().to_vec())
+        })
+    });
     let end = TextSize::of(text);
     let mut errors: Vec<SyntaxError> = rnix_errors.iter().map(|e| convert_error(e, end)).collect();
     let limited = rnix_errors
@@ -162,37 +146,6 @@ fn parse_with(text: &str, tree_first: Option<bool>) -> Parsed {
 
 /// Stack rnix's parser uses per nesting level (about twenty frames).
 const LEVEL_STACK: usize = 16 << 10;
-
-/// The tokens of `text` as `rnix::tokenize` gives them, read back from the
-/// tree rnix built for it: the parser keeps every token in order and only
-/// renames two kinds, which are renamed back (`or` read as an attribute name
-/// is `TOKEN_OR` to the tokenizer, `__curPos` is `TOKEN_IDENT`).
-fn tokens_of<'t>(green: &GreenNode, text: &'t str) -> Vec<(SyntaxKind, &'t str)> {
-    use rowan::Language as _;
-    let mut out = Vec::with_capacity(text.len() / 3);
-    let mut offset = 0usize;
-    let mut stack: Vec<rowan::Children<'_>> = vec![green.children()];
-    while let Some(top) = stack.last_mut() {
-        match top.next() {
-            None => {
-                stack.pop();
-            }
-            Some(rowan::NodeOrToken::Node(n)) => stack.push(n.children()),
-            Some(rowan::NodeOrToken::Token(t)) => {
-                let len = t.text().len();
-                let piece = &text[offset..offset + len];
-                offset += len;
-                let kind = match rnix::NixLanguage::kind_from_raw(t.kind()) {
-                    SyntaxKind::TOKEN_IDENT if piece == "or" => SyntaxKind::TOKEN_OR,
-                    SyntaxKind::TOKEN_CUR_POS => SyntaxKind::TOKEN_IDENT,
-                    k => k,
-                };
-                out.push((kind, piece));
-            }
-        }
-    }
-    out
-}
 
 /// A root holding every token in one error node.
 fn too_deep(tokens: &[(SyntaxKind, &str)], at: usize) -> Parsed {
@@ -315,10 +268,10 @@ fn convert_error(e: &rnix::ParseError, end: TextSize) -> SyntaxError {
 mod tests {
     use super::*;
 
-    /// The tree-first path (one tokenizer pass) gives exactly what the
-    /// tokens-first path gives: same tree, errors and limit flag.
+    /// The fast path (fastlex.rs, fastparse.rs) gives exactly what rnix
+    /// alone gives: same tree, errors and limit flag.
     #[test]
-    fn tree_first_agrees_with_tokens_first() {
+    fn fast_path_agrees_with_rnix() {
         let mut inputs: Vec<String> = [
             "{ a.or = 1; b = x.or or 2; }",
             "__curPos",
@@ -358,8 +311,8 @@ mod tests {
             .stack_size(1 << 30)
             .spawn(move || {
                 for text in &inputs {
-                    let a = parse_with(text, Some(true));
-                    let b = parse_with(text, Some(false));
+                    let a = parse_with(text, true);
+                    let b = parse_with(text, false);
                     assert_eq!(a.green, b.green, "tree of {text:?}");
                     assert_eq!(a.errors, b.errors, "errors of {text:?}");
                     assert_eq!(a.limited, b.limited, "limit of {text:?}");
