@@ -20,7 +20,7 @@
 //!   checkpoint taken when its first operand began.
 
 use rnix::SyntaxKind::{self, *};
-use rowan::{Checkpoint, GreenNode, GreenNodeBuilder, Language as _};
+use rowan::{GreenNode, GreenToken, Language as _, NodeOrToken};
 
 /// rnix stops following `parse_expr` nesting at this depth (with an error).
 const RNIX_EXPR_DEPTH: u32 = 512;
@@ -33,7 +33,7 @@ pub(crate) fn parse(tokens: &[(SyntaxKind, &str)]) -> Option<GreenNode> {
         pos: 0,
         emitted: 0,
         depth: 0,
-        b: GreenNodeBuilder::new(),
+        b: Builder::default(),
     };
     p.b.start_node(raw(NODE_ROOT));
     p.expr()?;
@@ -47,6 +47,66 @@ pub(crate) fn parse(tokens: &[(SyntaxKind, &str)]) -> Option<GreenNode> {
 
 fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {
     rnix::NixLanguage::kind_to_raw(kind)
+}
+
+/// Where a node may later be started that wraps what follows (an index
+/// into the children being collected).
+#[derive(Clone, Copy)]
+struct Checkpoint(usize);
+
+/// Builds the green tree bottom-up. Unlike rowan's builder it does not look
+/// nodes up in a cache (hashing each one costs more than it saves on trees
+/// that live for one file's checks); short tokens (whitespace, punctuation,
+/// keywords, most names) are shared, which keeps the tree as small as
+/// rowan's.
+#[derive(Default)]
+struct Builder<'s> {
+    children: Vec<NodeOrToken<GreenNode, GreenToken>>,
+    /// Open nodes: kind and index of their first child.
+    parents: Vec<(rowan::SyntaxKind, usize)>,
+    tokens: rustc_hash::FxHashMap<(u16, &'s str), GreenToken>,
+}
+
+/// Tokens up to this length are shared within one tree.
+const SHARED_TOKEN_LEN: usize = 16;
+
+impl<'s> Builder<'s> {
+    fn token(&mut self, kind: rowan::SyntaxKind, text: &'s str) {
+        let token = if text.len() <= SHARED_TOKEN_LEN {
+            self.tokens
+                .entry((kind.0, text))
+                .or_insert_with(|| GreenToken::new(kind, text))
+                .clone()
+        } else {
+            GreenToken::new(kind, text)
+        };
+        self.children.push(NodeOrToken::Token(token));
+    }
+
+    fn start_node(&mut self, kind: rowan::SyntaxKind) {
+        self.parents.push((kind, self.children.len()));
+    }
+
+    fn checkpoint(&self) -> Checkpoint {
+        Checkpoint(self.children.len())
+    }
+
+    fn start_node_at(&mut self, cp: Checkpoint, kind: rowan::SyntaxKind) {
+        self.parents.push((kind, cp.0));
+    }
+
+    fn finish_node(&mut self) {
+        let (kind, first) = self.parents.pop().expect("an open node");
+        let node = GreenNode::new(kind, self.children.drain(first..));
+        self.children.push(NodeOrToken::Node(node));
+    }
+
+    fn finish(mut self) -> GreenNode {
+        match self.children.pop() {
+            Some(NodeOrToken::Node(root)) if self.children.is_empty() => root,
+            _ => unreachable!("one root node"),
+        }
+    }
 }
 
 /// How an infix operator groups.
@@ -115,7 +175,7 @@ struct Parser<'t, 's> {
     /// Tokens before this index are in the builder.
     emitted: usize,
     depth: u32,
-    b: GreenNodeBuilder<'static>,
+    b: Builder<'s>,
 }
 
 /// `None` stands for "rnix would report an error here".

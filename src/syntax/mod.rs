@@ -5,6 +5,7 @@
 //! byte-identical to the input, plus zero or more errors.
 
 mod depth;
+pub(crate) mod fastlex;
 mod fastparse;
 pub(crate) mod green;
 mod line_index;
@@ -95,7 +96,10 @@ fn parse_with(text: &str, fast: bool) -> Parsed {
     if let Some(run) = runs::find_long_run(text) {
         return runs::untokenized(text, run);
     }
-    let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(text).collect();
+    let tokens: Vec<(SyntaxKind, &str)> = fast
+        .then(|| fastlex::tokenize(text))
+        .flatten()
+        .unwrap_or_else(|| rnix::tokenize(text).collect());
     let depth = match depth::estimate(&tokens, MAX_TREE_DEPTH) {
         Ok(depth) => depth,
         Err(at) => return too_deep(&tokens, at),
