@@ -541,6 +541,59 @@ pub fn strip_parens(node: &SyntaxNode) -> SyntaxNode {
 }
 
 // ---------------------------------------------------------------------------
+// Documentation
+
+const DOC_ATTRS: [&str; 4] = ["example", "defaultText", "description", "longDescription"];
+
+/// Functions whose argument is shown to a reader, never evaluated for real.
+const DOC_FUNCS: [&str; 3] = ["literalExpression", "literalExample", "literalMD"];
+
+/// The name a function expression ends in: `f` for `f` and `lib.f`.
+fn callee_name(func: &SyntaxNode) -> Option<String> {
+    let func = strip_parens(func);
+    match func.kind() {
+        SyntaxKind::NODE_IDENT => func.first_token().map(|t| t.text().to_string()),
+        SyntaxKind::NODE_SELECT => {
+            let ap = func
+                .children()
+                .find(|c| c.kind() == SyntaxKind::NODE_ATTRPATH)?;
+            ast::Attr::cast(ap.last_child()?)
+                .and_then(|a| static_attr_name(&a))
+                .map(|n| n.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Whether `node` sits inside documentation: the value of an `example`
+/// (`defaultText`, `description`...) attribute or the argument of
+/// `literalExpression` (`literalExample`, `literalMD`).
+pub fn in_documentation(node: &SyntaxNode) -> bool {
+    let mut child = node.clone();
+    for anc in node.ancestors().skip(1) {
+        // only the value side: not the attrpath, not the called function
+        let head = anc.first_child();
+        let documents = head.as_ref() != Some(&child)
+            && match anc.kind() {
+                SyntaxKind::NODE_ATTRPATH_VALUE => head
+                    .and_then(|ap| ap.last_child())
+                    .and_then(ast::Attr::cast)
+                    .and_then(|a| static_attr_name(&a))
+                    .is_some_and(|n| DOC_ATTRS.contains(&&*n)),
+                SyntaxKind::NODE_APPLY => head
+                    .and_then(|f| callee_name(&f))
+                    .is_some_and(|n| DOC_FUNCS.contains(&n.as_str())),
+                _ => false,
+            };
+        if documents {
+            return true;
+        }
+        child = anc;
+    }
+    false
+}
+
+// ---------------------------------------------------------------------------
 // Attribute names
 
 /// The name an attribute denotes when it is known without evaluation:
@@ -715,6 +768,19 @@ pub const MODULE_ARGS: &[&str] = &[
     "osConfig",
     "nixosConfig",
     "darwinConfig",
+    // what evalModules and NixOS/nix-darwin pass every module
+    "baseModules",
+    "modules",
+    "extraModules",
+    "noUserModules",
+    "extendModules",
+    "moduleType",
+    // flake-parts' top-level module arguments
+    "self",
+    "flake-parts-lib",
+    "withSystem",
+    "moduleWithSystem",
+    "getSystem",
     // flake-parts' `perSystem` module arguments
     "self'",
     "inputs'",
@@ -867,11 +933,57 @@ pub fn fallback_context(node: &SyntaxNode) -> Option<&'static str> {
                     "it is a branch of an `if`, evaluated only when the condition selects it",
                 );
             }
+            SyntaxKind::NODE_ATTRPATH_VALUE if is_nth(1) && is_option_default(&anc) => {
+                return Some(
+                    "it is the default of an option (`mkOption { default = ...; }`), evaluated only when no module defines the option and something reads it",
+                );
+            }
             _ => {}
         }
         child = Some(anc);
     }
     None
+}
+
+/// Whether `binding` is `default = ...` directly in the attribute set given
+/// to `mkOption` (`lib.mkOption`, `mkOption`, also through parentheses).
+fn is_option_default(binding: &SyntaxNode) -> bool {
+    let named_default = binding
+        .first_child()
+        .filter(|ap| ap.kind() == SyntaxKind::NODE_ATTRPATH)
+        .is_some_and(|ap| {
+            let mut attrs = ap.children();
+            let first = attrs.next();
+            attrs.next().is_none()
+                && first
+                    .and_then(ast::Attr::cast)
+                    .and_then(|a| static_attr_name(&a))
+                    .is_some_and(|n| n == "default")
+        });
+    if !named_default {
+        return false;
+    }
+    let Some(set) = binding
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::NODE_ATTR_SET)
+    else {
+        return false;
+    };
+    let mut arg = set;
+    while let Some(p) = arg.parent().filter(|p| p.kind() == SyntaxKind::NODE_PAREN) {
+        arg = p;
+    }
+    let Some(apply) = arg.parent().filter(|p| p.kind() == SyntaxKind::NODE_APPLY) else {
+        return false;
+    };
+    let mut parts = apply.children();
+    let (Some(func), Some(last)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    if last != arg {
+        return false;
+    }
+    callee_name(&func).is_some_and(|n| n == "mkOption")
 }
 
 /// The formal whose default holds `node`, when that formal belongs to the

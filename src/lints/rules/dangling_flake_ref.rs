@@ -44,7 +44,11 @@
 //! Markdown those the document's own code blocks define (a README showing
 //! the reader's flake with `images.m1 = ...;` and then `nix build
 //! .#images.m1`, or `nixosConfigurations.my-host = ...;` and then
-//! `nixos-rebuild --flake .#my-host`). Files outside every flake are not checked. References with shell or Nix interpolation (`.#$HOST`,
+//! `nixos-rebuild --flake .#my-host`), nor any reference in a Markdown
+//! document whose code shows the reader's own configuration using this
+//! repository from outside (`imports = [ "${nixos-hardware}/board" ];`,
+//! `inputs.disko.nixosModules.disko`): its `.#name` is the reader's flake.
+//! Files outside every flake are not checked. References with shell or Nix interpolation (`.#$HOST`,
 //! `.#${name}`) are skipped.
 //!
 //! ### Example
@@ -574,8 +578,10 @@ impl Rule for DanglingFlakeRefRule {
                 continue;
             };
             let markdown = t.path.extension().is_some_and(|e| e == "md");
+            let consumer = markdown && shows_consumer(&t.text);
             for r in find_refs(&t.text, &[]) {
                 if names_placeholder(&r.fragment)
+                    || consumer
                     || (markdown && document_binds(&t.text, &r.fragment))
                 {
                     continue;
@@ -646,22 +652,76 @@ fn names_placeholder(fragment: &str) -> bool {
     })
 }
 
+/// The lines inside a Markdown document's fenced code blocks, without
+/// their indentation.
+fn code_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut in_block = false;
+    text.lines().filter_map(move |line| {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_block = !in_block;
+            return None;
+        }
+        in_block.then_some(t)
+    })
+}
+
+/// Whether a Markdown document's code shows the reader's own configuration
+/// using this repository from outside: a module imported by interpolating
+/// an input (`imports = [ "${nixos-hardware}/board" ];`) or taken from one
+/// (`inputs.disko.nixosModules.disko`, `nixos-hardware.nixosModules.x`).
+/// Its `.#name` then names an output of the reader's flake.
+fn shows_consumer(text: &str) -> bool {
+    for t in code_lines(text) {
+        let interpolates_input = t.match_indices("\"${").any(|(at, _)| {
+            t[at + 3..]
+                .split_once("}/")
+                .is_some_and(|(name, _)| is_input_name(name))
+        });
+        if interpolates_input {
+            return true;
+        }
+        for category in [
+            ".nixosModules.",
+            ".darwinModules.",
+            ".homeManagerModules.",
+            ".homeModules.",
+        ] {
+            for (at, _) in t.match_indices(category) {
+                let head = t[..at]
+                    .rsplit(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                    .next()
+                    .unwrap_or("");
+                if !head.is_empty() && head != "self" && !head.ends_with(".self") {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// A plain Nix identifier that may name an input: not `self`, nor a
+/// module argument or store path of the repository's own code
+/// (`"${modulesPath}/profiles/minimal.nix"`, `"${pkgs}/..."`).
+fn is_input_name(name: &str) -> bool {
+    !name.is_empty()
+        && !matches!(
+            name,
+            "self" | "modulesPath" | "pkgs" | "lib" | "config" | "src" | "out" | "inputs"
+        )
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'\''))
+}
+
 /// Whether a Markdown document's own code shows a binding of the reference's
 /// attribute path (`images.m1 = ...;` or `images = { ... }` at the start of
 /// a line in a fenced block): the document then speaks of the example flake
 /// it shows, which the reader writes, not of this repository's flake.
 fn document_binds(text: &str, fragment: &str) -> bool {
     let segs: Vec<&str> = fragment.split('.').collect();
-    let mut in_block = false;
-    for line in text.lines() {
-        let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            in_block = !in_block;
-            continue;
-        }
-        if !in_block {
-            continue;
-        }
+    for t in code_lines(text) {
         let Some((lhs, _)) = t.split_once('=') else {
             continue;
         };

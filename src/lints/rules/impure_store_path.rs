@@ -8,6 +8,9 @@
 //! Placeholders are not reported: a hash part made of one repeated character
 //! (`/nix/store/00000000000000000000000000000000-name`, `ffff…`, `aaaa…`), as
 //! written in documentation, tests and examples, names no real store object.
+//! Nor are store paths in documentation: an option's `description`,
+//! `longDescription`, `example` or `defaultText`, or the argument of
+//! `literalExpression` / `literalMD`, which is text for the reader.
 //! `builtins.storePath` is reported whatever its argument.
 //!
 //! ### Why it matters
@@ -38,7 +41,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{UseKind, is_impure_only};
-use crate::lints::{FileCx, Rule, RuleMeta};
+use crate::lints::{FileCx, Rule, RuleMeta, fixkit};
 use crate::nixhash::encoding::nix32_digit;
 use crate::syntax::{SyntaxKind, TextRange, TextSize};
 
@@ -155,7 +158,10 @@ impl Rule for ImpureStorePath {
                 root.token_at_offset(TextSize::from(i as u32))
                     .right_biased()
             })
-            .filter(|t| t.kind() == SyntaxKind::TOKEN_STRING_CONTENT);
+            .filter(|t| t.kind() == SyntaxKind::TOKEN_STRING_CONTENT)
+            // an option's `description`, `example`, `literalExpression`:
+            // text for the reader, never a path the result refers to
+            .filter(|t| !t.parent().is_some_and(|p| fixkit::in_documentation(&p)));
         for tok in tokens {
             // One string may name several store paths; scan each token once.
             if seen.contains(&tok.text_range()) {

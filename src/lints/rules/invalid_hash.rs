@@ -56,7 +56,7 @@
 
 use crate::diagnostics::{Applicability, Diagnostic, Edit, Fix};
 use crate::hir::{literal_string, static_attr_name, strip_parens};
-use crate::lints::{FileCx, Rule, RuleMeta};
+use crate::lints::{FileCx, Rule, RuleMeta, fixkit};
 use crate::nixhash::{Encoding, HashAlgo, HashError, HashForm, ParsedHash, parse_hash, parse_sri};
 use crate::syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
@@ -294,53 +294,6 @@ fn judge(attr: &str, lit: &Literal, binding: &SyntaxNode, prefix: &[String]) -> 
 }
 
 /// Attributes whose values document an option rather than configure anything.
-const DOC_ATTRS: [&str; 4] = ["example", "defaultText", "description", "longDescription"];
-
-/// Functions whose argument is shown to a reader, never evaluated for real.
-const DOC_FUNCS: [&str; 3] = ["literalExpression", "literalExample", "literalMD"];
-
-/// The name a function expression ends in: `f` for `f` and `lib.f`.
-fn callee_name(func: &SyntaxNode) -> Option<String> {
-    let func = strip_parens(func);
-    match func.kind() {
-        SyntaxKind::NODE_IDENT => func.first_token().map(|t| t.text().to_string()),
-        SyntaxKind::NODE_SELECT => {
-            let ap = func
-                .children()
-                .find(|c| c.kind() == SyntaxKind::NODE_ATTRPATH)?;
-            static_attr_name(&ap.last_child()?).map(|n| n.to_string())
-        }
-        _ => None,
-    }
-}
-
-/// Whether `node` sits inside documentation: the value of an `example`
-/// (`defaultText`, `description`...) attribute or the argument of
-/// `literalExpression` (`literalExample`, `literalMD`).
-fn in_documentation(node: &SyntaxNode) -> bool {
-    let mut child = node.clone();
-    for anc in node.ancestors().skip(1) {
-        // only the value side: not the attrpath, not the called function
-        let head = anc.first_child();
-        let documents = head.as_ref() != Some(&child)
-            && match anc.kind() {
-                SyntaxKind::NODE_ATTRPATH_VALUE => head
-                    .and_then(|ap| ap.last_child())
-                    .and_then(|a| static_attr_name(&a))
-                    .is_some_and(|n| DOC_ATTRS.contains(&&*n)),
-                SyntaxKind::NODE_APPLY => head
-                    .and_then(|f| callee_name(&f))
-                    .is_some_and(|n| DOC_FUNCS.contains(&n.as_str())),
-                _ => false,
-            };
-        if documents {
-            return true;
-        }
-        child = anc;
-    }
-    false
-}
-
 impl Rule for InvalidHashRule {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -401,7 +354,7 @@ impl Rule for InvalidHashRule {
             let Some(lit) = literal(&value) else {
                 continue;
             };
-            if lit.value.is_empty() || in_documentation(&node) {
+            if lit.value.is_empty() || fixkit::in_documentation(&node) {
                 continue;
             }
             if let Some(f) = judge(&attr, &lit, &node, &prefix) {

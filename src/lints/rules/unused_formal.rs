@@ -11,7 +11,8 @@
 //! In a NixOS/home-manager module (a function of an open pattern that is a
 //! whole file, an element of `imports`/`modules`, or whose body has module
 //! keys) the usual module arguments `config`, `lib`, `pkgs`, `options`,
-//! `modulesPath`, `specialArgs`, ... are reported with severity `info`, not
+//! `modulesPath`, `specialArgs`, `baseModules`, `modules`, `extendModules`,
+//! flake-parts' `self`, `withSystem`, ... are reported with severity `info`, not
 //! `warning`: listing them is common and harmless. A use inside an
 //! attribute name, such as `${config.x} = ...`, counts as a use. Their fix
 //! is only applied by `--unsafe-fixes`: whether to list them is a
@@ -29,6 +30,11 @@
 //! ({ a, b }: ...) { }`) is `info` too: its caller may read the formals with
 //! `builtins.functionArgs`, so a formal can declare a dependency (stylix
 //! calls such a function only when every argument it names is set).
+//!
+//! An optional formal of a closed pattern (`{ elemType, placeholder ? "name" }:`,
+//! as in a polyfill that must accept what the library function accepts) is
+//! `info` as well: a default that is never read means the formal exists so
+//! that calls passing the argument are accepted.
 //!
 //! Names starting with `_` are never reported.
 //!
@@ -153,7 +159,14 @@ impl Rule for UnusedFormal {
             // declared dependency (stylix calls a target's function only when
             // every argument it names is set)
             let introspected = changes_arguments && is_handed_on(&lambda);
-            let severity = if module_arg || introspected {
+            // `{ elemType, placeholder ? "name" }:` (a polyfill of a library
+            // function): an optional formal of a closed pattern that is never
+            // read exists only so that calls passing it are accepted
+            let accepts_only = changes_arguments
+                && entry
+                    .children_with_tokens()
+                    .any(|t| t.kind() == SyntaxKind::TOKEN_QUESTION);
+            let severity = if module_arg || introspected || accepts_only {
                 Severity::Info
             } else {
                 cx.project.config.severity(&META)
@@ -175,6 +188,10 @@ impl Rule for UnusedFormal {
                 d = d.with_note(
                     "the function is handed on, and its caller may read its formals with `builtins.functionArgs` to decide what to pass or whether to call it",
                 );
+            } else if accepts_only {
+                d = d.with_note(
+                    "an optional argument of a pattern without `...`: it lets callers pass it, and removing it makes those calls fail",
+                );
             } else if module_arg {
                 d = d.with_note(
                     "a conventional argument (module argument): only `--unsafe-fixes` removes it",
@@ -185,7 +202,7 @@ impl Rule for UnusedFormal {
                 out.push(d);
                 continue;
             }
-            if changes_arguments {
+            if changes_arguments && !accepts_only {
                 d = d.with_note(
                     "the pattern has no `...`: callers that pass this argument would fail after removing it",
                 );
