@@ -16,7 +16,7 @@ use crate::project::Project;
 /// normalised path; files with syntax errors are left out (the evaluator
 /// reads those itself and reports their errors).
 pub fn preparsed(project: &Project) -> Preparsed {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let cwd = crate::project::cwd();
     Arc::new(
         project
             .files

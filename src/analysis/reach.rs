@@ -21,7 +21,7 @@
 //! Interpolated paths (`./hosts/${name}.nix`) and paths computed at run time
 //! are not followed, so a file reached only that way counts as not reachable.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostics::Severity;
@@ -72,8 +72,8 @@ impl Reachability {
     /// caller may have computed earlier, while the file's tree was held).
     pub fn from_edges(project: &Project, edges: &dyn Fn(usize) -> Vec<Edge>) -> Self {
         let n = project.files.len();
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let index: HashMap<PathBuf, usize> = project
+        let cwd = crate::project::cwd();
+        let index: rustc_hash::FxHashMap<PathBuf, usize> = project
             .files
             .iter()
             .enumerate()
@@ -223,7 +223,7 @@ pub fn edges_in(root: &SyntaxNode, nodes: impl Iterator<Item = SyntaxNode>) -> V
 
 /// The file a path reference names, if it is in the project: the file
 /// itself, or `default.nix` inside the directory.
-fn lookup(index: &HashMap<PathBuf, usize>, dir: &Path, r: &PathRef) -> Option<usize> {
+fn lookup(index: &rustc_hash::FxHashMap<PathBuf, usize>, dir: &Path, r: &PathRef) -> Option<usize> {
     if r.path.starts_with('~') || r.path.starts_with('<') {
         return None;
     }
@@ -294,6 +294,9 @@ fn import_call_args(root: &SyntaxNode, range: TextRange) -> Option<Vec<String>> 
 
 /// Lexical normalization: drop `.`, resolve `..` against earlier parts.
 pub fn normalize(p: &Path) -> PathBuf {
+    if is_normal(p) {
+        return p.to_path_buf();
+    }
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -312,6 +315,17 @@ pub fn normalize(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether `p` is already what [`normalize`] makes of it: no `.` or `..`
+/// segment, no empty one (`a//b`, a trailing `/`) but a leading root.
+fn is_normal(p: &Path) -> bool {
+    let b = p.as_os_str().as_encoded_bytes();
+    let mut segs = b.split(|&c| c == b'/');
+    if b.first() == Some(&b'/') {
+        segs.next();
+    }
+    !b.is_empty() && segs.all(|s| !s.is_empty() && s != b"." && s != b"..")
 }
 
 /// Every literal path in `file` that Nix evaluates as a Nix file (see the
@@ -541,6 +555,10 @@ mod tests {
         assert_eq!(normalize(Path::new("/../a")), Path::new("/a"));
         assert_eq!(normalize(Path::new("../a/./b")), Path::new("../a/b"));
         assert_eq!(normalize(Path::new("a/../../b")), Path::new("../b"));
+        assert_eq!(normalize(Path::new("/a/b.nix")), Path::new("/a/b.nix"));
+        assert_eq!(normalize(Path::new("a//b/")), Path::new("a/b"));
+        assert_eq!(normalize(Path::new("/")), Path::new("/"));
+        assert_eq!(normalize(Path::new("./a")), Path::new("a"));
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub fn mentions_in(
     i: usize,
     nodes: impl Iterator<Item = SyntaxNode>,
 ) -> Vec<String> {
-    let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd = crate::project::cwd();
     let abs = normalize(&cwd.join(&project.files[i].path));
     let dir = abs.parent().unwrap_or(Path::new("/"));
     mentioned_paths(nodes, dir)
@@ -70,7 +70,7 @@ pub fn flake_scope_with(
     entry: &Path,
     mentions: &dyn Fn(usize) -> Vec<String>,
 ) -> Option<Vec<bool>> {
-    let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd = crate::project::cwd();
     let abs: Vec<PathBuf> = project
         .files
         .iter()
@@ -111,7 +111,7 @@ pub fn flake_scope_with(
 /// [`mentions`]) can name `file`: its path, its folder when it is a
 /// `default.nix`, or a pattern matching either. In file order.
 pub fn mentioning(project: &Project, mentions: &[Vec<String>], file: usize) -> Vec<usize> {
-    let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd = crate::project::cwd();
     let abs = normalize(&cwd.join(&project.files[file].path));
     let mut names = vec![abs.to_string_lossy().into_owned()];
     if abs.file_name().is_some_and(|n| n == "default.nix")
@@ -402,6 +402,13 @@ fn mentioned_paths(nodes: impl Iterator<Item = SyntaxNode>, dir: &Path) -> Vec<S
                 Some(s)
             }
             NODE_STRING => {
+                // most strings name no file: skip them before copying text
+                let slash = node
+                    .children_with_tokens()
+                    .any(|c| c.as_token().is_some_and(|t| t.text().contains('/')));
+                if !slash {
+                    continue;
+                }
                 let text = pattern_text(&node);
                 let text = text.trim_matches('"');
                 if !text.contains('/') || text.contains(' ') || text.contains('\n') {

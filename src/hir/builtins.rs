@@ -703,11 +703,55 @@ fn guarded_by_presence(scopes: &Scopes, expr: &SyntaxNode, name: &str) -> bool {
                     return true;
                 }
             }
+            // `lib.optionalAttrs (builtins ? currentSystem) { ... }`, also
+            // `optional`, `optionals`, `optionalString`, `mkIf`: the value
+            // is only evaluated when the condition holds
+            NODE_APPLY => {
+                let mut parts = parent.children();
+                if let (Some(func), Some(arg)) = (parts.next(), parts.next())
+                    && arg == child
+                    && let Some(func) = Some(crate::hir::strip_parens(&func))
+                    && func.kind() == NODE_APPLY
+                {
+                    let mut inner = func.children();
+                    if let (Some(f), Some(cond)) = (inner.next(), inner.next())
+                        && callee_last_name(&f).is_some_and(|n| {
+                            matches!(
+                                n.as_str(),
+                                "optionalAttrs"
+                                    | "optional"
+                                    | "optionals"
+                                    | "optionalString"
+                                    | "mkIf"
+                            )
+                        })
+                        && guard_holds(scopes, &cond, name, true)
+                    {
+                        return true;
+                    }
+                }
+            }
             _ => {}
         }
         child = parent;
     }
     false
+}
+
+/// `f` for `f`, `lib.f` and `lib.attrsets.f`.
+fn callee_last_name(func: &SyntaxNode) -> Option<String> {
+    let func = crate::hir::strip_parens(func);
+    match func.kind() {
+        NODE_IDENT => func.first_token().map(|t| t.text().to_string()),
+        NODE_SELECT => func
+            .children()
+            .find(|c| c.kind() == NODE_ATTRPATH)?
+            .children()
+            .last()
+            .and_then(|a| crate::hir::static_attr_name(&a))
+            .map(|n| n.to_string()),
+        _ => None,
+    }
 }
 
 fn bin_op(node: &SyntaxNode) -> Option<SyntaxKind> {

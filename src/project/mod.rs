@@ -201,3 +201,43 @@ pub struct PathError {
 }
 
 pub mod walk;
+
+/// The working directory, read once per process (`check` asks for it per
+/// file; the CLI never changes it).
+pub fn cwd() -> PathBuf {
+    static CWD: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")))
+        .clone()
+}
+
+/// `std::fs::canonicalize` for many files: each directory is resolved once
+/// and a file is looked at with one `lstat` (realpath reads every component
+/// of every path).
+#[derive(Default)]
+pub struct Canonicalizer {
+    dirs: rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Canonicalizer {
+    /// The canonical path of the existing file `path`, or `None`.
+    pub fn get(&mut self, path: &Path) -> Option<PathBuf> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::canonicalize(path).ok();
+        };
+        if meta.file_type().is_symlink() || name == ".." || name == "." {
+            return std::fs::canonicalize(path).ok();
+        }
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let canon = self
+            .dirs
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| std::fs::canonicalize(dir).ok())
+            .as_ref()?;
+        Some(canon.join(name))
+    }
+}

@@ -59,20 +59,63 @@ struct Checkpoint(usize);
 /// that live for one file's checks); short tokens (whitespace, punctuation,
 /// keywords, most names) are shared, which keeps the tree as small as
 /// rowan's.
-#[derive(Default)]
 struct Builder<'s> {
     children: Vec<NodeOrToken<GreenNode, GreenToken>>,
     /// Open nodes: kind and index of their first child.
     parents: Vec<(rowan::SyntaxKind, usize)>,
+    /// The last token of each kind: punctuation and keywords always have
+    /// the same text, so they are found here without hashing.
+    last: Vec<Option<GreenToken>>,
+    /// Whitespace that is a newline and up to [`INDENTS`] spaces (most
+    /// whitespace), by the number of spaces.
+    indents: Vec<Option<GreenToken>>,
     tokens: rustc_hash::FxHashMap<(u16, &'s str), GreenToken>,
 }
+
+impl Default for Builder<'_> {
+    fn default() -> Self {
+        Builder {
+            children: Vec::new(),
+            parents: Vec::new(),
+            last: vec![None; KINDS],
+            indents: vec![None; INDENTS + 1],
+            tokens: Default::default(),
+        }
+    }
+}
+
+/// Number of raw kinds rnix has.
+const KINDS: usize = NODE_WITH as usize + 1;
+
+/// Indentations up to this depth get a slot in [`Builder::indents`].
+const INDENTS: usize = 64;
 
 /// Tokens up to this length are shared within one tree.
 const SHARED_TOKEN_LEN: usize = 16;
 
 impl<'s> Builder<'s> {
     fn token(&mut self, kind: rowan::SyntaxKind, text: &'s str) {
-        let token = if text.len() <= SHARED_TOKEN_LEN {
+        let token = self.shared(kind, text);
+        self.children.push(NodeOrToken::Token(token));
+    }
+
+    fn shared(&mut self, kind: rowan::SyntaxKind, text: &'s str) -> GreenToken {
+        let k = kind.0 as usize;
+        if let Some(Some(t)) = self.last.get(k)
+            && t.text() == text
+        {
+            return t.clone();
+        }
+        let bytes = text.as_bytes();
+        let indent = kind == raw(TOKEN_WHITESPACE)
+            && bytes.len() <= INDENTS + 1
+            && bytes.first() == Some(&b'\n')
+            && bytes[1..].iter().all(|&b| b == b' ');
+        let token = if indent {
+            self.indents[bytes.len() - 1]
+                .get_or_insert_with(|| GreenToken::new(kind, text))
+                .clone()
+        } else if text.len() <= SHARED_TOKEN_LEN {
             self.tokens
                 .entry((kind.0, text))
                 .or_insert_with(|| GreenToken::new(kind, text))
@@ -80,7 +123,10 @@ impl<'s> Builder<'s> {
         } else {
             GreenToken::new(kind, text)
         };
-        self.children.push(NodeOrToken::Token(token));
+        if let Some(slot) = self.last.get_mut(k) {
+            *slot = Some(token.clone());
+        }
+        token
     }
 
     fn start_node(&mut self, kind: rowan::SyntaxKind) {

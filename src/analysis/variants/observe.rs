@@ -29,11 +29,16 @@ const MAX_VISITS: usize = 200_000;
 pub fn observe(a: &Analyzer<'_>, root: &Path, files: &[usize]) -> Vec<Fact> {
     let project = a.project;
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let canon: HashMap<PathBuf, usize> = project
+    let mut canonicalizer = crate::project::Canonicalizer::default();
+    let canon_of: Vec<Option<PathBuf>> = project
         .files
         .iter()
+        .map(|f| canonicalizer.get(&f.path))
+        .collect();
+    let canon: rustc_hash::FxHashMap<PathBuf, usize> = canon_of
+        .iter()
         .enumerate()
-        .filter_map(|(i, f)| std::fs::canonicalize(&f.path).ok().map(|p| (p, i)))
+        .filter_map(|(i, p)| p.clone().map(|p| (p, i)))
         .collect();
     let jobs: Vec<(usize, PathBuf, Option<ArgShape>)> = files
         .iter()
@@ -42,7 +47,7 @@ pub fn observe(a: &Analyzer<'_>, root: &Path, files: &[usize]) -> Vec<Fact> {
             if !f.parsed().errors.is_empty() {
                 return None;
             }
-            let path = std::fs::canonicalize(&f.path).ok()?;
+            let path = canon_of[i].clone()?;
             let shape = if f.path.file_name().is_some_and(|n| n == "flake.nix") {
                 super::outputs::flake_outputs_fn(a.file_scopes(i), &f.parsed().syntax())
                     .and_then(|l| lambda_shape(&l))
@@ -114,7 +119,7 @@ fn evaluate(
     root: &Path,
     path: &Path,
     shape: Option<&ArgShape>,
-    canon: &HashMap<PathBuf, usize>,
+    canon: &rustc_hash::FxHashMap<PathBuf, usize>,
     lib: &LibConfig,
     sources: &crate::eval::Preparsed,
 ) -> Vec<Fact> {
@@ -226,7 +231,7 @@ fn push_unknown_parts(
     }
 }
 
-fn convert(ev: &mut Evaluator, canon: &HashMap<PathBuf, usize>) -> Vec<Fact> {
+fn convert(ev: &mut Evaluator, canon: &rustc_hash::FxHashMap<PathBuf, usize>) -> Vec<Fact> {
     let observations = ev.observations().to_vec();
     let mut out = Vec::new();
     for o in &observations {
@@ -291,7 +296,7 @@ fn member_fact(
     ev: &Evaluator,
     o: &crate::eval::Observation,
     all: &[crate::eval::Observation],
-    canon: &HashMap<PathBuf, usize>,
+    canon: &rustc_hash::FxHashMap<PathBuf, usize>,
 ) -> Option<Fact> {
     let Value::String(lit) = &o.literal else {
         return None;

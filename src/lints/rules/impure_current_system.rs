@@ -28,8 +28,9 @@
 //!
 //! Not reported: the pure-safe idioms `builtins.currentSystem or "x86_64-linux"`
 //! and `if builtins ? currentSystem then builtins.currentSystem else ...`
-//! (also `builtins ? currentSystem && ...`), which fall back when the
-//! attribute is missing.
+//! (also `builtins ? currentSystem && ...` and `lib.optionalAttrs (builtins ?
+//! currentSystem) { ... }`, likewise `optional`, `optionals`,
+//! `optionalString`, `mkIf`), which fall back when the attribute is missing.
 //!
 //! ### Example
 //!

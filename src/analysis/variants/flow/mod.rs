@@ -58,7 +58,7 @@ pub struct Analyzer<'a> {
     /// The application node of each read → its index in `reads[file]`.
     read_nodes: HashMap<SyntaxNode, (usize, usize)>,
     /// Normalised path → file index.
-    by_path: HashMap<PathBuf, usize>,
+    by_path: rustc_hash::FxHashMap<PathBuf, usize>,
     /// Scopes of each file, built on first use; every name the analysis
     /// resolves in a file is resolved through these.
     scopes: Vec<OnceCell<Scopes>>,
