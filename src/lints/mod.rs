@@ -274,8 +274,9 @@ const LATE_RULES: &[&str] = &["unused-suppression"];
 
 /// What the per-file pass learns of one file while its tree is held.
 struct FilePass {
-    /// Findings per enabled rule (same order as the rules).
-    found: Vec<Vec<Diagnostic>>,
+    /// Findings of the enabled rules that found something, by rule index,
+    /// in rule order.
+    found: RuleFindings,
     /// Rules (indices) that asked about reachability.
     asked: Vec<usize>,
     suppressions: suppress::FileSuppressions,
@@ -395,7 +396,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         .into_par_iter()
         .enumerate()
         .map(|(i, found)| {
-            let mut out: Vec<Diagnostic> = found.into_iter().flatten().collect();
+            let mut out: Vec<Diagnostic> = found.into_iter().flat_map(|(_, d)| d).collect();
             supersede::drop_superseded_syntax_errors(&mut out);
             let suppressions = &pcx.suppressions[i];
             let mut used = vec![false; suppressions.entries.len()];
@@ -445,7 +446,7 @@ fn rerun_asked(
     pcx: &ProjectCx<'_>,
     enabled: &[&'static dyn Rule],
     asked: &[Vec<usize>],
-    found: &mut [Vec<Vec<Diagnostic>>],
+    found: &mut [RuleFindings],
     release: bool,
 ) {
     found
@@ -456,9 +457,9 @@ fn rerun_asked(
             let file = &pcx.project.files[i];
             let cx = FileCx::new(file, pcx, i);
             let (again, _) = run_file_rules(&cx, enabled, Some(&asked[i]));
-            for (k, d) in asked[i].iter().zip(again) {
-                found[*k] = d;
-            }
+            found.retain(|(k, _)| !asked[i].contains(k));
+            found.extend(again);
+            found.sort_by_key(|(k, _)| *k);
             drop(cx);
             if release && pcx.project.release_trees {
                 file.tree.release();
@@ -466,14 +467,19 @@ fn rerun_asked(
         });
 }
 
+/// The findings of one file: (index into the enabled rules, findings) for
+/// each rule that found something, in rule order. Most rules find nothing
+/// in most files, so nothing is kept for them.
+type RuleFindings = Vec<(usize, Vec<Diagnostic>)>;
+
 /// Run the per-file rules on one file (`only`: just these, by index into
-/// `enabled`). Returns the findings per rule run and the rules that asked
-/// about reachability.
+/// `enabled`). Returns the findings of the rules that found something and
+/// the rules that asked about reachability.
 fn run_file_rules(
     cx: &FileCx<'_>,
     enabled: &[&'static dyn Rule],
     only: Option<&[usize]>,
-) -> (Vec<Vec<Diagnostic>>, Vec<usize>) {
+) -> (RuleFindings, Vec<usize>) {
     // A file over the parser's limits is mostly one error node: only the
     // rules about the file itself read it (the others would find nothing,
     // slowly).
@@ -494,7 +500,9 @@ fn run_file_rules(
                 asked.push(k);
             }
         }
-        found.push(out);
+        if !out.is_empty() {
+            found.push((k, out));
+        }
     }
     (found, asked)
 }
