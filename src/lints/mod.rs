@@ -384,8 +384,33 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     // the files it reads and resolves them with scopes of the file's tree:
     // no tree is released under it, or a re-parse would give a file a
     // second tree. Pass 2 then keeps the trees it parses.
-    let ((), ()) = rayon::join(
-        || rerun_asked(&pcx, &enabled, &asked, &mut found, !needs_variants),
+    let (late, early): (Vec<&&dyn Rule>, Vec<&&dyn Rule>) = enabled
+        .iter()
+        .partition(|r| LATE_RULES.contains(&r.meta().name));
+    // The project rules are independent of each other: in parallel, their
+    // findings kept in rule order. Those that do not read the variant
+    // analysis run while it is computed (they never ask for it, so no
+    // thread waits on it from inside its own computation).
+    let run_project = |rules: &[(usize, &&dyn Rule)]| -> Vec<(usize, Vec<Diagnostic>)> {
+        rules
+            .par_iter()
+            .map(|(k, rule)| {
+                let mut out = Vec::new();
+                rule.check_project(&pcx, &mut out);
+                (*k, out)
+            })
+            .collect()
+    };
+    let (with_variants, without): (Vec<_>, Vec<_>) = early
+        .iter()
+        .copied()
+        .enumerate()
+        .partition(|(_, r)| r.needs_variants());
+    let (mut per_rule, ()) = rayon::join(
+        || {
+            rerun_asked(&pcx, &enabled, &asked, &mut found, !needs_variants);
+            run_project(&without)
+        },
         || {
             if needs_variants {
                 pcx.variants();
@@ -411,20 +436,9 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         diags.extend(d);
         *slot = u;
     }
-    let (late, early): (Vec<&&dyn Rule>, Vec<&&dyn Rule>) = enabled
-        .iter()
-        .partition(|r| LATE_RULES.contains(&r.meta().name));
-    // Independent of each other (the variant analysis is computed): in
-    // parallel, findings kept in rule order.
-    let per_rule: Vec<Vec<Diagnostic>> = early
-        .par_iter()
-        .map(|rule| {
-            let mut out = Vec::new();
-            rule.check_project(&pcx, &mut out);
-            out
-        })
-        .collect();
-    diags.extend(per_rule.into_iter().flatten());
+    per_rule.extend(run_project(&with_variants));
+    per_rule.sort_by_key(|(k, _)| *k);
+    diags.extend(per_rule.into_iter().flat_map(|(_, d)| d));
     remove_suppressed(&pcx, &mut diags, &mut used);
     if !late.is_empty() {
         let _ = pcx.suppression_use.set(used);
