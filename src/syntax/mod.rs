@@ -181,6 +181,27 @@ fn kinds(k: &[SyntaxKind]) -> String {
     names.join(", ")
 }
 
+/// Whether `node` is a `rec { ... }` attribute set. Looks at the green
+/// node's leading tokens only (`AttrSet::rec_token` walks every child of
+/// the set, which is slow on large sets).
+pub fn is_rec_set(node: &SyntaxNode) -> bool {
+    if node.kind() != SyntaxKind::NODE_ATTR_SET {
+        return false;
+    }
+    for child in node.green().children() {
+        match child {
+            rowan::NodeOrToken::Token(t) => {
+                match <rnix::NixLanguage as rowan::Language>::kind_from_raw(t.kind()) {
+                    SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT => continue,
+                    k => return k == SyntaxKind::TOKEN_REC,
+                }
+            }
+            rowan::NodeOrToken::Node(_) => return false,
+        }
+    }
+    false
+}
+
 /// A human name for a token kind, as used in error messages.
 /// The parts of a string (`ast::Str::normalized_parts`: literal text with
 /// indentation stripped, interpolations), or `None` for a string with a
@@ -270,6 +291,22 @@ fn convert_error(e: &rnix::ParseError, end: TextSize) -> SyntaxError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rec_sets_are_recognised_from_leading_tokens() {
+        let set = |src: &str| {
+            parse(src)
+                .syntax()
+                .descendants()
+                .find(|n| n.kind() == SyntaxKind::NODE_ATTR_SET)
+                .expect("a set")
+        };
+        assert!(is_rec_set(&set("rec { a = 1; b = a; }")));
+        assert!(is_rec_set(&set("rec /* c */ { }")));
+        assert!(!is_rec_set(&set("{ rec = 1; }")));
+        assert!(!is_rec_set(&set("{ a = rec { }; }")));
+        assert!(!is_rec_set(&parse("rec { }").syntax()));
+    }
+
     use super::*;
 
     /// The fast path (fastlex.rs, fastparse.rs) gives exactly what rnix

@@ -196,8 +196,10 @@ pub(crate) fn rebound(node: &SyntaxNode, name: &str) -> bool {
         SyntaxKind::NODE_LEGACY_LET => {
             ast::LegacyLet::cast(a).is_some_and(|l| binds_name(l.entries(), name))
         }
-        SyntaxKind::NODE_ATTR_SET => ast::AttrSet::cast(a)
-            .is_some_and(|s| s.rec_token().is_some() && binds_name(s.entries(), name)),
+        SyntaxKind::NODE_ATTR_SET => {
+            crate::syntax::is_rec_set(&a)
+                && ast::AttrSet::cast(a).is_some_and(|s| binds_name(s.entries(), name))
+        }
         SyntaxKind::NODE_LAMBDA => match ast::Lambda::cast(a).and_then(|l| l.param()) {
             Some(ast::Param::IdentParam(p)) => p
                 .ident()

@@ -33,7 +33,6 @@
 use crate::diagnostics::Diagnostic;
 use crate::lints::fixkit;
 use crate::lints::{FileCx, Rule, RuleMeta};
-use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 pub struct ManualInherit;
@@ -79,7 +78,7 @@ impl Rule for ManualInherit {
         }
         let root = cx.index().root();
         for set in cx.nodes(SyntaxKind::NODE_ATTR_SET) {
-            if ast::AttrSet::cast(set.clone()).is_none_or(|s| s.rec_token().is_some()) {
+            if crate::syntax::is_rec_set(set) {
                 continue;
             }
             // cheap test first: some binding's value is its own name (no

@@ -115,8 +115,7 @@ impl Analyzer<'_> {
                     let is_scope = matches!(
                         scope.kind(),
                         SyntaxKind::NODE_LET_IN | SyntaxKind::NODE_LEGACY_LET
-                    ) || ast::AttrSet::cast(scope.clone())
-                        .is_some_and(|s| s.rec_token().is_some());
+                    ) || crate::syntax::is_rec_set(&scope);
                     if !is_scope {
                         return;
                     }

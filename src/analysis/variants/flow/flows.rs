@@ -294,19 +294,15 @@ impl Analyzer<'_> {
                     .unwrap_or(scope.clone()),
                 value: av.value(),
             },
-            SyntaxKind::NODE_ATTR_SET
-                if ast::AttrSet::cast(scope.clone()).is_some_and(|s| s.rec_token().is_some()) =>
-            {
-                Def::Binding {
-                    scope: scope.clone(),
-                    key: path
-                        .attrs()
-                        .next()
-                        .map(|a| a.syntax().clone())
-                        .unwrap_or(scope.clone()),
-                    value: av.value(),
-                }
-            }
+            SyntaxKind::NODE_ATTR_SET if crate::syntax::is_rec_set(&scope) => Def::Binding {
+                scope: scope.clone(),
+                key: path
+                    .attrs()
+                    .next()
+                    .map(|a| a.syntax().clone())
+                    .unwrap_or(scope.clone()),
+                value: av.value(),
+            },
             _ => return out,
         };
         for r in self.references(&scope, name, &def) {

@@ -232,7 +232,7 @@ impl Interp<'_> {
                 None => V::Unknown,
             },
             ast::Expr::AttrSet(set) => {
-                if set.rec_token().is_some() {
+                if crate::syntax::is_rec_set(set.syntax()) {
                     let renv = Env::child(env, scope_vars(set.syntax()));
                     self.build_set(set.syntax(), &renv, &renv)
                 } else {
@@ -734,7 +734,7 @@ impl Interp<'_> {
 }
 
 fn is_rec(node: &SyntaxNode) -> bool {
-    ast::AttrSet::cast(node.clone()).is_some_and(|s| s.rec_token().is_some())
+    crate::syntax::is_rec_set(node)
 }
 
 /// The variables a `let` or `rec` set binds, as thunks in its own environment.
