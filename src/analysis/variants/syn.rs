@@ -12,6 +12,28 @@ use crate::hir::{self, BindingId, BindingKind, Resolution, Scopes};
 use crate::syntax::ast;
 use crate::syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange};
 
+/// The definition a binding `av` (with attribute path `path`) makes in its
+/// parent `scope`, when that scope binds names (`let`, `rec { }`).
+pub fn def_of_binding(
+    scope: &SyntaxNode,
+    path: &ast::Attrpath,
+    av: &ast::AttrpathValue,
+) -> Option<Def> {
+    let binds = matches!(
+        scope.kind(),
+        SyntaxKind::NODE_LET_IN | SyntaxKind::NODE_LEGACY_LET
+    ) || crate::syntax::is_rec_set(scope);
+    binds.then(|| Def::Binding {
+        scope: scope.clone(),
+        key: path
+            .attrs()
+            .next()
+            .map(|a| a.syntax().clone())
+            .unwrap_or(scope.clone()),
+        value: av.value(),
+    })
+}
+
 /// Where a name is defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Def {

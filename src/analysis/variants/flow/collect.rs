@@ -112,21 +112,8 @@ impl Analyzer<'_> {
                         return;
                     };
                     let [name] = names.as_slice() else { return };
-                    let is_scope = matches!(
-                        scope.kind(),
-                        SyntaxKind::NODE_LET_IN | SyntaxKind::NODE_LEGACY_LET
-                    ) || crate::syntax::is_rec_set(&scope);
-                    if !is_scope {
+                    let Some(def) = syn::def_of_binding(&scope, &path, &av) else {
                         return;
-                    }
-                    let def = Def::Binding {
-                        scope: scope.clone(),
-                        key: path
-                            .attrs()
-                            .next()
-                            .map(|a| a.syntax().clone())
-                            .unwrap_or(scope.clone()),
-                        value: av.value(),
                     };
                     for r in self.references(&scope, name, &def) {
                         if r.parent()

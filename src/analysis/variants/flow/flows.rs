@@ -284,26 +284,8 @@ impl Analyzer<'_> {
         let Some(scope) = av.syntax().parent() else {
             return out;
         };
-        let def = match scope.kind() {
-            SyntaxKind::NODE_LET_IN | SyntaxKind::NODE_LEGACY_LET => Def::Binding {
-                scope: scope.clone(),
-                key: path
-                    .attrs()
-                    .next()
-                    .map(|a| a.syntax().clone())
-                    .unwrap_or(scope.clone()),
-                value: av.value(),
-            },
-            SyntaxKind::NODE_ATTR_SET if crate::syntax::is_rec_set(&scope) => Def::Binding {
-                scope: scope.clone(),
-                key: path
-                    .attrs()
-                    .next()
-                    .map(|a| a.syntax().clone())
-                    .unwrap_or(scope.clone()),
-                value: av.value(),
-            },
-            _ => return out,
+        let Some(def) = syn::def_of_binding(&scope, &path, &av) else {
+            return out;
         };
         for r in self.references(&scope, name, &def) {
             // Climb to the outermost application where r is the head.
