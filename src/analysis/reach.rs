@@ -366,14 +366,7 @@ fn head_name(apply: &SyntaxNode) -> Option<crate::hir::AttrName> {
     while f.kind() == NODE_APPLY {
         f = strip_parens(&f.first_child()?);
     }
-    match f.kind() {
-        NODE_IDENT => static_attr_name(&f),
-        NODE_SELECT => {
-            let path = f.children().find(|c| c.kind() == NODE_ATTRPATH)?;
-            static_attr_name(&path.last_child()?)
-        }
-        _ => None,
-    }
+    crate::hir::callee_name(&f)
 }
 
 fn takes_path(name: &str) -> bool {

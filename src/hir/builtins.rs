@@ -706,31 +706,7 @@ fn guarded_by_presence(scopes: &Scopes, expr: &SyntaxNode, name: &str) -> bool {
             // `lib.optionalAttrs (builtins ? currentSystem) { ... }`, also
             // `optional`, `optionals`, `optionalString`, `mkIf`: the value
             // is only evaluated when the condition holds
-            NODE_APPLY => {
-                let mut parts = parent.children();
-                if let (Some(func), Some(arg)) = (parts.next(), parts.next())
-                    && arg == child
-                    && let Some(func) = Some(crate::hir::strip_parens(&func))
-                    && func.kind() == NODE_APPLY
-                {
-                    let mut inner = func.children();
-                    if let (Some(f), Some(cond)) = (inner.next(), inner.next())
-                        && callee_last_name(&f).is_some_and(|n| {
-                            matches!(
-                                n.as_str(),
-                                "optionalAttrs"
-                                    | "optional"
-                                    | "optionals"
-                                    | "optionalString"
-                                    | "mkIf"
-                            )
-                        })
-                        && guard_holds(scopes, &cond, name, true)
-                    {
-                        return true;
-                    }
-                }
-            }
+            NODE_APPLY if applies_when(scopes, &parent, &child, name) => return true,
             _ => {}
         }
         child = parent;
@@ -738,20 +714,32 @@ fn guarded_by_presence(scopes: &Scopes, expr: &SyntaxNode, name: &str) -> bool {
     false
 }
 
-/// `f` for `f`, `lib.f` and `lib.attrsets.f`.
-fn callee_last_name(func: &SyntaxNode) -> Option<String> {
-    let func = crate::hir::strip_parens(func);
-    match func.kind() {
-        NODE_IDENT => func.first_token().map(|t| t.text().to_string()),
-        NODE_SELECT => func
-            .children()
-            .find(|c| c.kind() == NODE_ATTRPATH)?
-            .children()
-            .last()
-            .and_then(|a| crate::hir::static_attr_name(&a))
-            .map(|n| n.to_string()),
-        _ => None,
+/// Whether `apply` is `f cond child` with `f` one of the functions that use
+/// their last argument only when `cond` holds (`optionalAttrs`, `optional`,
+/// `optionals`, `optionalString`, `mkIf`) and `cond` tests that `name` is
+/// present.
+fn applies_when(scopes: &Scopes, apply: &SyntaxNode, child: &SyntaxNode, name: &str) -> bool {
+    const CONDITIONAL: [&str; 5] = [
+        "optionalAttrs",
+        "optional",
+        "optionals",
+        "optionalString",
+        "mkIf",
+    ];
+    let mut parts = apply.children();
+    let (Some(func), Some(arg)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let func = crate::hir::strip_parens(&func);
+    if &arg != child || func.kind() != NODE_APPLY {
+        return false;
     }
+    let mut inner = func.children();
+    let (Some(f), Some(cond)) = (inner.next(), inner.next()) else {
+        return false;
+    };
+    crate::hir::callee_name(&f).is_some_and(|n| CONDITIONAL.contains(&&*n))
+        && guard_holds(scopes, &cond, name, true)
 }
 
 fn bin_op(node: &SyntaxNode) -> Option<SyntaxKind> {

@@ -48,7 +48,8 @@ pub use builtins::{
     is_impure_only, is_presence_guarded,
 };
 pub use names::{
-    AttrName, attr_is, builtin_attr, global_builtin, literal_string, static_attr_name, strip_parens,
+    AttrName, attr_is, builtin_attr, callee_name, global_builtin, literal_string, static_attr_name,
+    strip_parens,
 };
 pub use scopes::{
     Binding, BindingId, BindingKind, NodePtr, Reference, Resolution, Scope, ScopeId, ScopeKind,

@@ -252,6 +252,22 @@ pub fn literal_string(node: &SyntaxNode) -> Option<String> {
     }
 }
 
+/// The name a function expression ends in: `f` for `f`, `lib.f` and
+/// `lib.attrsets.f` (parentheses skipped); `None` for anything else.
+pub fn callee_name(func: &SyntaxNode) -> Option<AttrName> {
+    let func = strip_parens(func);
+    match func.kind() {
+        SyntaxKind::NODE_IDENT => static_attr_name(&func),
+        SyntaxKind::NODE_SELECT => {
+            let path = func
+                .children()
+                .find(|c| c.kind() == SyntaxKind::NODE_ATTRPATH)?;
+            static_attr_name(&path.last_child()?)
+        }
+        _ => None,
+    }
+}
+
 /// Skip any parentheses around an expression.
 pub fn strip_parens(node: &SyntaxNode) -> SyntaxNode {
     let mut n = node.clone();

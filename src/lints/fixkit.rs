@@ -529,16 +529,7 @@ pub fn parenthesize_for(text: &str, prec: Prec, limit: Prec) -> String {
 }
 
 /// `node` without enclosing parentheses.
-pub fn strip_parens(node: &SyntaxNode) -> SyntaxNode {
-    let mut n = node.clone();
-    while n.kind() == SyntaxKind::NODE_PAREN {
-        match n.children().next() {
-            Some(inner) => n = inner,
-            None => break,
-        }
-    }
-    n
-}
+pub use crate::hir::strip_parens;
 
 // ---------------------------------------------------------------------------
 // Documentation
@@ -547,23 +538,6 @@ const DOC_ATTRS: [&str; 4] = ["example", "defaultText", "description", "longDesc
 
 /// Functions whose argument is shown to a reader, never evaluated for real.
 const DOC_FUNCS: [&str; 3] = ["literalExpression", "literalExample", "literalMD"];
-
-/// The name a function expression ends in: `f` for `f` and `lib.f`.
-fn callee_name(func: &SyntaxNode) -> Option<String> {
-    let func = strip_parens(func);
-    match func.kind() {
-        SyntaxKind::NODE_IDENT => func.first_token().map(|t| t.text().to_string()),
-        SyntaxKind::NODE_SELECT => {
-            let ap = func
-                .children()
-                .find(|c| c.kind() == SyntaxKind::NODE_ATTRPATH)?;
-            ast::Attr::cast(ap.last_child()?)
-                .and_then(|a| static_attr_name(&a))
-                .map(|n| n.to_string())
-        }
-        _ => None,
-    }
-}
 
 /// Whether `node` sits inside documentation: the value of an `example`
 /// (`defaultText`, `description`...) attribute or the argument of
@@ -581,8 +555,8 @@ pub fn in_documentation(node: &SyntaxNode) -> bool {
                     .and_then(|a| static_attr_name(&a))
                     .is_some_and(|n| DOC_ATTRS.contains(&&*n)),
                 SyntaxKind::NODE_APPLY => head
-                    .and_then(|f| callee_name(&f))
-                    .is_some_and(|n| DOC_FUNCS.contains(&n.as_str())),
+                    .and_then(|f| crate::hir::callee_name(&f))
+                    .is_some_and(|n| DOC_FUNCS.contains(&&*n)),
                 _ => false,
             };
         if documents {
@@ -983,7 +957,7 @@ fn is_option_default(binding: &SyntaxNode) -> bool {
     if last != arg {
         return false;
     }
-    callee_name(&func).is_some_and(|n| n == "mkOption")
+    crate::hir::callee_name(&func).is_some_and(|n| &*n == "mkOption")
 }
 
 /// The formal whose default holds `node`, when that formal belongs to the

@@ -116,7 +116,7 @@ type Collected = (Vec<(PathBuf, Kind)>, Vec<Problem>);
 /// Walk every path.
 pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
     let mut out = Walked::default();
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let cwd = super::cwd();
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut push = |out: &mut Walked, path: PathBuf, kind: Kind, explicit: bool| {
         if seen.insert(absolute(&cwd, &path)) {
