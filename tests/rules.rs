@@ -113,3 +113,85 @@ fn every_rule_has_docs_and_fixture() {
         );
     }
 }
+
+/// Check `files` (path, text) as a project with only `rule` enabled.
+fn check_files(rule: &str, files: &[(&str, &str)]) -> Vec<nixfold::diagnostics::Diagnostic> {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let (project, mut config) = load(dir.path());
+    config.check.select = Some(vec![rule.to_string()]);
+    let mut diags = nixfold::lints::check(&project, &config);
+    diags.retain(|d| d.name == rule);
+    diags
+}
+
+/// Without declared variants the variant analysis runs only when a script
+/// sets a variable the configuration may read; whatever it skips must be
+/// what it would not have reported.
+#[test]
+fn unknown_variant_value_without_declared_variants() {
+    let flake = |body: &str| {
+        format!(
+            "{{ outputs = {{ self }}: {{ packages.x86_64-linux.default = import ./pkgs.nix; }}; }}\n{body}"
+        )
+    };
+    let literal = "let mode = builtins.getEnv \"MODE\"; in if mode == \"server\" then 1 else 2\n";
+    // A literal read: a misspelt value of it is found, other variables are not.
+    let d = check_files(
+        "unknown-variant-value",
+        &[
+            ("flake.nix", &flake("")),
+            ("pkgs.nix", literal),
+            (
+                "build.sh",
+                "MODE=sever nix build .#default --impure\nOTHER=x nix build --impure\n",
+            ),
+        ],
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].message.contains("MODE=sever"), "{}", d[0].message);
+    // Only unread variables set: nothing.
+    let d = check_files(
+        "unknown-variant-value",
+        &[
+            ("flake.nix", &flake("")),
+            ("pkgs.nix", literal),
+            ("build.sh", "OTHER=x nix build --impure\ni=0\n"),
+        ],
+    );
+    assert!(d.is_empty(), "{d:?}");
+    // A name computed on the way to the read (a helper's argument,
+    // `getEnv` passed to `map`): the guard cannot list the names, so it
+    // accepts every name written as a string of its own.
+    use nixfold::analysis::variants::flow::{literal_read_names, quoted_names};
+    let project = |text: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.nix"), text).unwrap();
+        std::fs::write(
+            dir.path().join("b.nix"),
+            "{ x = \"HOST\"; y = ''USER''; z = \"a TERM b\"; }",
+        )
+        .unwrap();
+        let p = load(dir.path()).0;
+        (dir, p)
+    };
+    let (_d, p) = project(literal);
+    assert_eq!(literal_read_names(&p), Some(["MODE".to_string()].into()));
+    let (_d, p) = project("let get = name: builtins.getEnv name; in get \"MODE\"");
+    assert_eq!(literal_read_names(&p), None);
+    let quoted = quoted_names(&p);
+    let mut sorted: Vec<&str> = quoted.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    // Part of a longer string, or a name only in code: not listed.
+    assert_eq!(sorted, ["HOST", "MODE", "USER"]);
+    let (_d, p) = project("map builtins.getEnv [ \"A\" ]");
+    assert_eq!(literal_read_names(&p), None);
+    let (_d, p) = project("lib.maybeEnv \"B\" \"x\"");
+    assert_eq!(literal_read_names(&p), Some(["B".to_string()].into()));
+    let (_d, p) = project("{ x = 1; }");
+    assert_eq!(literal_read_names(&p), Some(Default::default()));
+}

@@ -120,6 +120,10 @@ pub struct ProjectCx<'a> {
     pub text_suppressions: Vec<suppress::FileSuppressions>,
     /// The variant analysis, computed on first use (see [`ProjectCx::variants`]).
     pub variants: std::sync::OnceLock<crate::analysis::variants::VariantAnalysis>,
+    /// What the scripts and docs run and set, scanned once.
+    pub scripts: std::sync::OnceLock<crate::analysis::variants::usage::ScriptFacts>,
+    /// The names [`ProjectCx::may_read_env`] accepts, found once.
+    pub read_names: std::sync::OnceLock<std::collections::HashSet<String>>,
     /// Which suppression entries covered a finding; set once every other
     /// rule has run (read by the rules in [`LATE_RULES`]).
     pub suppression_use: std::sync::OnceLock<SuppressionUse>,
@@ -183,6 +187,8 @@ impl<'a> ProjectCx<'a> {
             suppressions,
             text_suppressions,
             variants: std::sync::OnceLock::new(),
+            scripts: std::sync::OnceLock::new(),
+            read_names: std::sync::OnceLock::new(),
             suppression_use: std::sync::OnceLock::new(),
         }
     }
@@ -197,6 +203,28 @@ impl<'a> ProjectCx<'a> {
                 self.summaries.as_ref(),
             )
         })
+    }
+
+    /// The variables and builds the project's scripts and docs mention
+    /// (cheap: no Nix file is read).
+    pub fn scripts(&self) -> &crate::analysis::variants::usage::ScriptFacts {
+        self.scripts
+            .get_or_init(|| crate::analysis::variants::usage::scan(self.project))
+    }
+
+    /// Whether the configuration may read environment variable `name`,
+    /// without the variant analysis: one of the literal names of the reads
+    /// when every read has one, else one of the names a Nix file writes as
+    /// a string of its own ([`crate::analysis::variants::flow::quoted_names`]).
+    /// A name put together at evaluation time from pieces is not followed.
+    pub fn may_read_env(&self, name: &str) -> bool {
+        use crate::analysis::variants::flow;
+        self.read_names
+            .get_or_init(|| match flow::literal_read_names(self.project) {
+                Some(names) => names.into_iter().collect(),
+                None => flow::quoted_names(self.project),
+            })
+            .contains(name)
     }
 
     /// Rule `rule`'s [`Rule::file_summary`] of file `file`: `None` when no
@@ -237,9 +265,11 @@ pub trait Rule: Sync + Send {
     fn file_summary(&self, _cx: &FileCx<'_>) -> Option<RuleSummary> {
         None
     }
-    /// Whether [`Rule::check_project`] reads [`ProjectCx::variants`]: then
-    /// [`check`] computes the analysis while the per-file rules still run.
-    fn needs_variants(&self) -> bool {
+    /// Whether [`Rule::check_project`] reads [`ProjectCx::variants`] on this
+    /// project: then [`check`] computes the analysis while the per-file
+    /// rules still run, and when no rule does, not at all. A rule that says
+    /// `false` must not read it.
+    fn needs_variants(&self, _cx: &ProjectCx<'_>) -> bool {
         false
     }
 }
@@ -379,7 +409,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     };
     // The rules that asked, again, where the answer was not "no"; meanwhile
     // the variant analysis, if a project rule needs it.
-    let needs_variants = enabled.iter().any(|r| r.needs_variants());
+    let needs_variants = enabled.iter().any(|r| r.needs_variants(&pcx));
     // The analysis (and what the project rules read of it) holds nodes of
     // the files it reads and resolves them with scopes of the file's tree:
     // no tree is released under it, or a re-parse would give a file a
@@ -405,7 +435,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         .iter()
         .copied()
         .enumerate()
-        .partition(|(_, r)| r.needs_variants());
+        .partition(|(_, r)| r.needs_variants(&pcx));
     let (mut per_rule, ()) = rayon::join(
         || {
             rerun_asked(&pcx, &enabled, &asked, &mut found, !needs_variants);

@@ -210,9 +210,10 @@ pub fn cwd() -> PathBuf {
         .clone()
 }
 
-/// `std::fs::canonicalize` for many files: each directory is resolved once
-/// and a file is looked at with one `lstat` (realpath reads every component
-/// of every path).
+/// `std::fs::canonicalize` for many files: a directory is resolved from its
+/// parent's canonical path with one `lstat` (unless it is a link), and a
+/// file is looked at with one `lstat` (realpath reads every component of
+/// every path, and the working directory, each time).
 #[derive(Default)]
 pub struct Canonicalizer {
     dirs: rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>,
@@ -228,16 +229,68 @@ impl Canonicalizer {
         if meta.file_type().is_symlink() || name == ".." || name == "." {
             return std::fs::canonicalize(path).ok();
         }
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
+        Some(self.dir(dir)?.join(name))
+    }
+
+    /// The canonical path of directory `dir` (`""` is the working directory).
+    fn dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.dirs.get(dir) {
+            return known.clone();
+        }
+        let canon = match (dir.parent(), dir.file_name()) {
+            // A plain name below a directory: its parent's path and the
+            // name, unless it is a link.
+            (Some(parent), Some(name))
+                if std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) =>
+            {
+                self.dir(parent).map(|p| p.join(name))
+            }
+            // The root, `.`, `..`, a link or something missing.
+            _ => {
+                let at = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                std::fs::canonicalize(at).ok()
+            }
         };
-        let canon = self
-            .dirs
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| std::fs::canonicalize(dir).ok())
-            .as_ref()?;
-        Some(canon.join(name))
+        self.dirs.insert(dir.to_path_buf(), canon.clone());
+        canon
+    }
+}
+
+#[cfg(test)]
+mod canonicalizer_tests {
+    use super::Canonicalizer;
+
+    /// The same answers as `std::fs::canonicalize`, through linked
+    /// directories and files, `.` and `..`, relative and absolute paths.
+    #[cfg(unix)]
+    #[test]
+    fn agrees_with_realpath() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("real/sub")).unwrap();
+        std::fs::write(d.join("real/sub/a.nix"), "1").unwrap();
+        std::fs::write(d.join("real/b.nix"), "1").unwrap();
+        std::os::unix::fs::symlink(d.join("real"), d.join("link")).unwrap();
+        std::os::unix::fs::symlink("sub/a.nix", d.join("real/c.nix")).unwrap();
+        let mut c = Canonicalizer::default();
+        for p in [
+            "real/sub/a.nix",
+            "link/sub/a.nix",
+            "link/b.nix",
+            "real/c.nix",
+            "link/c.nix",
+            "real/./sub/a.nix",
+            "real/sub/../b.nix",
+            "link/sub/../b.nix",
+            "missing/a.nix",
+            "real/missing.nix",
+        ] {
+            let path = d.join(p);
+            assert_eq!(c.get(&path), std::fs::canonicalize(&path).ok(), "{p}");
+        }
     }
 }

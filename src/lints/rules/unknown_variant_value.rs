@@ -75,17 +75,25 @@ impl Rule for UnknownVariantValue {
         &META
     }
 
-    fn needs_variants(&self) -> bool {
-        true
+    /// With no declared variant, only a script or doc that sets a variable
+    /// to a literal value can be judged, and only when the configuration
+    /// reads that variable ([`ProjectCx::may_read_env`]).
+    fn needs_variants(&self, cx: &ProjectCx<'_>) -> bool {
+        if !cx.config.variants.is_empty() {
+            return true;
+        }
+        cx.scripts()
+            .assignments
+            .iter()
+            .any(|(_, a)| a.value.is_some() && cx.may_read_env(&a.name))
     }
 
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
-        let sev = cx.config.severity(&META);
-        let project = cx.project;
-        let has_scripts = !project.texts.is_empty();
-        if cx.config.variants.is_empty() && !has_scripts {
+        if !self.needs_variants(cx) {
             return;
         }
+        let sev = cx.config.severity(&META);
+        let project = cx.project;
         let an = cx.variants();
         // Declared variants. A tree that reads no environment at all (as
         // after `nixfold migrate`) builds them as outputs: nothing to check.

@@ -97,12 +97,12 @@ impl Rule for UnreachableVariantBranch {
         &META
     }
 
-    fn needs_variants(&self) -> bool {
-        true
+    fn needs_variants(&self, cx: &ProjectCx<'_>) -> bool {
+        !cx.config.variants.is_empty()
     }
 
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
-        if cx.config.variants.is_empty() {
+        if !self.needs_variants(cx) {
             return;
         }
         let sev = cx.config.severity(&META);

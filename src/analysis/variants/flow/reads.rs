@@ -107,3 +107,69 @@ pub fn file_reads(scopes: &Scopes, file: usize, root: &SyntaxNode) -> Vec<(Synta
     out.sort_by_key(|(n, _)| n.text_range().start());
     out
 }
+
+/// The variables the project reads, when every read names its variable
+/// with a literal (`getEnv "HOME"`, `lib.maybeEnv "X" d`); `None` when some
+/// name is computed (`getEnv name` in a helper) or `getEnv` is passed on as
+/// a value, so that only the full analysis knows. Every read spells
+/// `getEnv` or `maybeEnv` in its file, so only those files are parsed (as
+/// [`Analyzer::new`] does).
+pub fn literal_read_names(project: &Project) -> Option<std::collections::BTreeSet<String>> {
+    use crate::hir;
+    let mut names = std::collections::BTreeSet::new();
+    for (i, f) in project.files.iter().enumerate() {
+        if !(f.text.contains("getEnv") || f.text.contains("maybeEnv")) {
+            continue;
+        }
+        let parsed = f.parsed();
+        let scopes = Scopes::from_parsed(&parsed);
+        if hir::find_builtin_uses(&scopes, "getEnv").any(|u| u.kind == hir::UseKind::Reference) {
+            return None;
+        }
+        for (_, r) in file_reads(&scopes, i, &parsed.syntax()) {
+            names.insert(r.var?);
+        }
+    }
+    Some(names)
+}
+
+/// The names written in the project's Nix files the way a variable name
+/// that reaches a computed read is written down: every string that is a
+/// shell-style name and nothing else (`"NAME"`, `''NAME''`). A name that
+/// reaches a read as an attribute name (`mapAttrs (n: _: getEnv n) { NAME =
+/// 1; }`) is not followed: environment settings are written that way
+/// everywhere. One pass over each file's text.
+pub fn quoted_names(project: &Project) -> HashSet<String> {
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = HashSet::new();
+    for f in &project.files {
+        let bytes = f.text.as_bytes();
+        let mut at = 0;
+        while let Some(k) = bytes[at..].iter().position(|&b| b == b'"' || b == b'\'') {
+            let open = at + k;
+            let quote = bytes[open];
+            // `"` opens with one byte, `''` with two.
+            let start = if quote == b'"' {
+                open + 1
+            } else if bytes.get(open + 1) == Some(&b'\'') {
+                open + 2
+            } else {
+                at = open + 1;
+                continue;
+            };
+            let len = bytes[start..].iter().take_while(|&&b| is_name(b)).count();
+            let end = start + len;
+            let closed = if quote == b'"' {
+                bytes.get(end) == Some(&b'"')
+            } else {
+                bytes[end..].starts_with(b"''")
+            };
+            if len > 0 && closed {
+                out.insert(f.text[start..end].to_string());
+            }
+            // The closing quote may open the next string: look again from it.
+            at = end.max(open + 1);
+        }
+    }
+    out
+}
