@@ -167,7 +167,7 @@ fn unknown_variant_value_without_declared_variants() {
     // A name computed on the way to the read (a helper's argument,
     // `getEnv` passed to `map`): the guard cannot list the names, so it
     // accepts every name written as a string of its own.
-    use nixfold::analysis::variants::flow::{literal_read_names, quoted_names};
+    use nixfold::analysis::variants::flow::{literal_read_names, may_read_any, quotes_any};
     let project = |text: &str| {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.nix"), text).unwrap();
@@ -181,13 +181,24 @@ fn unknown_variant_value_without_declared_variants() {
     };
     let (_d, p) = project(literal);
     assert_eq!(literal_read_names(&p), Some(["MODE".to_string()].into()));
+    // Every read literal: only its names, however others are written.
+    assert!(may_read_any(&p, &["MODE"]) && !may_read_any(&p, &["HOST", "USER"]));
     let (_d, p) = project("let get = name: builtins.getEnv name; in get \"MODE\"");
     assert_eq!(literal_read_names(&p), None);
-    let quoted = quoted_names(&p);
-    let mut sorted: Vec<&str> = quoted.iter().map(String::as_str).collect();
-    sorted.sort_unstable();
-    // Part of a longer string, or a name only in code: not listed.
-    assert_eq!(sorted, ["HOST", "MODE", "USER"]);
+    for name in ["MODE", "HOST", "USER"] {
+        assert!(
+            quotes_any(&p, &[name]) && may_read_any(&p, &["X", name]),
+            "{name}"
+        );
+    }
+    // Part of a longer string, or a name only in code: no.
+    for name in ["TERM", "MOD", "get", "name", "a"] {
+        assert!(
+            !quotes_any(&p, &[name]) && !may_read_any(&p, &[name]),
+            "{name}"
+        );
+    }
+    assert!(!quotes_any(&p, &[]));
     let (_d, p) = project("map builtins.getEnv [ \"A\" ]");
     assert_eq!(literal_read_names(&p), None);
     let (_d, p) = project("lib.maybeEnv \"B\" \"x\"");

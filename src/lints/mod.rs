@@ -122,8 +122,8 @@ pub struct ProjectCx<'a> {
     pub variants: std::sync::OnceLock<crate::analysis::variants::VariantAnalysis>,
     /// What the scripts and docs run and set, scanned once.
     pub scripts: std::sync::OnceLock<crate::analysis::variants::usage::ScriptFacts>,
-    /// The names [`ProjectCx::may_read_env`] accepts, found once.
-    pub read_names: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// [`ProjectCx::scripts_set_read_env`], found once.
+    pub scripts_set_read_env: std::sync::OnceLock<bool>,
     /// Which suppression entries covered a finding; set once every other
     /// rule has run (read by the rules in [`LATE_RULES`]).
     pub suppression_use: std::sync::OnceLock<SuppressionUse>,
@@ -188,7 +188,7 @@ impl<'a> ProjectCx<'a> {
             text_suppressions,
             variants: std::sync::OnceLock::new(),
             scripts: std::sync::OnceLock::new(),
-            read_names: std::sync::OnceLock::new(),
+            scripts_set_read_env: std::sync::OnceLock::new(),
             suppression_use: std::sync::OnceLock::new(),
         }
     }
@@ -212,19 +212,19 @@ impl<'a> ProjectCx<'a> {
             .get_or_init(|| crate::analysis::variants::usage::scan(self.project))
     }
 
-    /// Whether the configuration may read environment variable `name`,
-    /// without the variant analysis: one of the literal names of the reads
-    /// when every read has one, else one of the names a Nix file writes as
-    /// a string of its own ([`crate::analysis::variants::flow::quoted_names`]).
-    /// A name put together at evaluation time from pieces is not followed.
-    pub fn may_read_env(&self, name: &str) -> bool {
-        use crate::analysis::variants::flow;
-        self.read_names
-            .get_or_init(|| match flow::literal_read_names(self.project) {
-                Some(names) => names.into_iter().collect(),
-                None => flow::quoted_names(self.project),
-            })
-            .contains(name)
+    /// Whether a script or doc sets, to a literal value, a variable the
+    /// configuration may read (known without the variant analysis:
+    /// [`crate::analysis::variants::flow::may_read_any`]).
+    pub fn scripts_set_read_env(&self) -> bool {
+        *self.scripts_set_read_env.get_or_init(|| {
+            let mut names: Vec<&str> = (self.scripts().assignments.iter())
+                .filter(|(_, a)| a.value.is_some())
+                .map(|(_, a)| a.name.as_str())
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            !names.is_empty() && crate::analysis::variants::flow::may_read_any(self.project, &names)
+        })
     }
 
     /// Rule `rule`'s [`Rule::file_summary`] of file `file`: `None` when no

@@ -77,15 +77,9 @@ impl Rule for UnknownVariantValue {
 
     /// With no declared variant, only a script or doc that sets a variable
     /// to a literal value can be judged, and only when the configuration
-    /// reads that variable ([`ProjectCx::may_read_env`]).
+    /// reads that variable ([`ProjectCx::scripts_set_read_env`]).
     fn needs_variants(&self, cx: &ProjectCx<'_>) -> bool {
-        if !cx.config.variants.is_empty() {
-            return true;
-        }
-        cx.scripts()
-            .assignments
-            .iter()
-            .any(|(_, a)| a.value.is_some() && cx.may_read_env(&a.name))
+        !cx.config.variants.is_empty() || cx.scripts_set_read_env()
     }
 
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {

@@ -31,7 +31,7 @@ mod tests;
 
 pub use model::*;
 pub use paths::{literal_path, normalize, resolve_file};
-pub use reads::{expr_env_deps, file_reads, literal_read_names, quoted_names};
+pub use reads::{expr_env_deps, file_reads, literal_read_names, may_read_any, quotes_any};
 
 /// The analysis state over a project.
 pub struct Analyzer<'a> {

@@ -133,43 +133,61 @@ pub fn literal_read_names(project: &Project) -> Option<std::collections::BTreeSe
     Some(names)
 }
 
-/// The names written in the project's Nix files the way a variable name
-/// that reaches a computed read is written down: every string that is a
-/// shell-style name and nothing else (`"NAME"`, `''NAME''`). A name that
-/// reaches a read as an attribute name (`mapAttrs (n: _: getEnv n) { NAME =
-/// 1; }`) is not followed: environment settings are written that way
-/// everywhere. One pass over each file's text.
-pub fn quoted_names(project: &Project) -> HashSet<String> {
+/// Whether some Nix file of the project writes one of `names` the way a
+/// variable name that reaches a computed read is written down: as a string
+/// of its own (`"NAME"`, `''NAME''`). A name that reaches a read as an
+/// attribute name (`mapAttrs (n: _: getEnv n) { NAME = 1; }`) is not
+/// followed: environment settings are written that way everywhere. One
+/// pass over each file's text, up to the first such string.
+pub fn quotes_any(project: &Project, names: &[&str]) -> bool {
+    let wanted: rustc_hash::FxHashSet<&str> = names.iter().copied().collect();
+    let Some(longest) = names.iter().map(|n| n.len()).max() else {
+        return false;
+    };
     let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut out = HashSet::new();
-    for f in &project.files {
-        let bytes = f.text.as_bytes();
+    project.files.iter().any(|f| {
+        let text: &str = &f.text;
+        let bytes = text.as_bytes();
         let mut at = 0;
-        while let Some(k) = bytes[at..].iter().position(|&b| b == b'"' || b == b'\'') {
+        while let Some(k) = memchr::memchr2(b'"', b'\'', &bytes[at..]) {
             let open = at + k;
-            let quote = bytes[open];
             // `"` opens with one byte, `''` with two.
-            let start = if quote == b'"' {
-                open + 1
+            let (start, close): (usize, &[u8]) = if bytes[open] == b'"' {
+                (open + 1, b"\"")
             } else if bytes.get(open + 1) == Some(&b'\'') {
-                open + 2
+                (open + 2, b"''")
             } else {
                 at = open + 1;
                 continue;
             };
-            let len = bytes[start..].iter().take_while(|&&b| is_name(b)).count();
+            let len = bytes[start..]
+                .iter()
+                .take(longest + 1)
+                .take_while(|&&b| is_name(b))
+                .count();
             let end = start + len;
-            let closed = if quote == b'"' {
-                bytes.get(end) == Some(&b'"')
-            } else {
-                bytes[end..].starts_with(b"''")
-            };
-            if len > 0 && closed {
-                out.insert(f.text[start..end].to_string());
+            if len > 0
+                && len <= longest
+                && bytes[end..].starts_with(close)
+                && wanted.contains(&text[start..end])
+            {
+                return true;
             }
             // The closing quote may open the next string: look again from it.
             at = end.max(open + 1);
         }
+        false
+    })
+}
+
+/// Whether the project may read one of the variables `names`, as far as
+/// can be known without the variant analysis: one of the literal names of
+/// its reads when every read has one ([`literal_read_names`]), else one
+/// written as a string of its own ([`quotes_any`]). A name put together at
+/// evaluation time from pieces is not followed.
+pub fn may_read_any(project: &Project, names: &[&str]) -> bool {
+    match literal_read_names(project) {
+        Some(read) => names.iter().any(|n| read.contains(*n)),
+        None => quotes_any(project, names),
     }
-    out
 }
