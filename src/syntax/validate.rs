@@ -31,7 +31,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 
 use rnix::SyntaxKind::{self, *};
 
@@ -104,7 +103,67 @@ enum Def<'a> {
     Other,
 }
 
-type Names<'a> = BTreeMap<Cow<'a, str>, Def<'a>>;
+/// The static names bound in one set, in name order (the order merged sets
+/// are walked in, so the order of duplicate reports). Most sets are small:
+/// a sorted vector until it grows past [`SMALL_SET`], then a tree.
+enum Names<'a> {
+    Small(Vec<(Cow<'a, str>, Def<'a>)>),
+    Large(BTreeMap<Cow<'a, str>, Def<'a>>),
+}
+
+const SMALL_SET: usize = 32;
+
+impl<'a> Names<'a> {
+    fn new() -> Self {
+        Names::Small(Vec::new())
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut Def<'a>> {
+        match self {
+            Names::Small(v) => v
+                .binary_search_by(|(k, _)| (**k).cmp(name))
+                .ok()
+                .map(|i| &mut v[i].1),
+            Names::Large(m) => m.get_mut(name),
+        }
+    }
+
+    /// Add `name`, which is not bound yet; returns its definition.
+    fn insert_new(&mut self, name: Cow<'a, str>, def: Def<'a>) -> &mut Def<'a> {
+        if let Names::Small(v) = self
+            && v.len() >= SMALL_SET
+        {
+            *self = Names::Large(std::mem::take(v).into_iter().collect());
+        }
+        match self {
+            Names::Small(v) => {
+                let at = v
+                    .binary_search_by(|(k, _)| (**k).cmp(&*name))
+                    .unwrap_or_else(|at| at);
+                v.insert(at, (name, def));
+                &mut v[at].1
+            }
+            Names::Large(m) => m.entry(name).or_insert(def),
+        }
+    }
+
+    /// Whether `name` is bound; binds it to `def` if not.
+    fn try_insert(&mut self, name: Cow<'a, str>, def: Def<'a>) -> bool {
+        if self.get_mut(&name).is_some() {
+            return false;
+        }
+        self.insert_new(name, def);
+        true
+    }
+
+    /// The names and their definitions, in name order.
+    fn into_sorted(self) -> Box<dyn Iterator<Item = (Cow<'a, str>, Def<'a>)> + 'a> {
+        match self {
+            Names::Small(v) => Box::new(v.into_iter()),
+            Names::Large(m) => Box::new(m.into_iter()),
+        }
+    }
+}
 
 fn construct_name(kind: SyntaxKind) -> &'static str {
     match kind {
@@ -256,16 +315,13 @@ impl Validator {
                         for attr in entry.children().filter(|c| is_attr(c.kind())) {
                             let range = attr.range();
                             match static_name(attr) {
-                                Some(name) => match names.entry(name) {
-                                    Entry::Occupied(e) => {
-                                        if report {
-                                            self.duplicate(range, e.key());
-                                        }
+                                Some(name) => {
+                                    if report && names.get_mut(&name).is_some() {
+                                        self.duplicate(range, &name);
+                                    } else {
+                                        names.try_insert(name, Def::Inherited);
                                     }
-                                    Entry::Vacant(e) => {
-                                        e.insert(Def::Inherited);
-                                    }
-                                },
+                                }
                                 None => {
                                     if report {
                                         self.error(
@@ -331,7 +387,11 @@ impl Validator {
             let Some(name) = static_name(*attr) else {
                 return;
             };
-            let def = cur.entry(name).or_insert_with(|| Def::Attrs(Names::new()));
+            let def = if cur.get_mut(&name).is_some() {
+                cur.get_mut(&name).expect("bound")
+            } else {
+                cur.insert_new(name, Def::Attrs(Names::new()))
+            };
             self.materialize(def);
             match def {
                 Def::Attrs(inner) => cur = inner,
@@ -355,7 +415,7 @@ impl Validator {
                     Some(set) => Def::Literal(set),
                     None => Def::Other,
                 };
-                cur.insert(name, def);
+                cur.insert_new(name, def);
             }
             Some(def @ (Def::Attrs(_) | Def::Literal(_))) if literal.is_some() => {
                 self.materialize(def);
@@ -363,16 +423,13 @@ impl Validator {
                     unreachable!("materialized")
                 };
                 let set = literal.expect("checked");
-                for (k, v) in self.bindings(set, false, false) {
-                    match existing.entry(k) {
-                        Entry::Occupied(e) => {
-                            if report {
-                                self.duplicate(range, e.key());
-                            }
+                for (k, v) in self.bindings(set, false, false).into_sorted() {
+                    if existing.get_mut(&k).is_some() {
+                        if report {
+                            self.duplicate(range, &k);
                         }
-                        Entry::Vacant(e) => {
-                            e.insert(v);
-                        }
+                    } else {
+                        existing.insert_new(k, v);
                     }
                 }
             }
@@ -592,6 +649,43 @@ mod tests {
             "{ a, b ? 1, ... }@c: a",
         ] {
             assert_eq!(errors(src), Vec::<String>::new(), "{src}");
+        }
+    }
+
+    /// Sets of every size (a set grows from a sorted vector into a tree):
+    /// each duplicate is found once, in source order, and merged sets
+    /// report their clashes in name order.
+    #[test]
+    fn duplicates_in_sets_of_any_size() {
+        for n in [1usize, 5, 31, 32, 33, 100] {
+            // Names in reverse order, then every third again.
+            let mut src = String::from("{ ");
+            for i in (0..n).rev() {
+                src.push_str(&format!("a{i} = {i}; "));
+            }
+            for i in (0..n).step_by(3) {
+                src.push_str(&format!("a{i} = 0; inherit a{i}; "));
+            }
+            src.push('}');
+            let want: Vec<String> = (0..n)
+                .step_by(3)
+                .flat_map(|i| vec![format!("attribute `a{i}` is already defined"); 2])
+                .collect();
+            assert_eq!(errors(&src), want, "{n} names");
+            // Two literals merged: the clashes, by name.
+            let names: Vec<String> = (0..n).map(|i| format!("b{i} = 1;")).collect();
+            let src = format!(
+                "{{ x = {{ {} }}; x = {{ {} }}; }}",
+                names.join(" "),
+                names.iter().rev().cloned().collect::<Vec<_>>().join(" ")
+            );
+            let mut sorted: Vec<String> = (0..n).map(|i| format!("b{i}")).collect();
+            sorted.sort();
+            let want: Vec<String> = sorted
+                .iter()
+                .map(|b| format!("attribute `{b}` is already defined"))
+                .collect();
+            assert_eq!(errors(&src), want, "{n} merged names");
         }
     }
 
