@@ -164,6 +164,21 @@ fn unknown_variant_value_without_declared_variants() {
         ],
     );
     assert!(d.is_empty(), "{d:?}");
+    // A plain shell variable is not the environment; exported later, it is.
+    let d = check_files(
+        "unknown-variant-value",
+        &[
+            ("flake.nix", &flake("")),
+            ("pkgs.nix", literal),
+            ("plain.sh", "MODE=sever\nnix build .#default --impure\n"),
+            (
+                "later.sh",
+                "MODE=sever\nexport MODE\nnix build .#default --impure\n",
+            ),
+        ],
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].path.ends_with("later.sh"), "{d:?}");
     // A name computed on the way to the read (a helper's argument,
     // `getEnv` passed to `map`): the guard cannot list the names, so it
     // accepts every name written as a string of its own.

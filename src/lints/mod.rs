@@ -212,13 +212,13 @@ impl<'a> ProjectCx<'a> {
             .get_or_init(|| crate::analysis::variants::usage::scan(self.project))
     }
 
-    /// Whether a script or doc sets, to a literal value, a variable the
-    /// configuration may read (known without the variant analysis:
+    /// Whether a script or doc sets, to a literal value, an environment
+    /// variable (not a plain shell variable) the configuration may read (known without the variant analysis:
     /// [`crate::analysis::variants::flow::may_read_any`]).
     pub fn scripts_set_read_env(&self) -> bool {
         *self.scripts_set_read_env.get_or_init(|| {
             let mut names: Vec<&str> = (self.scripts().assignments.iter())
-                .filter(|(_, a)| a.value.is_some())
+                .filter(|(_, a)| a.env && a.value.is_some())
                 .map(|(_, a)| a.name.as_str())
                 .collect();
             names.sort_unstable();

@@ -19,6 +19,12 @@ pub struct Assignment {
     pub range: TextRange,
     /// The value as written (quotes included).
     pub value_range: TextRange,
+    /// Whether the value reaches the environment of the commands run after
+    /// it: a prefix of a command (`NAME=value nix build`), an `export`
+    /// (`export NAME=value`, `declare -x`, Makefile/justfile `export`), or
+    /// a shell variable that is exported before or after (`NAME=value;
+    /// export NAME`). A plain shell variable (`i=0`, `local x=1`) does not.
+    pub env: bool,
 }
 
 /// Which program builds.
@@ -120,10 +126,14 @@ pub fn scan_text(text_index: usize, text: &str, kind: TextKind, facts: &mut Scri
     // Shell variables (name → assignment) and which of them are exported.
     let mut vars: BTreeMap<String, Assignment> = BTreeMap::new();
     let mut exported: BTreeMap<String, bool> = BTreeMap::new();
+    // Plain assignments not exported yet (name → indices into
+    // `facts.assignments`): a later `export NAME` sends them on.
+    let mut pending: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for region in shell::regions(text, kind) {
         if !region.continues {
             vars.clear();
             exported.clear();
+            pending.clear();
         }
         let justfile = kind == TextKind::Justfile;
         for cmd in shell::commands(text, region.range, justfile) {
@@ -136,7 +146,12 @@ pub fn scan_text(text_index: usize, text: &str, kind: TextKind, facts: &mut Scri
                 continue;
             }
             let before = facts.usages.len();
-            scan_command(text_index, text, &cmd, &mut vars, &mut exported, facts);
+            let mut state = Shell {
+                vars: &mut vars,
+                exported: &mut exported,
+                pending: &mut pending,
+            };
+            scan_command(text_index, text, &cmd, &mut state, facts);
             for u in &mut facts.usages[before..] {
                 u.inline = region.inline;
             }
@@ -175,6 +190,7 @@ fn make_export(text: &str, cmd: &Command) -> Option<Assignment> {
         value: (!dynamic).then_some(value),
         range: TextRange::new(name.range.start(), range.end()),
         value_range: range,
+        env: true,
     })
 }
 
@@ -185,6 +201,7 @@ fn assignment(_text: &str, w: &Word) -> Option<Assignment> {
         value: (!w.dynamic).then(|| value.to_string()),
         range: w.range,
         value_range: w.value_range(),
+        env: false,
     })
 }
 
@@ -213,12 +230,21 @@ fn basename(w: &str) -> &str {
     w.rsplit('/').next().unwrap_or(w)
 }
 
+/// What a script has set so far.
+struct Shell<'s> {
+    /// Shell variables: name → assignment.
+    vars: &'s mut BTreeMap<String, Assignment>,
+    /// Which of them are exported.
+    exported: &'s mut BTreeMap<String, bool>,
+    /// Plain assignments not exported yet (indices into `facts.assignments`).
+    pending: &'s mut BTreeMap<String, Vec<usize>>,
+}
+
 fn scan_command(
     text_index: usize,
     text: &str,
     cmd: &Command,
-    vars: &mut BTreeMap<String, Assignment>,
-    exported: &mut BTreeMap<String, bool>,
+    state: &mut Shell<'_>,
     facts: &mut ScriptFacts,
 ) {
     let mut words = cmd.words.as_slice();
@@ -228,11 +254,15 @@ fn scan_command(
     {
         words = &words[1..];
     }
+    let Shell {
+        vars,
+        exported,
+        pending,
+    } = state;
     let mut prefix: Vec<Assignment> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         if let Some(a) = assignment(text, &words[i]) {
-            facts.assignments.push((text_index, a.clone()));
             prefix.push(a);
             i += 1;
         } else {
@@ -240,11 +270,25 @@ fn scan_command(
         }
     }
     if i == words.len() {
-        // Plain assignments: shell variables, exported if already exported.
-        for a in prefix {
+        // Plain assignments: shell variables, exported if already exported
+        // (or once they are).
+        for mut a in prefix {
+            a.env = exported.get(&a.name).copied().unwrap_or(false);
+            if !a.env {
+                pending
+                    .entry(a.name.clone())
+                    .or_default()
+                    .push(facts.assignments.len());
+            }
+            facts.assignments.push((text_index, a.clone()));
             vars.insert(a.name.clone(), a);
         }
         return;
+    }
+    // A prefix of the command: its environment.
+    for a in &mut prefix {
+        a.env = true;
+        facts.assignments.push((text_index, a.clone()));
     }
     // `export`, `declare -x`, `unset`.
     let first = words[i].value.as_str();
@@ -260,14 +304,19 @@ fn scan_command(
             if w.value.starts_with('-') {
                 continue;
             }
-            if let Some(a) = assignment(text, w) {
+            if let Some(mut a) = assignment(text, w) {
+                a.env = exporting;
                 facts.assignments.push((text_index, a.clone()));
                 if exporting {
                     exported.insert(a.name.clone(), true);
+                    pending.remove(&a.name);
                 }
                 vars.insert(a.name.clone(), a);
             } else if exporting && shell::is_shell_name(&w.value) {
                 exported.insert(w.value.clone(), true);
+                for k in pending.remove(&w.value).unwrap_or_default() {
+                    facts.assignments[k].1.env = true;
+                }
             }
         }
         return;
@@ -276,6 +325,7 @@ fn scan_command(
         for w in &words[i + 1..] {
             vars.remove(&w.value);
             exported.remove(&w.value);
+            pending.remove(&w.value);
         }
         return;
     }
@@ -288,7 +338,8 @@ fn scan_command(
         }
         i += 1;
         while let Some(w) = words.get(i) {
-            if let Some(a) = assignment(text, w) {
+            if let Some(mut a) = assignment(text, w) {
+                a.env = true;
                 facts.assignments.push((text_index, a.clone()));
                 prefix.push(a);
                 i += 1;
@@ -538,6 +589,38 @@ mod tests {
         let mut f = ScriptFacts::default();
         scan_text(0, text, kind, &mut f);
         f
+    }
+
+    /// Which assignments reach the environment of later commands.
+    #[test]
+    fn assignments_that_reach_the_environment() {
+        let f = scan_str(
+            "i=0\nA=1 nix build .#x\nexport B=2\nC=3\nexport C\nD=4\nlocal E=5\n\
+             declare -x F=6\nenv G=7 nix build\nexport H\nH=8\nI=9\nunset I\nexport I\n",
+            TextKind::Script,
+        );
+        let got: Vec<(String, bool)> = (f.assignments.iter())
+            .map(|(_, a)| (a.name.clone(), a.env))
+            .collect();
+        let want: Vec<(String, bool)> = [
+            ("i", false),
+            ("A", true),
+            ("B", true),
+            ("C", true),
+            ("D", false),
+            ("E", false),
+            ("F", true),
+            ("G", true),
+            ("H", true),
+            ("I", false),
+        ]
+        .iter()
+        .map(|(n, e)| (n.to_string(), *e))
+        .collect();
+        assert_eq!(got, want);
+        // Makefile and justfile exports.
+        let f = scan_str("export MODE = server\n", TextKind::Makefile);
+        assert!(f.assignments.iter().all(|(_, a)| a.env), "{f:?}");
     }
 
     fn summary(f: &ScriptFacts) -> Vec<String> {

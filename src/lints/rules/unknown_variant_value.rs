@@ -4,7 +4,9 @@
 //! where a variant is declared (`[[variants]]` in nixfold.toml) or where the
 //! tree's scripts and docs set them (`NIXOS_PACKAGES=kubernets nix build
 //! .#container`, `export HOST=laptpo`). Also reports declared variants that
-//! set a variable the configuration does not read at all. A tree that reads
+//! set a variable the configuration does not read at all. A plain shell
+//! variable (`MODE=x` on a line of its own, never exported) is not in the
+//! environment of `nix` and is not judged. A tree that reads
 //! no environment at all (migrated with `nixfold migrate`, whose flake.nix
 //! builds each declared variant as an output) is not checked against them.
 //!
@@ -144,7 +146,10 @@ impl Rule for UnknownVariantValue {
         }
         // Scripts and docs.
         for (ti, a) in &an.scripts.assignments {
-            let Some(value) = &a.value else { continue };
+            // A plain shell variable never reaches Nix.
+            let (true, Some(value)) = (a.env, &a.value) else {
+                continue;
+            };
             if an.var(&a.name).is_none() {
                 continue;
             }
