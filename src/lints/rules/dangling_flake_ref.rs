@@ -333,9 +333,9 @@ fn evaluated_names(e: &EvaluatedOutputs, segs: &[Seg]) -> BTreeSet<String> {
     prefixes.iter().flat_map(|p| e.children(p)).collect()
 }
 
-fn judge(
+fn judge<'e>(
     outputs: &V,
-    evaluated: Option<&EvaluatedOutputs>,
+    evaluated: &dyn Fn() -> Option<&'e EvaluatedOutputs>,
     r: &FlakeRef,
     flake_name: &str,
 ) -> Option<Dangling> {
@@ -346,7 +346,7 @@ fn judge(
     for c in &cands {
         let w = match walk(outputs, &c.segs, 0) {
             // The syntactic reading cannot tell; nixfold's evaluator may.
-            Walk::Unsure => match evaluated {
+            Walk::Unsure => match evaluated() {
                 Some(e) if evaluated_missing(e, &c.segs) => {
                     // The first segment evaluation shows to be missing.
                     let depth = (c.frag_start..c.segs.len())
@@ -520,17 +520,22 @@ impl Rule for DanglingFlakeRefRule {
                 .map(|(_, i)| *i)
         };
         let mut cache: HashMap<usize, V> = HashMap::new();
-        let mut evaluated_cache: HashMap<usize, Option<EvaluatedOutputs>> = HashMap::new();
+        // Evaluating a flake costs more than reading it: only when the
+        // syntactic reading of a reference is unsure.
+        let mut evaluated_cache: HashMap<usize, std::cell::OnceCell<Option<EvaluatedOutputs>>> =
+            HashMap::new();
         let mut resolve = |flake: usize, r: &FlakeRef| -> Option<Dangling> {
             let outputs = cache
                 .entry(flake)
                 .or_insert_with(|| flake_outputs(project, flake));
-            let evaluated = evaluated_cache
-                .entry(flake)
-                .or_insert_with(|| evaluated_outputs(project, flake));
+            let cell = &*evaluated_cache.entry(flake).or_default();
+            let evaluated = || {
+                cell.get_or_init(|| evaluated_outputs(project, flake))
+                    .as_ref()
+            };
             let fpath = &project.files[flake].path;
             let name = fpath.strip_prefix(&project.root).unwrap_or(fpath);
-            judge(outputs, evaluated.as_ref(), r, &name.display().to_string())
+            judge(outputs, &evaluated, r, &name.display().to_string())
         };
         // The nearest flake is the one a reference most plausibly means, and
         // its message is the one reported; but a name that a flake enclosing
