@@ -10,6 +10,9 @@ use std::process::Command;
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
+mod common;
+use common::project::write;
+
 struct Run {
     code: i32,
     stdout: String,
@@ -35,12 +38,6 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
         r.stderr
     );
     r
-}
-
-fn write(dir: &Path, rel: &str, content: impl AsRef<[u8]>) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, content).unwrap();
 }
 
 fn json_in(dir: &Path, args: &[&str]) -> (i32, Value) {

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::project::{dir_name, fixture_dirs, load, repo};
+use common::project::{dir_name, fixture_dirs, load, repo, write};
 
 fn render(root: &Path, diags: &[nixfold::diagnostics::Diagnostic]) -> String {
     let mut s = String::new();
@@ -118,9 +118,7 @@ fn every_rule_has_docs_and_fixture() {
 fn check_files(rule: &str, files: &[(&str, &str)]) -> Vec<nixfold::diagnostics::Diagnostic> {
     let dir = tempfile::tempdir().unwrap();
     for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        write(dir.path(), path, text);
     }
     let (project, mut config) = load(dir.path());
     config.check.select = Some(vec![rule.to_string()]);
@@ -185,12 +183,12 @@ fn unknown_variant_value_without_declared_variants() {
     use nixfold::analysis::variants::flow::{literal_read_names, may_read_any, quotes_any};
     let project = |text: &str| {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.nix"), text).unwrap();
-        std::fs::write(
-            dir.path().join("b.nix"),
+        write(dir.path(), "a.nix", text);
+        write(
+            dir.path(),
+            "b.nix",
             "{ x = \"HOST\"; y = ''USER''; z = \"a TERM b\"; }",
-        )
-        .unwrap();
+        );
         let p = load(dir.path()).0;
         (dir, p)
     };

@@ -213,8 +213,9 @@ impl<'a> ProjectCx<'a> {
     }
 
     /// Whether a script or doc sets, to a literal value, an environment
-    /// variable (not a plain shell variable) the configuration may read (known without the variant analysis:
-    /// [`crate::analysis::variants::flow::may_read_any`]).
+    /// variable (not a plain shell variable) that the configuration may
+    /// read, as known without the variant analysis
+    /// ([`crate::analysis::variants::flow::may_read_any`]).
     pub fn scripts_set_read_env(&self) -> bool {
         *self.scripts_set_read_env.get_or_init(|| {
             let mut names: Vec<&str> = (self.scripts().assignments.iter())

@@ -128,8 +128,12 @@ impl<'a> Names<'a> {
         }
     }
 
-    /// Add `name`, which is not bound yet; returns its definition.
-    fn insert_new(&mut self, name: Cow<'a, str>, def: Def<'a>) -> &mut Def<'a> {
+    /// The definition of `name`, bound to `make()` first if it is not bound.
+    fn get_or_insert_with(
+        &mut self,
+        name: Cow<'a, str>,
+        make: impl FnOnce() -> Def<'a>,
+    ) -> &mut Def<'a> {
         if let Names::Small(v) = self
             && v.len() >= SMALL_SET
         {
@@ -137,23 +141,22 @@ impl<'a> Names<'a> {
         }
         match self {
             Names::Small(v) => {
-                let at = v
-                    .binary_search_by(|(k, _)| (**k).cmp(&*name))
-                    .unwrap_or_else(|at| at);
-                v.insert(at, (name, def));
+                let at = match v.binary_search_by(|(k, _)| (**k).cmp(&*name)) {
+                    Ok(at) => at,
+                    Err(at) => {
+                        v.insert(at, (name, make()));
+                        at
+                    }
+                };
                 &mut v[at].1
             }
-            Names::Large(m) => m.entry(name).or_insert(def),
+            Names::Large(m) => m.entry(name).or_insert_with(make),
         }
     }
 
-    /// Whether `name` is bound; binds it to `def` if not.
-    fn try_insert(&mut self, name: Cow<'a, str>, def: Def<'a>) -> bool {
-        if self.get_mut(&name).is_some() {
-            return false;
-        }
-        self.insert_new(name, def);
-        true
+    /// Bind `name`, which is not bound yet, to `def`.
+    fn insert_new(&mut self, name: Cow<'a, str>, def: Def<'a>) {
+        self.get_or_insert_with(name, || def);
     }
 
     /// The names and their definitions, in name order.
@@ -316,10 +319,10 @@ impl Validator {
                             let range = attr.range();
                             match static_name(attr) {
                                 Some(name) => {
-                                    if report && names.get_mut(&name).is_some() {
+                                    if names.get_mut(&name).is_none() {
+                                        names.insert_new(name, Def::Inherited);
+                                    } else if report {
                                         self.duplicate(range, &name);
-                                    } else {
-                                        names.try_insert(name, Def::Inherited);
                                     }
                                 }
                                 None => {
@@ -387,11 +390,7 @@ impl Validator {
             let Some(name) = static_name(*attr) else {
                 return;
             };
-            let def = if cur.get_mut(&name).is_some() {
-                cur.get_mut(&name).expect("bound")
-            } else {
-                cur.insert_new(name, Def::Attrs(Names::new()))
-            };
+            let def = cur.get_or_insert_with(name, || Def::Attrs(Names::new()));
             self.materialize(def);
             match def {
                 Def::Attrs(inner) => cur = inner,

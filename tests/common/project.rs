@@ -20,6 +20,13 @@ pub fn load_project(dir: &Path) -> Project {
     Project::load(dir, &[dir.to_path_buf()], &|_| false)
 }
 
+/// Write `content` to `dir/rel`, creating the folders on the way.
+pub fn write(dir: &Path, rel: &str, content: impl AsRef<[u8]>) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, content).unwrap();
+}
+
 /// The project below `dir` and its nixfold.toml (defaults when absent).
 pub fn load(dir: &Path) -> (Project, Config) {
     let config = Config::load(dir)

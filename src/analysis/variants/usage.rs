@@ -123,34 +123,22 @@ pub fn scan(project: &Project) -> ScriptFacts {
 
 /// Scan one text (index `text` in `project.texts`).
 pub fn scan_text(text_index: usize, text: &str, kind: TextKind, facts: &mut ScriptFacts) {
-    // Shell variables (name → assignment) and which of them are exported.
-    let mut vars: BTreeMap<String, Assignment> = BTreeMap::new();
-    let mut exported: BTreeMap<String, bool> = BTreeMap::new();
-    // Plain assignments not exported yet (name → indices into
-    // `facts.assignments`): a later `export NAME` sends them on.
-    let mut pending: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut state = Shell::default();
     for region in shell::regions(text, kind) {
         if !region.continues {
-            vars.clear();
-            exported.clear();
-            pending.clear();
+            state = Shell::default();
         }
         let justfile = kind == TextKind::Justfile;
         for cmd in shell::commands(text, region.range, justfile) {
             if region.top_level {
                 if let Some(a) = make_export(text, &cmd) {
                     facts.assignments.push((text_index, a.clone()));
-                    exported.insert(a.name.clone(), true);
-                    vars.insert(a.name.clone(), a);
+                    state.exported.insert(a.name.clone(), true);
+                    state.vars.insert(a.name.clone(), a);
                 }
                 continue;
             }
             let before = facts.usages.len();
-            let mut state = Shell {
-                vars: &mut vars,
-                exported: &mut exported,
-                pending: &mut pending,
-            };
             scan_command(text_index, text, &cmd, &mut state, facts);
             for u in &mut facts.usages[before..] {
                 u.inline = region.inline;
@@ -230,21 +218,24 @@ fn basename(w: &str) -> &str {
     w.rsplit('/').next().unwrap_or(w)
 }
 
-/// What a script has set so far.
-struct Shell<'s> {
+/// What a script has set so far (one run of shell code: a script, or the
+/// code blocks of a document that continue each other).
+#[derive(Default)]
+struct Shell {
     /// Shell variables: name → assignment.
-    vars: &'s mut BTreeMap<String, Assignment>,
+    vars: BTreeMap<String, Assignment>,
     /// Which of them are exported.
-    exported: &'s mut BTreeMap<String, bool>,
-    /// Plain assignments not exported yet (indices into `facts.assignments`).
-    pending: &'s mut BTreeMap<String, Vec<usize>>,
+    exported: BTreeMap<String, bool>,
+    /// Plain assignments not exported yet (name → indices into
+    /// `facts.assignments`): a later `export NAME` sends them on.
+    pending: BTreeMap<String, Vec<usize>>,
 }
 
 fn scan_command(
     text_index: usize,
     text: &str,
     cmd: &Command,
-    state: &mut Shell<'_>,
+    state: &mut Shell,
     facts: &mut ScriptFacts,
 ) {
     let mut words = cmd.words.as_slice();

@@ -31,7 +31,9 @@ mod tests;
 
 pub use model::*;
 pub use paths::{literal_path, normalize, resolve_file};
-pub use reads::{expr_env_deps, file_reads, literal_read_names, may_read_any, quotes_any};
+pub use reads::{
+    expr_env_deps, file_reads, literal_read_names, may_hold_reads, may_read_any, quotes_any,
+};
 
 /// The analysis state over a project.
 pub struct Analyzer<'a> {
@@ -69,15 +71,14 @@ pub(super) const MAX_DEPTH: u32 = 200;
 impl<'a> Analyzer<'a> {
     pub fn new(project: &'a Project) -> Self {
         let scopes: Vec<OnceCell<Scopes>> = project.files.iter().map(|_| OnceCell::new()).collect();
-        // Any spelling of a read names `getEnv` (or `maybeEnv`) in the file
-        // itself, so other files need no scopes (yet).
+        // Other files need no scopes (yet).
         let per_file: Vec<Vec<(SyntaxNode, Read)>> = project
             .files
             .iter()
             .zip(&scopes)
             .enumerate()
             .map(|(i, (f, s))| {
-                if f.text.contains("getEnv") || f.text.contains("maybeEnv") {
+                if may_hold_reads(&f.text) {
                     let s = s.get_or_init(|| Scopes::from_parsed(&f.parsed()));
                     file_reads(s, i, &f.parsed().syntax())
                 } else {

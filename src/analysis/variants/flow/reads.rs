@@ -45,6 +45,13 @@ pub fn expr_env_deps(
     out
 }
 
+/// Whether a file's text can hold an environment read: every read spells
+/// `getEnv` (or `lib.maybeEnv`) in its file, whatever alias it goes
+/// through, so a file without either needs no tree for [`file_reads`].
+pub fn may_hold_reads(text: &str) -> bool {
+    text.contains("getEnv") || text.contains("maybeEnv")
+}
+
 /// The reads of one file (`scopes` are its scopes, `root` its root):
 /// `getEnv` calls through any alias (hir), and `lib.maybeEnv NAME default`.
 pub fn file_reads(scopes: &Scopes, file: usize, root: &SyntaxNode) -> Vec<(SyntaxNode, Read)> {
@@ -111,14 +118,13 @@ pub fn file_reads(scopes: &Scopes, file: usize, root: &SyntaxNode) -> Vec<(Synta
 /// The variables the project reads, when every read names its variable
 /// with a literal (`getEnv "HOME"`, `lib.maybeEnv "X" d`); `None` when some
 /// name is computed (`getEnv name` in a helper) or `getEnv` is passed on as
-/// a value, so that only the full analysis knows. Every read spells
-/// `getEnv` or `maybeEnv` in its file, so only those files are parsed (as
-/// [`Analyzer::new`] does).
+/// a value, so that only the full analysis knows. Only the files that
+/// [`may_hold_reads`] are parsed.
 pub fn literal_read_names(project: &Project) -> Option<std::collections::BTreeSet<String>> {
     use crate::hir;
     let mut names = std::collections::BTreeSet::new();
     for (i, f) in project.files.iter().enumerate() {
-        if !(f.text.contains("getEnv") || f.text.contains("maybeEnv")) {
+        if !may_hold_reads(&f.text) {
             continue;
         }
         let parsed = f.parsed();
