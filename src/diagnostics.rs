@@ -121,7 +121,7 @@ impl Diagnostic {
             severity,
             file.path.clone(),
             &file.text,
-            &file.line_index,
+            file.line_index(),
             range,
             message,
         )

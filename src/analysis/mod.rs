@@ -13,15 +13,15 @@ use crate::project::Project;
 
 /// The project's files as the evaluator takes them already parsed
 /// ([`crate::eval::EvalOptions::preparsed`]), keyed by absolute, lexically
-/// normalised path; files with syntax errors are left out (the evaluator
-/// reads those itself and reports their errors).
+/// normalised path. Nothing is parsed here: the evaluator parses a tree
+/// when it first imports the file (and reads a file with syntax errors
+/// itself, to report them).
 pub fn preparsed(project: &Project) -> Preparsed {
     let cwd = crate::project::cwd();
     Arc::new(
         project
             .files
             .iter()
-            .filter(|f| !f.tree.has_errors())
             .map(|f| (absolute(&cwd, &f.path), f.tree.clone()))
             .collect(),
     )

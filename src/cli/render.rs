@@ -14,7 +14,7 @@ pub struct Report<'a> {
     pub diags: &'a [Diagnostic],
     /// Paths in output are relative to this directory.
     pub cwd: PathBuf,
-    sources: HashMap<&'a Path, (&'a str, &'a LineIndex)>,
+    sources: HashMap<&'a Path, Source<'a>>,
 }
 
 /// Counts for the summary line / object.
@@ -29,15 +29,23 @@ pub struct Summary {
     pub fixable: usize,
 }
 
+/// A loaded file a finding may point into (a Nix file's line index is
+/// built only when a finding needs it).
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Nix(&'a crate::syntax::SourceFile),
+    Text(&'a crate::project::TextFile),
+}
+
 impl<'a> Report<'a> {
     pub fn new(project: &'a Project, diags: &'a [Diagnostic]) -> Self {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let mut sources = HashMap::new();
         for f in &project.files {
-            sources.insert(f.path.as_path(), (&*f.text, &f.line_index));
+            sources.insert(f.path.as_path(), Source::Nix(f));
         }
         for t in &project.texts {
-            sources.insert(t.path.as_path(), (t.text.as_str(), &t.line_index));
+            sources.insert(t.path.as_path(), Source::Text(t));
         }
         Report {
             project,
@@ -49,7 +57,10 @@ impl<'a> Report<'a> {
 
     /// The text and line index of a file, if it was loaded.
     pub fn source(&self, path: &Path) -> Option<(&'a str, &'a LineIndex)> {
-        self.sources.get(path).copied()
+        Some(match *self.sources.get(path)? {
+            Source::Nix(f) => (&*f.text, f.line_index()),
+            Source::Text(t) => (t.text.as_str(), &t.line_index),
+        })
     }
 
     /// Line and column of a byte offset in a loaded file.

@@ -101,7 +101,8 @@ pub struct EvalOptions {
     pub lib: Option<LibConfig>,
     /// Files the caller has already read and parsed (a project's files), by
     /// absolute path; the evaluator compiles these trees instead of reading
-    /// and parsing the files again. A file not in the map is read from disk.
+    /// and parsing the files again (a tree is parsed when first needed). A
+    /// file not in the map, or with syntax errors, is read from disk.
     pub preparsed: Option<Preparsed>,
 }
 
@@ -538,7 +539,9 @@ impl Evaluator {
             .parent()
             .map(|d| d.to_string_lossy().into_owned())
             .unwrap_or_else(|| "/".into());
-        if let Some(tree) = self.opts.preparsed.as_ref().and_then(|m| m.get(p)) {
+        if let Some(tree) = self.opts.preparsed.as_ref().and_then(|m| m.get(p))
+            && !tree.has_errors()
+        {
             let (text, parsed) = (tree.text().clone(), tree.get());
             if excessive_nesting(&text, MAX_BRACKET_NESTING).is_none() && !has_lone_cr(&text) {
                 let id = self.add_file(Some(p.to_path_buf()), p.display().to_string(), text);

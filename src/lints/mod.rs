@@ -259,6 +259,16 @@ pub trait Rule: Sync + Send {
     fn check_file(&self, _cx: &FileCx<'_>, _out: &mut Vec<Diagnostic>) {}
     /// Findings that need the whole project (other file kinds, cross-file facts).
     fn check_project(&self, _cx: &ProjectCx<'_>, _out: &mut Vec<Diagnostic>) {}
+    /// The part of the project phase that needs only the loaded files and
+    /// the configuration: [`check`] runs it alongside the per-file pass, on
+    /// a context without what that pass learns (no reachability, no
+    /// suppression comments, no file summaries; the engine applies
+    /// suppressions to its findings afterwards). It reports findings that
+    /// need nothing else, or computes the shared facts
+    /// ([`ProjectCx::scripts_set_read_env`]) that [`Rule::needs_variants`]
+    /// or [`Rule::check_project`] will read, so that they are ready when
+    /// the project phase starts.
+    fn check_project_early(&self, _cx: &ProjectCx<'_>, _out: &mut Vec<Diagnostic>) {}
     /// What [`Rule::check_project`] will want of one Nix file, computed by
     /// [`check`] while the file's tree is held (its tree may be gone by the
     /// project phase); read back with [`ProjectCx::file_summary`]. Called in
@@ -323,9 +333,10 @@ struct FilePass {
 /// the project rules need of it (suppression comments, the paths it
 /// evaluates and mentions) is kept, then its tree is released when the
 /// project allows it ([`Project::release_trees`]), so memory does not grow
-/// with the tree. Rules that asked whether a flake evaluates the file run
-/// again on the reachable ones; then the project rules run, parsing again
-/// only the files they read.
+/// with the tree. Meanwhile the project rules' early parts
+/// ([`Rule::check_project_early`]) run. Rules that asked whether a flake
+/// evaluates the file run again on the reachable ones; then the project
+/// rules run, parsing again only the files they read.
 pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     let enabled: Vec<&'static dyn Rule> = rules::all()
         .iter()
@@ -337,14 +348,147 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         reach_known: false,
         ..ProjectCx::from_parts(project, config, Default::default(), Vec::new(), None)
     };
-    let passes: Vec<FilePass> = project
+    // The project rules' early parts run alongside the per-file pass
+    // (rayon takes their work up whenever a file's work leaves a thread
+    // free), so that little of the project phase is left once it ends.
+    let (passes, early_found) = rayon::join(
+        || per_file_pass(&probe, &enabled),
+        || {
+            enabled
+                .par_iter()
+                .enumerate()
+                .filter(|(_, r)| !LATE_RULES.contains(&r.meta().name))
+                .map(|(k, rule)| {
+                    let mut out = Vec::new();
+                    rule.check_project_early(&probe, &mut out);
+                    (k, out)
+                })
+                .filter(|(_, out)| !out.is_empty())
+                .collect::<Vec<_>>()
+        },
+    );
+    let reach =
+        crate::analysis::reach::Reachability::from_edges(project, &|i| passes[i].edges.clone());
+    let mut suppressions = Vec::with_capacity(passes.len());
+    let mut found = Vec::with_capacity(passes.len());
+    let mut asked = Vec::with_capacity(passes.len());
+    let mut summaries = crate::analysis::scope::FileSummaries::default();
+    let mut rule_summaries = Vec::with_capacity(passes.len());
+    for p in passes {
+        suppressions.push(p.suppressions);
+        found.push(p.found);
+        asked.push(p.asked);
+        summaries.mentions.push(p.mentions);
+        summaries.rel_paths.push(p.rel_paths);
+        rule_summaries.push(p.rule_summaries);
+    }
+    // What the early parts computed (the scripts' facts, the text files'
+    // suppression comments) carries over.
+    let pcx = ProjectCx {
+        reach,
+        reach_known: true,
+        summaries: Some(summaries),
+        rule_summaries: Some(rule_summaries),
+        suppressions,
+        ..probe
+    };
+    // The rules that asked, again, where the answer was not "no"; meanwhile
+    // the variant analysis, if a project rule needs it.
+    let needs_variants = enabled.iter().any(|r| r.needs_variants(&pcx));
+    // The analysis (and what the project rules read of it) holds nodes of
+    // the files it reads and resolves them with scopes of the file's tree:
+    // no tree is released under it, or a re-parse would give a file a
+    // second tree. Pass 2 then keeps the trees it parses.
+    let (late, in_time): (Vec<IndexedRule>, Vec<IndexedRule>) = enabled
+        .iter()
+        .copied()
+        .enumerate()
+        .partition(|(_, r)| LATE_RULES.contains(&r.meta().name));
+    // The project rules are independent of each other: in parallel, their
+    // findings kept in rule order. Those that do not read the variant
+    // analysis run while it is computed (they never ask for it, so no
+    // thread waits on it from inside its own computation).
+    let run_project = |rules: &[IndexedRule]| -> Vec<(usize, Vec<Diagnostic>)> {
+        rules
+            .par_iter()
+            .map(|(k, rule)| {
+                let mut out = Vec::new();
+                rule.check_project(&pcx, &mut out);
+                (*k, out)
+            })
+            .collect()
+    };
+    let (with_variants, without): (Vec<_>, Vec<_>) = in_time
+        .into_iter()
+        .partition(|(_, r)| r.needs_variants(&pcx));
+    let (mut per_rule, ()) = rayon::join(
+        || {
+            rerun_asked(&pcx, &enabled, &asked, &mut found, !needs_variants);
+            run_project(&without)
+        },
+        || {
+            if needs_variants {
+                pcx.variants();
+            }
+        },
+    );
+    let per_file: Vec<(Vec<Diagnostic>, Vec<bool>)> = found
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, found)| {
+            let mut out: Vec<Diagnostic> = found.into_iter().flat_map(|(_, d)| d).collect();
+            supersede::drop_superseded_syntax_errors(&mut out);
+            let suppressions = &pcx.suppressions[i];
+            let mut used = vec![false; suppressions.entries.len()];
+            suppressions.remove_covered(&mut out, &mut used);
+            rules::syntax_error::keep_first(&mut out);
+            (out, used)
+        })
+        .collect();
+    let mut diags = Vec::new();
+    let mut used = SuppressionUse::none(&pcx);
+    for ((d, u), slot) in per_file.into_iter().zip(used.files.iter_mut()) {
+        diags.extend(d);
+        *slot = u;
+    }
+    per_rule.extend(run_project(&with_variants));
+    // By rule (index into `enabled`), early findings first.
+    let mut per_rule: Vec<(usize, Vec<Diagnostic>)> =
+        early_found.into_iter().chain(per_rule).collect();
+    per_rule.sort_by_key(|(k, _)| *k);
+    diags.extend(per_rule.into_iter().flat_map(|(_, d)| d));
+    remove_suppressed(&pcx, &mut diags, &mut used);
+    if !late.is_empty() {
+        let _ = pcx.suppression_use.set(used);
+        let mut found = Vec::new();
+        for (_, rule) in late {
+            rule.check_project(&pcx, &mut found);
+        }
+        // `ignore[unused-suppression]` silences them too.
+        remove_suppressed(&pcx, &mut found, &mut SuppressionUse::none(&pcx));
+        diags.extend(found);
+    }
+    sort_diagnostics(&mut diags);
+    diags
+}
+
+/// An enabled rule with its index into the enabled rules.
+type IndexedRule = (usize, &'static dyn Rule);
+
+/// Pass 1 of [`check`]: every file once, in parallel (see [`FilePass`]).
+fn per_file_pass(probe: &ProjectCx<'_>, enabled: &[&'static dyn Rule]) -> Vec<FilePass> {
+    let project = probe.project;
+    project
         .files
         .par_iter()
         .enumerate()
+        // Small pieces: a thread that comes free (from the early project
+        // work) finds work to take instead of waiting on a long run.
+        .with_max_len(8)
         .map(|(i, file)| {
             let suppressions = suppress::FileSuppressions::for_nix(file);
-            let cx = FileCx::with_suppressions(file, &probe, i, &suppressions);
-            let (found, asked) = run_file_rules(&cx, &enabled, None);
+            let cx = FileCx::with_suppressions(file, probe, i, &suppressions);
+            let (found, asked) = run_file_rules(&cx, enabled, None);
             // What the project phase needs, from the index the rules built.
             let index = cx.index();
             let edges = crate::analysis::reach::edges_in(
@@ -388,101 +532,7 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
             }
             pass
         })
-        .collect();
-    let reach =
-        crate::analysis::reach::Reachability::from_edges(project, &|i| passes[i].edges.clone());
-    let mut suppressions = Vec::with_capacity(passes.len());
-    let mut found = Vec::with_capacity(passes.len());
-    let mut asked = Vec::with_capacity(passes.len());
-    let mut summaries = crate::analysis::scope::FileSummaries::default();
-    let mut rule_summaries = Vec::with_capacity(passes.len());
-    for p in passes {
-        suppressions.push(p.suppressions);
-        found.push(p.found);
-        asked.push(p.asked);
-        summaries.mentions.push(p.mentions);
-        summaries.rel_paths.push(p.rel_paths);
-        rule_summaries.push(p.rule_summaries);
-    }
-    let pcx = ProjectCx {
-        rule_summaries: Some(rule_summaries),
-        ..ProjectCx::from_parts(project, config, reach, suppressions, Some(summaries))
-    };
-    // The rules that asked, again, where the answer was not "no"; meanwhile
-    // the variant analysis, if a project rule needs it.
-    let needs_variants = enabled.iter().any(|r| r.needs_variants(&pcx));
-    // The analysis (and what the project rules read of it) holds nodes of
-    // the files it reads and resolves them with scopes of the file's tree:
-    // no tree is released under it, or a re-parse would give a file a
-    // second tree. Pass 2 then keeps the trees it parses.
-    let (late, early): (Vec<&&dyn Rule>, Vec<&&dyn Rule>) = enabled
-        .iter()
-        .partition(|r| LATE_RULES.contains(&r.meta().name));
-    // The project rules are independent of each other: in parallel, their
-    // findings kept in rule order. Those that do not read the variant
-    // analysis run while it is computed (they never ask for it, so no
-    // thread waits on it from inside its own computation).
-    let run_project = |rules: &[(usize, &&dyn Rule)]| -> Vec<(usize, Vec<Diagnostic>)> {
-        rules
-            .par_iter()
-            .map(|(k, rule)| {
-                let mut out = Vec::new();
-                rule.check_project(&pcx, &mut out);
-                (*k, out)
-            })
-            .collect()
-    };
-    let (with_variants, without): (Vec<_>, Vec<_>) = early
-        .iter()
-        .copied()
-        .enumerate()
-        .partition(|(_, r)| r.needs_variants(&pcx));
-    let (mut per_rule, ()) = rayon::join(
-        || {
-            rerun_asked(&pcx, &enabled, &asked, &mut found, !needs_variants);
-            run_project(&without)
-        },
-        || {
-            if needs_variants {
-                pcx.variants();
-            }
-        },
-    );
-    let per_file: Vec<(Vec<Diagnostic>, Vec<bool>)> = found
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, found)| {
-            let mut out: Vec<Diagnostic> = found.into_iter().flat_map(|(_, d)| d).collect();
-            supersede::drop_superseded_syntax_errors(&mut out);
-            let suppressions = &pcx.suppressions[i];
-            let mut used = vec![false; suppressions.entries.len()];
-            suppressions.remove_covered(&mut out, &mut used);
-            rules::syntax_error::keep_first(&mut out);
-            (out, used)
-        })
-        .collect();
-    let mut diags = Vec::new();
-    let mut used = SuppressionUse::none(&pcx);
-    for ((d, u), slot) in per_file.into_iter().zip(used.files.iter_mut()) {
-        diags.extend(d);
-        *slot = u;
-    }
-    per_rule.extend(run_project(&with_variants));
-    per_rule.sort_by_key(|(k, _)| *k);
-    diags.extend(per_rule.into_iter().flat_map(|(_, d)| d));
-    remove_suppressed(&pcx, &mut diags, &mut used);
-    if !late.is_empty() {
-        let _ = pcx.suppression_use.set(used);
-        let mut found = Vec::new();
-        for rule in late {
-            rule.check_project(&pcx, &mut found);
-        }
-        // `ignore[unused-suppression]` silences them too.
-        remove_suppressed(&pcx, &mut found, &mut SuppressionUse::none(&pcx));
-        diags.extend(found);
-    }
-    sort_diagnostics(&mut diags);
-    diags
+        .collect()
 }
 
 /// Pass 2 of [`check`]: the per-file rules that asked about reachability

@@ -263,7 +263,7 @@ impl FileSuppressions {
         let root = file.parsed().syntax();
         let text: &str = &file.text;
         let is_comment_line = |line: usize| -> bool {
-            let start = usize::from(file.line_index.line_start(line));
+            let start = usize::from(file.line_index().line_start(line));
             let rest = &text[start..];
             let skip = rest.len() - rest.trim_start_matches([' ', '\t', '\r']).len();
             let at = start + skip;
@@ -284,14 +284,14 @@ impl FileSuppressions {
                 continue;
             }
             let start = token.text_range().start();
-            let line = file.line_index.line_of(start);
-            let line_start = usize::from(file.line_index.line_start(line));
+            let line = file.line_index().line_of(start);
+            let line_start = usize::from(file.line_index().line_start(line));
             let alone = text[line_start..usize::from(start)]
                 .bytes()
                 .all(|c| is_blank(c) || c == b'\r');
             let target = if alone {
                 let mut next = line + 1;
-                while next < file.line_index.line_count() && is_comment_line(next) {
+                while next < file.line_index().line_count() && is_comment_line(next) {
                     next += 1;
                 }
                 next

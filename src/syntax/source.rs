@@ -12,7 +12,9 @@ pub struct SourceFile {
     /// The path as the file was found (relative when the walk started from a relative path).
     pub path: PathBuf,
     pub text: Arc<str>,
-    pub line_index: LineIndex,
+    /// Built when first asked for ([`SourceFile::line_index`]): only files
+    /// with findings or suppression comments need one.
+    line_index: OnceLock<LineIndex>,
     /// The file's tree, shared with the evaluator's source map.
     pub tree: Arc<Tree>,
 }
@@ -28,12 +30,11 @@ impl SourceFile {
     /// Build from text already in memory; parse on first use.
     pub fn lazy(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
-        let line_index = LineIndex::new(&text);
         SourceFile {
             path: path.into(),
             tree: Arc::new(Tree::new(text.clone())),
             text,
-            line_index,
+            line_index: OnceLock::new(),
         }
     }
 
@@ -42,8 +43,13 @@ impl SourceFile {
         self.tree.get()
     }
 
+    /// The file's line index.
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.text))
+    }
+
     pub fn line_col(&self, offset: TextSize) -> LineCol {
-        self.line_index.line_col(&self.text, offset)
+        self.line_index().line_col(&self.text, offset)
     }
 }
 
@@ -101,15 +107,23 @@ impl Tree {
     }
 
     /// Whether the file has syntax errors (parses it if it never was).
+    ///
+    /// The flags are set only by [`Tree::get`]: an initialiser here that
+    /// parsed would set its own flag again from inside its initialisation,
+    /// which never returns (asking an unparsed file hung).
     pub fn has_errors(&self) -> bool {
-        *self
-            .has_errors
-            .get_or_init(|| !self.get().errors.is_empty())
+        match self.has_errors.get() {
+            Some(b) => *b,
+            None => !self.get().errors.is_empty(),
+        }
     }
 
     /// [`Parsed::exceeded_limits`] (parses the file if it never was).
     pub fn exceeded_limits(&self) -> bool {
-        *self.limited.get_or_init(|| self.get().exceeded_limits())
+        match self.limited.get() {
+            Some(b) => *b,
+            None => self.get().exceeded_limits(),
+        }
     }
 
     /// Whether `root` is the root of the tree held now.
@@ -184,4 +198,38 @@ pub fn load_source(path: &Path) -> Result<SourceFile, SourceError> {
     let bytes = std::fs::read(path).map_err(|e| SourceError::Io(e.to_string()))?;
     let text = decode_source(bytes)?;
     Ok(SourceFile::from_text(path, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceFile;
+
+    /// The flags of a file nothing has parsed yet, asked from a thread so
+    /// that a hang fails the test instead of stalling it.
+    #[test]
+    fn flags_of_an_unparsed_file_parse_it() {
+        let ask = |text: &'static str, first_errors: bool| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let f = SourceFile::lazy("a.nix", text);
+                let flags = if first_errors {
+                    let e = f.tree.has_errors();
+                    (e, f.tree.exceeded_limits())
+                } else {
+                    let l = f.tree.exceeded_limits();
+                    (f.tree.has_errors(), l)
+                };
+                let _ = tx.send(flags);
+            });
+            rx.recv_timeout(std::time::Duration::from_secs(20))
+                .expect("asking a flag of an unparsed file returns")
+        };
+        assert_eq!(ask("{ a = 1; }", true), (false, false));
+        assert_eq!(ask("{ a = ; }", true), (true, false));
+        assert_eq!(ask("{ a = 1; }", false), (false, false));
+        assert_eq!(ask("{ a = ; }", false), (true, false));
+        let deep: &'static str =
+            Box::leak(format!("{}1{}", "[".repeat(2000), "]".repeat(2000)).into_boxed_str());
+        assert_eq!(ask(deep, true), (true, true));
+    }
 }

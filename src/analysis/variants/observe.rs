@@ -62,7 +62,6 @@ pub fn observe(a: &Analyzer<'_>, root: &Path, files: &[usize]) -> Vec<Fact> {
     let sources: crate::eval::Preparsed = std::sync::Arc::new(
         canon
             .iter()
-            .filter(|(_, i)| !project.files[**i].tree.has_errors())
             .map(|(p, &i)| (p.clone(), project.files[i].tree.clone()))
             .collect(),
     );

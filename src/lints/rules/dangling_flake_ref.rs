@@ -73,7 +73,7 @@ use rayon::prelude::*;
 
 use crate::analysis::variants::evalout::{EvaluatedOutputs, evaluated_outputs};
 use crate::diagnostics::Diagnostic;
-use crate::lints::{FileCx, ProjectCx, Rule, RuleMeta, RuleSummary};
+use crate::lints::{ProjectCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 use outputs::{V, flake_outputs, normalize};
@@ -487,18 +487,8 @@ impl Rule for DanglingFlakeRefRule {
         &META
     }
 
-    fn file_summary(&self, cx: &FileCx<'_>) -> Option<RuleSummary> {
-        if !may_hold_refs(&cx.file.text) {
-            return None;
-        }
-        let refs = nix_string_refs(
-            &cx.file.text,
-            cx.nodes(SyntaxKind::NODE_STRING).iter().cloned(),
-        );
-        Some(Box::new(refs))
-    }
-
-    fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
+    // It reads only the files: all of it runs alongside the per-file pass.
+    fn check_project_early(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
         let project = cx.project;
         let severity = cx.config.severity(&META);
         let flakes: Vec<(PathBuf, usize)> = project
@@ -606,20 +596,20 @@ impl Rule for DanglingFlakeRefRule {
                 }
             }
         }
-        // Most files cannot hold a reference; the others are scanned in
-        // parallel.
+        // Most files cannot hold a reference (a text test); the others are
+        // parsed (again, or first: this runs alongside the per-file pass)
+        // and scanned in parallel. Files over the parser's limits are not
+        // read, as by every rule.
         let found: Vec<(usize, Vec<FlakeRef>)> = project
             .files
             .par_iter()
             .enumerate()
-            .filter(|(_, f)| may_hold_refs(&f.text))
+            .filter(|(_, f)| may_hold_refs(&f.text) && !f.tree.exceeded_limits())
             .map(|(i, f)| {
-                // Found while the tree was held, or now.
-                let refs = match cx.file_summary::<Vec<FlakeRef>>(META.name, i) {
-                    Some(kept) => kept.cloned().unwrap_or_default(),
-                    None => nix_string_refs(&f.text, f.parsed().syntax().descendants()),
-                };
-                (i, refs)
+                (
+                    i,
+                    nix_string_refs(&f.text, f.parsed().syntax().descendants()),
+                )
             })
             .filter(|(_, refs)| !refs.is_empty())
             .collect();

@@ -84,6 +84,12 @@ impl Rule for UnknownVariantValue {
         !cx.config.variants.is_empty() || cx.scripts_set_read_env()
     }
 
+    // Whether the analysis is needed is known from the files alone: found
+    // while the per-file pass runs.
+    fn check_project_early(&self, cx: &ProjectCx<'_>, _out: &mut Vec<Diagnostic>) {
+        self.needs_variants(cx);
+    }
+
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut Vec<Diagnostic>) {
         if !self.needs_variants(cx) {
             return;

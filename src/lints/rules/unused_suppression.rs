@@ -69,28 +69,36 @@ impl Rule for UnusedSuppression {
         let Some(used) = cx.suppression_use.get() else {
             return;
         };
-        // (path, text, line index, over the parser's limits) of every file
-        let files = (cx.project.files.iter())
-            .map(|f| (&f.path, &*f.text, &f.line_index, f.tree.exceeded_limits()))
-            .chain(
-                (cx.project.texts.iter()).map(|t| (&t.path, t.text.as_str(), &t.line_index, false)),
-            );
-        let suppressions = cx.suppressions.iter().chain(&cx.text_suppressions);
-        let uses = used.files.iter().chain(&used.texts);
-        let files = files.zip(suppressions.zip(uses)).map(
-            |((path, text, index, limited), (suppressions, used))| FileUse {
-                path,
-                text,
-                index,
-                suppressions,
-                used,
-                limited,
-            },
-        );
-        for f in files {
-            if !f.suppressions.entries.is_empty() {
-                check_file(cx, &f, out);
+        // Nix files, then texts, with their suppression comments and which
+        // of them were used; the line index and limits are asked only of
+        // files with comments (a Nix file's index is built on first use).
+        let files = (cx.project.files.iter().map(Ok))
+            .chain(cx.project.texts.iter().map(Err))
+            .zip(cx.suppressions.iter().chain(&cx.text_suppressions))
+            .zip(used.files.iter().chain(&used.texts));
+        for ((file, suppressions), used) in files {
+            if suppressions.entries.is_empty() {
+                continue;
             }
+            let file = match file {
+                Ok(f) => FileUse {
+                    path: &f.path,
+                    text: &f.text,
+                    index: f.line_index(),
+                    suppressions,
+                    used,
+                    limited: f.tree.exceeded_limits(),
+                },
+                Err(t) => FileUse {
+                    path: &t.path,
+                    text: &t.text,
+                    index: &t.line_index,
+                    suppressions,
+                    used,
+                    limited: false,
+                },
+            };
+            check_file(cx, &file, out);
         }
     }
 }
