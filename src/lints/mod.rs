@@ -348,24 +348,17 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         reach_known: false,
         ..ProjectCx::from_parts(project, config, Default::default(), Vec::new(), None)
     };
+    let (late, in_time): (Vec<IndexedRule>, Vec<IndexedRule>) = enabled
+        .iter()
+        .copied()
+        .enumerate()
+        .partition(|(_, r)| LATE_RULES.contains(&r.meta().name));
     // The project rules' early parts run alongside the per-file pass
     // (rayon takes their work up whenever a file's work leaves a thread
     // free), so that little of the project phase is left once it ends.
-    let (passes, early_found) = rayon::join(
+    let (passes, mut per_rule) = rayon::join(
         || per_file_pass(&probe, &enabled),
-        || {
-            enabled
-                .par_iter()
-                .enumerate()
-                .filter(|(_, r)| !LATE_RULES.contains(&r.meta().name))
-                .map(|(k, rule)| {
-                    let mut out = Vec::new();
-                    rule.check_project_early(&probe, &mut out);
-                    (k, out)
-                })
-                .filter(|(_, out)| !out.is_empty())
-                .collect::<Vec<_>>()
-        },
+        || run_rules(&in_time, |rule, out| rule.check_project_early(&probe, out)),
     );
     let reach =
         crate::analysis::reach::Reachability::from_edges(project, &|i| passes[i].edges.clone());
@@ -395,33 +388,20 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     // The rules that asked, again, where the answer was not "no"; meanwhile
     // the variant analysis, if a project rule needs it.
     let needs_variants = enabled.iter().any(|r| r.needs_variants(&pcx));
-    // The analysis (and what the project rules read of it) holds nodes of
-    // the files it reads and resolves them with scopes of the file's tree:
-    // no tree is released under it, or a re-parse would give a file a
-    // second tree. Pass 2 then keeps the trees it parses.
-    let (late, in_time): (Vec<IndexedRule>, Vec<IndexedRule>) = enabled
-        .iter()
-        .copied()
-        .enumerate()
-        .partition(|(_, r)| LATE_RULES.contains(&r.meta().name));
     // The project rules are independent of each other: in parallel, their
     // findings kept in rule order. Those that do not read the variant
     // analysis run while it is computed (they never ask for it, so no
     // thread waits on it from inside its own computation).
-    let run_project = |rules: &[IndexedRule]| -> Vec<(usize, Vec<Diagnostic>)> {
-        rules
-            .par_iter()
-            .map(|(k, rule)| {
-                let mut out = Vec::new();
-                rule.check_project(&pcx, &mut out);
-                (*k, out)
-            })
-            .collect()
-    };
+    let run_project =
+        |rules: &[IndexedRule]| run_rules(rules, |rule, out| rule.check_project(&pcx, out));
     let (with_variants, without): (Vec<_>, Vec<_>) = in_time
         .into_iter()
         .partition(|(_, r)| r.needs_variants(&pcx));
-    let (mut per_rule, ()) = rayon::join(
+    // The analysis (and what the project rules read of it) holds nodes of
+    // the files it reads and resolves them with scopes of the file's tree:
+    // no tree is released under it, or a re-parse would give a file a
+    // second tree. Pass 2 then keeps the trees it parses.
+    let (in_project, ()) = rayon::join(
         || {
             rerun_asked(&pcx, &enabled, &asked, &mut found, !needs_variants);
             run_project(&without)
@@ -451,10 +431,9 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
         diags.extend(d);
         *slot = u;
     }
-    per_rule.extend(run_project(&with_variants));
     // By rule (index into `enabled`), early findings first.
-    let mut per_rule: Vec<(usize, Vec<Diagnostic>)> =
-        early_found.into_iter().chain(per_rule).collect();
+    per_rule.extend(in_project);
+    per_rule.extend(run_project(&with_variants));
     per_rule.sort_by_key(|(k, _)| *k);
     diags.extend(per_rule.into_iter().flat_map(|(_, d)| d));
     remove_suppressed(&pcx, &mut diags, &mut used);
@@ -474,6 +453,23 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
 
 /// An enabled rule with its index into the enabled rules.
 type IndexedRule = (usize, &'static dyn Rule);
+
+/// Run one phase of the project rules in parallel; each rule's findings
+/// are kept with its index (rules that found nothing are left out).
+fn run_rules(
+    rules: &[IndexedRule],
+    phase: impl Fn(&dyn Rule, &mut Vec<Diagnostic>) + Sync,
+) -> Vec<(usize, Vec<Diagnostic>)> {
+    rules
+        .par_iter()
+        .map(|(k, rule)| {
+            let mut out = Vec::new();
+            phase(*rule, &mut out);
+            (*k, out)
+        })
+        .filter(|(_, out)| !out.is_empty())
+        .collect()
+}
 
 /// Pass 1 of [`check`]: every file once, in parallel (see [`FilePass`]).
 fn per_file_pass(probe: &ProjectCx<'_>, enabled: &[&'static dyn Rule]) -> Vec<FilePass> {
