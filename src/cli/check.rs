@@ -101,6 +101,11 @@ pub fn load(
     paths: &[PathBuf],
     config: &Config,
 ) -> (Project, Vec<PathError>) {
+    if config.check.exclude_set.is_empty() {
+        // Nothing to prune: no path needs to be made relative and matched.
+        let none: walk::Exclude = Arc::new(|_: &Path| false);
+        return Project::load_paths(root, paths, &none);
+    }
     let excludes = Arc::new(config.clone());
     let (cwd_owned, root_owned) = (cwd.to_path_buf(), root.to_path_buf());
     let exclude: walk::Exclude = Arc::new(move |p: &Path| {

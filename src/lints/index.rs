@@ -4,6 +4,8 @@
 
 use std::cell::OnceCell;
 
+use rowan::{TextRange, TextSize};
+
 use crate::syntax::{SyntaxKind, SyntaxNode};
 
 /// Nodes of one file grouped by kind, in document order.
@@ -48,14 +50,11 @@ impl NodeIndex {
         for k in EAGER {
             wanted[*k as usize] = true;
         }
-        for ev in root.preorder() {
-            if let rowan::WalkEvent::Enter(node) = ev {
-                let k = node.kind() as usize;
-                if k < KINDS && wanted[k] {
-                    eager[k].push(node);
-                }
-            }
-        }
+        collect(
+            &root,
+            |k| wanted.get(k).copied().unwrap_or(false),
+            |k, n| eager[k].push(n),
+        );
         let by_kind = eager
             .into_iter()
             .enumerate()
@@ -92,14 +91,111 @@ impl NodeIndex {
             return &[];
         };
         cell.get_or_init(|| {
-            self.root
-                .preorder()
-                .filter_map(|ev| match ev {
-                    rowan::WalkEvent::Enter(n) if n.kind() == kind => Some(n),
-                    _ => None,
-                })
-                .collect()
+            let mut out = Vec::new();
+            collect(&self.root, |k| k == kind as usize, |_, n| out.push(n));
+            out
         })
+    }
+}
+
+/// One node of the green tree on the way down, with its syntax node once
+/// one is made.
+struct Frame<'g> {
+    green: &'g rowan::GreenNodeData,
+    children: rowan::Children<'g>,
+    /// Index among its parent's children (tokens included), and offset.
+    index: usize,
+    start: TextSize,
+    /// Where the next child starts, and its index.
+    next_start: TextSize,
+    next_index: usize,
+    node: Option<SyntaxNode>,
+}
+
+/// Call `found` with every node below `root` (and `root` itself) whose raw
+/// kind `wanted` accepts, in document order.
+///
+/// The walk is over the green tree; a syntax node (a rowan cursor, an
+/// allocation each) is made only for a wanted node and for its ancestors
+/// that have none yet, so identifiers, attribute paths and other subtrees
+/// without a wanted node cost no cursor.
+fn collect(
+    root: &SyntaxNode,
+    wanted: impl Fn(usize) -> bool,
+    mut found: impl FnMut(usize, SyntaxNode),
+) {
+    let green = root.green();
+    let start = root.text_range().start();
+    if wanted(green.kind().0 as usize) {
+        found(green.kind().0 as usize, root.clone());
+    }
+    let mut stack = vec![Frame {
+        green,
+        children: green.children(),
+        index: 0,
+        start,
+        next_start: start,
+        next_index: 0,
+        node: Some(root.clone()),
+    }];
+    while let Some(top) = stack.last_mut() {
+        let Some(child) = top.children.next() else {
+            stack.pop();
+            continue;
+        };
+        let (index, start) = (top.next_index, top.next_start);
+        top.next_index += 1;
+        let green = match child {
+            rowan::NodeOrToken::Token(t) => {
+                top.next_start += t.text_len();
+                continue;
+            }
+            rowan::NodeOrToken::Node(n) => n,
+        };
+        top.next_start += green.text_len();
+        stack.push(Frame {
+            green,
+            children: green.children(),
+            index,
+            start,
+            next_start: start,
+            next_index: 0,
+            node: None,
+        });
+        let kind = green.kind().0 as usize;
+        if wanted(kind) {
+            found(kind, materialize(&mut stack));
+        }
+    }
+}
+
+/// The syntax node of the last frame, made (with those of the frames above
+/// it that have none) from the nearest ancestor that has one.
+fn materialize(stack: &mut [Frame<'_>]) -> SyntaxNode {
+    // The root frame always has its node.
+    let mut j = stack.iter().rposition(|f| f.node.is_some()).unwrap_or(0);
+    while j + 1 < stack.len() {
+        let (above, below) = stack.split_at_mut(j + 1);
+        let (parent, f) = (&above[j], &mut below[0]);
+        let Some(parent) = parent.node.as_ref() else {
+            unreachable!("frames above {j} have nodes");
+        };
+        let range = TextRange::at(f.start, f.green.text_len());
+        // Found by offset (a binary search); an empty child's range can
+        // also be its neighbour's, so the index decides.
+        let node = match parent.child_or_token_at_range(range) {
+            Some(rowan::NodeOrToken::Node(n)) if n.index() == f.index => n,
+            _ => match parent.children_with_tokens().nth(f.index) {
+                Some(rowan::NodeOrToken::Node(n)) => n,
+                _ => unreachable!("a green child node is a child node of its parent"),
+            },
+        };
+        f.node = Some(node);
+        j += 1;
+    }
+    match &stack[j].node {
+        Some(n) => n.clone(),
+        None => unreachable!("frame {j} was just given its node"),
     }
 }
 
@@ -119,5 +215,37 @@ mod tests {
         assert_eq!(idents, ["a", "b", "a", "c", "a"]);
         assert_eq!(idx.nodes(SyntaxKind::NODE_LET_IN).len(), 1);
         assert_eq!(idx.nodes(SyntaxKind::NODE_ROOT).len(), 1);
+    }
+
+    /// The green walk finds the very nodes a preorder walk of syntax nodes
+    /// finds, for every kind, also in trees with errors (empty nodes whose
+    /// range is also a neighbour's) and in deep ones.
+    #[test]
+    fn same_nodes_as_a_preorder_walk() {
+        let deep = format!("{}1{}", "[ (".repeat(300), ") ]".repeat(300));
+        let texts = [
+            "{ a.b.c = 1; inherit (x) y z; ${d} = [ ./p ~/h /abs \"s${t}u\" ]; }",
+            "let f = { a ? 1, ... }@args: a; in f { } // rec { x = if true then !y else -z; }",
+            "{ a = ; b = { c = }; } ( ] let in with x; assert y; ",
+            "x: y: z: x.${y} or z ? q",
+            "''\n  ${a}\n'' + <nixpkgs> + http://x.org",
+            &deep,
+        ];
+        for text in texts {
+            let root = crate::syntax::parse(text).syntax();
+            let idx = NodeIndex::build(root.clone());
+            for k in 0..KINDS as u16 {
+                let kind =
+                    <rnix::NixLanguage as rowan::Language>::kind_from_raw(rowan::SyntaxKind(k));
+                let expected: Vec<SyntaxNode> =
+                    root.descendants().filter(|n| n.kind() == kind).collect();
+                assert_eq!(idx.nodes(kind), &expected[..], "{kind:?} in {text:?}");
+                // Equal nodes share green node and offset; the index tells
+                // apart empty siblings at one offset.
+                for (n, e) in idx.nodes(kind).iter().zip(&expected) {
+                    assert_eq!((n.index(), n.parent()), (e.index(), e.parent()));
+                }
+            }
+        }
     }
 }

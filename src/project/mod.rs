@@ -124,7 +124,7 @@ impl Project {
             .files
             .into_par_iter()
             .map(|found| {
-                let bytes = match std::fs::read(&found.path) {
+                let bytes = match read_whole(&found.path) {
                     Ok(b) => b,
                     Err(e) => {
                         let message = walk::describe_io_error(&found.path, &e);
@@ -191,6 +191,41 @@ impl Project {
         };
         (project, arg_errors)
     }
+}
+
+/// A file's bytes, read without asking for its size first: most files
+/// are small, and `std::fs::read` spends a `statx` per file on a size hint.
+fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    thread_local! {
+        /// Where a thread reads files, reused: what is kept is an exact copy.
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut file = std::fs::File::open(path)?;
+    BUF.with_borrow_mut(|buf| {
+        if buf.is_empty() {
+            buf.resize(64 * 1024, 0);
+        }
+        // `read_to_end` on a `File` asks for the size too (`statx`, `lseek`).
+        let mut len = 0;
+        loop {
+            if len == buf.len() {
+                buf.resize(len * 2, 0);
+            }
+            match file.read(&mut buf[len..]) {
+                Ok(0) => break,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let bytes = buf[..len].to_vec();
+        if buf.len() > 1024 * 1024 {
+            // One huge file does not keep its buffer.
+            *buf = Vec::new();
+        }
+        Ok(bytes)
+    })
 }
 
 /// A path given on the command line that could not be used.
@@ -292,5 +327,50 @@ mod canonicalizer_tests {
             let path = d.join(p);
             assert_eq!(c.get(&path), std::fs::canonicalize(&path).ok(), "{p}");
         }
+    }
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+
+    /// Files of every size are read whole, also those longer than the
+    /// reading buffer and than the size at which it is given back.
+    #[test]
+    fn reads_files_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0usize, 1, 65_535, 65_536, 65_537, 200_000, 3 * 1024 * 1024] {
+            let path = dir.path().join(format!("f{len}"));
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(read_whole(&path).unwrap(), bytes, "{len} bytes");
+        }
+        assert!(read_whole(&dir.path().join("missing")).is_err());
+    }
+
+    /// Overlapping paths find a file once, and files come in path order
+    /// whether one path is walked or several.
+    #[test]
+    fn overlapping_paths_find_a_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("a/b")).unwrap();
+        for f in ["a/b/z.nix", "a/y.nix", "a-x.nix", "c.nix"] {
+            std::fs::write(d.join(f), "1").unwrap();
+        }
+        let none: walk::Exclude = std::sync::Arc::new(|_: &Path| false);
+        let names = |w: walk::Walked| -> Vec<String> {
+            w.files
+                .iter()
+                .map(|f| f.path.strip_prefix(d).unwrap().display().to_string())
+                .collect()
+        };
+        let one = names(walk::walk(&[d.to_path_buf()], &none));
+        assert_eq!(one, ["a/b/z.nix", "a/y.nix", "a-x.nix", "c.nix"]);
+        let several = names(walk::walk(
+            &[d.join("a"), d.to_path_buf(), d.join("a/y.nix")],
+            &none,
+        ));
+        assert_eq!(several, one);
     }
 }

@@ -118,8 +118,11 @@ pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
     let mut out = Walked::default();
     let cwd = super::cwd();
     let mut seen: HashSet<PathBuf> = HashSet::new();
+    // One path cannot find a file twice (links are not followed); only
+    // paths that overlap can.
+    let dedupe = paths.len() > 1;
     let mut push = |out: &mut Walked, path: PathBuf, kind: Kind, explicit: bool| {
-        if seen.insert(absolute(&cwd, &path)) {
+        if !dedupe || seen.insert(absolute(&cwd, &path)) {
             out.files.push(Found {
                 path,
                 kind,
@@ -226,7 +229,9 @@ pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
         }
         out.errors.extend(errors);
     }
-    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    if dedupe {
+        out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     out
 }
 
