@@ -257,7 +257,7 @@ impl FileSuppressions {
     /// Read the suppression comments of a Nix file.
     pub fn for_nix(file: &SourceFile) -> Self {
         let mut out = FileSuppressions::default();
-        if !file.text.contains(MARKER) {
+        if !crate::syntax::has_text(&file.text, MARKER) {
             return out;
         }
         let root = file.parsed().syntax();
@@ -307,7 +307,7 @@ impl FileSuppressions {
     /// `.envrc` (Markdown has no `#` comments and gets no suppressions).
     pub fn for_text(path: &std::path::Path, text: &str, index: &LineIndex) -> Self {
         let mut out = FileSuppressions::default();
-        if !text.contains(MARKER) || path.extension().is_some_and(|e| e == "md") {
+        if !crate::syntax::has_text(text, MARKER) || path.extension().is_some_and(|e| e == "md") {
             return out;
         }
         let lines: Vec<&str> = text.split('\n').collect();

@@ -85,6 +85,29 @@ impl Parsed {
     }
 }
 
+/// Whether `needle` occurs in `text`: what rules ask of a whole file before
+/// they look at its tree. A vectorised search (`str::contains` reads a file
+/// byte by byte, and most files lack what most rules look for).
+pub fn has_text(text: &str, needle: &'static str) -> bool {
+    type Finders = Vec<((usize, usize), memchr::memmem::Finder<'static>)>;
+    thread_local! {
+        /// The searchers built so far (building one costs more than a
+        /// search of a small file), by the needle's address: few needles.
+        static FINDERS: std::cell::RefCell<Finders> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key = (needle.as_ptr() as usize, needle.len());
+    FINDERS.with_borrow_mut(|finders| {
+        let at = match finders.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                finders.push((key, memchr::memmem::Finder::new(needle.as_bytes())));
+                finders.len() - 1
+            }
+        };
+        finders[at].1.find(text.as_bytes()).is_some()
+    })
+}
+
 /// Parse Nix source. Never fails; see [`Parsed::errors`].
 pub fn parse(text: &str) -> Parsed {
     parse_with(text, true)
@@ -291,6 +314,29 @@ fn convert_error(e: &rnix::ParseError, end: TextSize) -> SyntaxError {
 
 #[cfg(test)]
 mod tests {
+    /// The same answers as `str::contains`, also when one thread asks
+    /// for many needles, again and again, and for a needle that is a
+    /// prefix of another.
+    #[test]
+    fn has_text_agrees_with_contains() {
+        const NEEDLES: [&str; 5] = ["getEnv", "get", "x", "é", "=="];
+        let texts = [
+            "",
+            "getEn",
+            "builtins.getEnv \"HOME\"",
+            "a == b",
+            "café",
+            "xyz",
+        ];
+        for _ in 0..3 {
+            for t in texts {
+                for n in NEEDLES {
+                    assert_eq!(super::has_text(t, n), t.contains(n), "{n:?} in {t:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn rec_sets_are_recognised_from_leading_tokens() {
         let set = |src: &str| {

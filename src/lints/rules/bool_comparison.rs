@@ -229,8 +229,10 @@ impl Rule for BoolComparison {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // every finding has `==`/`!=` and `true`/`false` in the text
-        if !((cx.file.text.contains("==") || cx.file.text.contains("!="))
-            && (cx.file.text.contains("true") || cx.file.text.contains("false")))
+        if !((crate::syntax::has_text(&cx.file.text, "==")
+            || crate::syntax::has_text(&cx.file.text, "!="))
+            && (crate::syntax::has_text(&cx.file.text, "true")
+                || crate::syntax::has_text(&cx.file.text, "false")))
         {
             return;
         }

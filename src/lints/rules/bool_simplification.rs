@@ -41,7 +41,8 @@ impl Rule for BoolSimplification {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // every finding has `!` and `==`/`!=` in the text
         if !(cx.file.text.contains('!')
-            && (cx.file.text.contains("==") || cx.file.text.contains("!=")))
+            && (crate::syntax::has_text(&cx.file.text, "==")
+                || crate::syntax::has_text(&cx.file.text, "!=")))
         {
             return;
         }

@@ -49,7 +49,7 @@ impl Rule for DeprecatedToPath {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // Every finding names `toPath` in the text.
-        if !cx.file.text.contains("toPath") {
+        if !crate::syntax::has_text(&cx.file.text, "toPath") {
             return;
         }
         let mut report = |n: &SyntaxNode| {

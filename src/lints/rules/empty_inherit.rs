@@ -39,7 +39,7 @@ impl Rule for EmptyInherit {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // every finding has `inherit` in the text
-        if !(cx.file.text.contains("inherit")) {
+        if !(crate::syntax::has_text(&cx.file.text, "inherit")) {
             return;
         }
         let root = cx.index().root();

@@ -49,7 +49,7 @@ impl Rule for EmptyListConcat {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // every finding has `++` in the text
-        if !(cx.file.text.contains("++")) {
+        if !(crate::syntax::has_text(&cx.file.text, "++")) {
             return;
         }
         let root = cx.index().root();

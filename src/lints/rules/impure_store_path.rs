@@ -145,7 +145,7 @@ impl Rule for ImpureStorePath {
                     .with_note("refer to the package or fetch the content with a pinned fetcher"),
             );
         }
-        if !cx.file.text.contains(STORE) {
+        if !crate::syntax::has_text(&cx.file.text, STORE) {
             return;
         }
         let root = cx.file.parsed().syntax();

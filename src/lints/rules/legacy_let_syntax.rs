@@ -47,7 +47,7 @@ impl Rule for LegacyLetSyntax {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // every finding has `let` in the text
-        if !(cx.file.text.contains("let")) {
+        if !(crate::syntax::has_text(&cx.file.text, "let")) {
             return;
         }
         let root = cx.index().root();

@@ -129,7 +129,7 @@ impl Rule for SearchPathLookup {
             found.push((tok.text_range(), sev, message));
         }
         // Every direct spelling of the builtin contains its name.
-        let uses = if cx.file.text.contains("nixPath") {
+        let uses = if crate::syntax::has_text(&cx.file.text, "nixPath") {
             cx.scopes().builtin_uses()
         } else {
             &[]

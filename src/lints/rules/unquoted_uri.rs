@@ -40,7 +40,7 @@ impl Rule for UnquotedUri {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // every URL literal has a `:`
-        if !(cx.file.text.contains(":")) {
+        if !(crate::syntax::has_text(&cx.file.text, ":")) {
             return;
         }
         let root = cx.index().root();

@@ -43,7 +43,7 @@ impl Rule for UnusedRec {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // every finding has `rec` in the text
-        if !(cx.file.text.contains("rec")) {
+        if !(crate::syntax::has_text(&cx.file.text, "rec")) {
             return;
         }
         let scopes = cx.scopes();

@@ -56,7 +56,7 @@ impl Rule for UnusedWith {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // every finding has `with` in the text
-        if !(cx.file.text.contains("with")) {
+        if !(crate::syntax::has_text(&cx.file.text, "with")) {
             return;
         }
         let scopes = cx.scopes();

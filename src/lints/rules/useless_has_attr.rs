@@ -41,7 +41,7 @@ impl Rule for UselessHasAttr {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // every finding has `if` and `?` in the text
-        if !(cx.file.text.contains('?') && cx.file.text.contains("if")) {
+        if !(cx.file.text.contains('?') && crate::syntax::has_text(&cx.file.text, "if")) {
             return;
         }
         let root = cx.index().root();

@@ -769,7 +769,7 @@ pub(super) fn attrset_lookup(set: &ast::AttrSet, names: &[String]) -> Option<ast
 /// Whether `text` can hold an `import`, `callPackage` or `callPackageWith`
 /// call: it names one of them (`imports` alone does not count).
 pub(super) fn may_call_import(text: &str) -> bool {
-    if text.contains("callPackage") {
+    if crate::syntax::has_text(text, "callPackage") {
         return true;
     }
     text.match_indices("import").any(|(at, _)| {

@@ -49,7 +49,7 @@ pub fn expr_env_deps(
 /// `getEnv` (or `lib.maybeEnv`) in its file, whatever alias it goes
 /// through, so a file without either needs no tree for [`file_reads`].
 pub fn may_hold_reads(text: &str) -> bool {
-    text.contains("getEnv") || text.contains("maybeEnv")
+    crate::syntax::has_text(text, "getEnv") || crate::syntax::has_text(text, "maybeEnv")
 }
 
 /// The reads of one file (`scopes` are its scopes, `root` its root):

@@ -63,7 +63,9 @@ fn is_fragment_char(c: char) -> bool {
 /// after `.` or `/` (the local URLs) or after `${self}`. A cheap test
 /// that spares most files a scan.
 pub fn may_hold_refs(text: &str) -> bool {
-    [".#", "/#", "}#"].iter().any(|p| text.contains(p))
+    [".#", "/#", "}#"]
+        .iter()
+        .any(|p| crate::syntax::has_text(text, p))
 }
 
 /// Every reference to the local flake in `text`. `self_interps` are the byte
