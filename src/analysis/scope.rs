@@ -372,9 +372,16 @@ impl<'p> Glob<'p> {
                     .and_then(|r| r.rfind(&bytes[..end]))
                     .is_some_and(|k| place(k + head.len(), 1, false));
             }
-            return self.finders[0]
-                .find_iter(&bytes[..end])
-                .any(|k| place(k + head.len(), 1, false));
+            // Every place, overlapping ones included (`find_iter` skips
+            // those: `//` in `///` is at 0 and 1).
+            let mut from = 0;
+            while let Some(k) = self.finders[0].find(&bytes[from..end]) {
+                if place(from + k + head.len(), 1, false) {
+                    return true;
+                }
+                from += k + 1;
+            }
+            return false;
         }
         place(first.len(), 0, first.is_empty())
     }
@@ -521,6 +528,8 @@ mod tests {
         assert!(glob("*/bin/*", "/s/x/bin/y"));
         assert!(!glob("*/bin/*", "/s/x/bin/y/z"));
         assert!(!glob("/a/*b", "/a/b/"));
+        // the first segment after a leading star at an overlapping place
+        assert!(glob("*//*/*", "////"));
     }
 
     /// The backtracking definition `glob` must agree with.

@@ -103,8 +103,7 @@ pub fn load(
 ) -> (Project, Vec<PathError>) {
     if config.check.exclude_set.is_empty() {
         // Nothing to prune: no path needs to be made relative and matched.
-        let none: walk::Exclude = Arc::new(|_: &Path| false);
-        return Project::load_paths(root, paths, &none);
+        return Project::load_paths(root, paths, &walk::exclude_nothing());
     }
     let excludes = Arc::new(config.clone());
     let (cwd_owned, root_owned) = (cwd.to_path_buf(), root.to_path_buf());

@@ -4,8 +4,9 @@
 
 use std::cell::OnceCell;
 
-use rowan::{TextRange, TextSize};
+use rowan::TextSize;
 
+use crate::syntax::green::G;
 use crate::syntax::{SyntaxKind, SyntaxNode};
 
 /// Nodes of one file grouped by kind, in document order.
@@ -50,7 +51,7 @@ impl NodeIndex {
         for k in EAGER {
             wanted[*k as usize] = true;
         }
-        collect(
+        walk_kinds(
             &root,
             |k| wanted.get(k).copied().unwrap_or(false),
             |k, n| eager[k].push(n),
@@ -92,7 +93,7 @@ impl NodeIndex {
         };
         cell.get_or_init(|| {
             let mut out = Vec::new();
-            collect(&self.root, |k| k == kind as usize, |_, n| out.push(n));
+            walk_kinds(&self.root, |k| k == kind as usize, |_, n| out.push(n));
             out
         })
     }
@@ -101,15 +102,27 @@ impl NodeIndex {
 /// One node of the green tree on the way down, with its syntax node once
 /// one is made.
 struct Frame<'g> {
-    green: &'g rowan::GreenNodeData,
+    green: G<'g>,
     children: rowan::Children<'g>,
-    /// Index among its parent's children (tokens included), and offset.
+    /// Index among its parent's children (tokens included).
     index: usize,
-    start: TextSize,
     /// Where the next child starts, and its index.
     next_start: TextSize,
     next_index: usize,
     node: Option<SyntaxNode>,
+}
+
+impl<'g> Frame<'g> {
+    fn new(green: G<'g>, index: usize, node: Option<SyntaxNode>) -> Self {
+        Frame {
+            green,
+            children: green.node.children(),
+            index,
+            next_start: green.start,
+            next_index: 0,
+            node,
+        }
+    }
 }
 
 /// Call `found` with every node below `root` (and `root` itself) whose raw
@@ -119,50 +132,33 @@ struct Frame<'g> {
 /// allocation each) is made only for a wanted node and for its ancestors
 /// that have none yet, so identifiers, attribute paths and other subtrees
 /// without a wanted node cost no cursor.
-fn collect(
+fn walk_kinds(
     root: &SyntaxNode,
     wanted: impl Fn(usize) -> bool,
     mut found: impl FnMut(usize, SyntaxNode),
 ) {
-    let green = root.green();
-    let start = root.text_range().start();
-    if wanted(green.kind().0 as usize) {
-        found(green.kind().0 as usize, root.clone());
+    let top = G {
+        node: root.green(),
+        start: root.text_range().start(),
+    };
+    let kind = top.node.kind().0 as usize;
+    if wanted(kind) {
+        found(kind, root.clone());
     }
-    let mut stack = vec![Frame {
-        green,
-        children: green.children(),
-        index: 0,
-        start,
-        next_start: start,
-        next_index: 0,
-        node: Some(root.clone()),
-    }];
-    while let Some(top) = stack.last_mut() {
-        let Some(child) = top.children.next() else {
+    let mut stack = vec![Frame::new(top, 0, Some(root.clone()))];
+    while let Some(frame) = stack.last_mut() {
+        let Some(child) = frame.children.next() else {
             stack.pop();
             continue;
         };
-        let (index, start) = (top.next_index, top.next_start);
-        top.next_index += 1;
-        let green = match child {
-            rowan::NodeOrToken::Token(t) => {
-                top.next_start += t.text_len();
-                continue;
-            }
-            rowan::NodeOrToken::Node(n) => n,
+        let (index, start) = (frame.next_index, frame.next_start);
+        frame.next_index += 1;
+        frame.next_start += child.text_len();
+        let rowan::NodeOrToken::Node(node) = child else {
+            continue;
         };
-        top.next_start += green.text_len();
-        stack.push(Frame {
-            green,
-            children: green.children(),
-            index,
-            start,
-            next_start: start,
-            next_index: 0,
-            node: None,
-        });
-        let kind = green.kind().0 as usize;
+        stack.push(Frame::new(G { node, start }, index, None));
+        let kind = node.kind().0 as usize;
         if wanted(kind) {
             found(kind, materialize(&mut stack));
         }
@@ -180,10 +176,9 @@ fn materialize(stack: &mut [Frame<'_>]) -> SyntaxNode {
         let Some(parent) = parent.node.as_ref() else {
             unreachable!("frames above {j} have nodes");
         };
-        let range = TextRange::at(f.start, f.green.text_len());
         // Found by offset (a binary search); an empty child's range can
         // also be its neighbour's, so the index decides.
-        let node = match parent.child_or_token_at_range(range) {
+        let node = match parent.child_or_token_at_range(f.green.range()) {
             Some(rowan::NodeOrToken::Node(n)) if n.index() == f.index => n,
             _ => match parent.children_with_tokens().nth(f.index) {
                 Some(rowan::NodeOrToken::Node(n)) => n,

@@ -69,8 +69,7 @@ impl Project {
     /// are found). `exclude` drops files by path; paths that cannot be read
     /// become load errors. The CLI uses [`Project::load_paths`].
     pub fn load(root: &Path, paths: &[PathBuf], exclude: &dyn Fn(&Path) -> bool) -> Project {
-        let none: walk::Exclude = std::sync::Arc::new(|_: &Path| false);
-        let mut walked = walk::walk(paths, &none);
+        let mut walked = walk::walk(paths, &walk::exclude_nothing());
         walked.files.retain(|f| !exclude(&f.path));
         let (mut project, arg_errors) = Self::read(root, walked, false);
         for e in arg_errors {
@@ -358,7 +357,7 @@ mod load_tests {
         for f in ["a/b/z.nix", "a/y.nix", "a-x.nix", "c.nix"] {
             std::fs::write(d.join(f), "1").unwrap();
         }
-        let none: walk::Exclude = std::sync::Arc::new(|_: &Path| false);
+        let none = walk::exclude_nothing();
         let names = |w: walk::Walked| -> Vec<String> {
             w.files
                 .iter()

@@ -107,6 +107,11 @@ pub fn describe_io_error(path: &Path, e: &std::io::Error) -> String {
 /// current directory) is excluded; an excluded directory is not entered.
 pub type Exclude = Arc<dyn Fn(&Path) -> bool + Send + Sync>;
 
+/// An [`Exclude`] that keeps every path.
+pub fn exclude_nothing() -> Exclude {
+    Arc::new(|_: &Path| false)
+}
+
 /// A path that could not be walked, with what went wrong.
 type Problem = (PathBuf, String);
 
