@@ -62,6 +62,23 @@ pub struct PathRef {
     pub suffix: String,
 }
 
+/// The project's files by normalised absolute path.
+pub struct FileIndex(rustc_hash::FxHashMap<PathBuf, usize>);
+
+impl FileIndex {
+    pub fn new(project: &Project) -> Self {
+        let cwd = crate::project::cwd();
+        FileIndex(
+            project
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (normalize(&cwd.join(&f.path)), i))
+                .collect(),
+        )
+    }
+}
+
 impl Reachability {
     /// Mark every `flake.nix` and every file reached from one.
     pub fn compute(project: &Project) -> Self {
@@ -71,14 +88,20 @@ impl Reachability {
     /// [`Reachability::compute`] from each file's [`edges`] (which the
     /// caller may have computed earlier, while the file's tree was held).
     pub fn from_edges(project: &Project, edges: &dyn Fn(usize) -> Vec<Edge>) -> Self {
+        Self::from_indexed_edges(project, &FileIndex::new(project), edges)
+    }
+
+    /// [`Reachability::from_edges`] with the project's [`FileIndex`]
+    /// built beforehand (it needs only the paths, so it can be built while
+    /// the edges are still being found).
+    pub fn from_indexed_edges(
+        project: &Project,
+        index: &FileIndex,
+        edges: &dyn Fn(usize) -> Vec<Edge>,
+    ) -> Self {
         let n = project.files.len();
         let cwd = crate::project::cwd();
-        let index: rustc_hash::FxHashMap<PathBuf, usize> = project
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (normalize(&cwd.join(&f.path)), i))
-            .collect();
+        let index = &index.0;
         let mut reachable = vec![false; n];
         let mut via = vec![None; n];
         let mut calls = vec![Vec::new(); n];
@@ -94,7 +117,7 @@ impl Reachability {
             let abs = normalize(&cwd.join(&file.path));
             let dir = abs.parent().unwrap_or(Path::new("/"));
             for (r, args) in edges(i) {
-                let Some(j) = lookup(&index, dir, &r) else {
+                let Some(j) = lookup(index, dir, &r) else {
                     continue;
                 };
                 calls[j].push(args);

@@ -92,6 +92,38 @@ impl<'a> FileCx<'a> {
     pub fn reachable_from_flake(&self) -> bool {
         self.reach().is_reachable(self.file_index)
     }
+
+    /// What a purity rule's findings in this file depend on: whether a
+    /// flake evaluates the file, the severity that gives, and the import
+    /// chain to show. It asks about reachability (see [`FileCx::reach`]),
+    /// so a rule calls it once it has something to report: a file whose
+    /// rules never ask is not visited again.
+    pub fn purity(&self, meta: &RuleMeta) -> Purity {
+        let reach = self.reach();
+        Purity {
+            reachable: reach.is_reachable(self.file_index),
+            severity: reach.purity_severity(self.file_index, self.project.config.severity(meta)),
+            chain: reach.describe(self.project.project, self.file_index),
+        }
+    }
+}
+
+/// See [`FileCx::purity`].
+pub struct Purity {
+    pub reachable: bool,
+    pub severity: Severity,
+    /// How a flake reaches the file, as a note.
+    pub chain: Option<String>,
+}
+
+impl Purity {
+    /// `d` with the import chain as a note, if there is one.
+    pub fn note(&self, d: Diagnostic) -> Diagnostic {
+        match &self.chain {
+            Some(c) => d.with_note(c.clone()),
+            None => d,
+        }
+    }
 }
 
 impl FileCx<'_> {
@@ -356,12 +388,21 @@ pub fn check(project: &Project, config: &Config) -> Vec<Diagnostic> {
     // The project rules' early parts run alongside the per-file pass
     // (rayon takes their work up whenever a file's work leaves a thread
     // free), so that little of the project phase is left once it ends.
-    let (passes, mut per_rule) = rayon::join(
+    // The index of the files' paths, too, so that only the walk along the
+    // edges is left for reachability once they are known.
+    let (passes, (mut per_rule, file_index)) = rayon::join(
         || per_file_pass(&probe, &enabled),
-        || run_rules(&in_time, |rule, out| rule.check_project_early(&probe, out)),
+        || {
+            rayon::join(
+                || run_rules(&in_time, |rule, out| rule.check_project_early(&probe, out)),
+                || crate::analysis::reach::FileIndex::new(project),
+            )
+        },
     );
     let reach =
-        crate::analysis::reach::Reachability::from_edges(project, &|i| passes[i].edges.clone());
+        crate::analysis::reach::Reachability::from_indexed_edges(project, &file_index, &|i| {
+            passes[i].edges.clone()
+        });
     let mut suppressions = Vec::with_capacity(passes.len());
     let mut found = Vec::with_capacity(passes.len());
     let mut asked = Vec::with_capacity(passes.len());

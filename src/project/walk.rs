@@ -227,7 +227,7 @@ pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
             })
         });
         let (mut files, mut errors) = found.into_inner().unwrap_or_else(|p| p.into_inner());
-        files.sort_by(|a, b| a.0.cmp(&b.0));
+        files.sort_unstable_by(|a, b| cmp_below(&a.0, &b.0));
         errors.sort();
         for (path, kind) in files {
             push(&mut out, path, kind, false);
@@ -240,6 +240,26 @@ pub fn walk(paths: &[PathBuf], excluded: &Exclude) -> Walked {
     out
 }
 
+/// The order of `Path::cmp` (component by component) for two distinct
+/// paths found below one walked directory, by their bytes: they share the
+/// directory's prefix, and below it every component is a plain name joined
+/// by a single `/`. A name that ends where the other goes on sorts first,
+/// so `/` counts as less than any other byte.
+fn cmp_below(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let (a, b) = (
+        a.as_os_str().as_encoded_bytes(),
+        b.as_os_str().as_encoded_bytes(),
+    );
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        None => a.len().cmp(&b.len()),
+        Some(i) => match (a[i], b[i]) {
+            (b'/', _) => std::cmp::Ordering::Less,
+            (_, b'/') => std::cmp::Ordering::Greater,
+            (x, y) => x.cmp(&y),
+        },
+    }
+}
+
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
@@ -247,5 +267,45 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
             error_path(err)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A path below `root/` made of plain names (no `.` or `..`, no empty
+    /// name), as the walker finds them.
+    fn below(root: &str, names: &[String]) -> Option<PathBuf> {
+        if names.iter().any(|n| n.is_empty() || n == "." || n == "..") {
+            return None;
+        }
+        Some(PathBuf::from(format!("{root}{}", names.join("/"))))
+    }
+
+    #[test]
+    fn a_folder_sorts_before_a_longer_name() {
+        let (dir, name) = (Path::new("d/a/b.nix"), Path::new("d/a-x.nix"));
+        assert_eq!(cmp_below(dir, name), std::cmp::Ordering::Less);
+        assert_eq!(cmp_below(name, dir), std::cmp::Ordering::Greater);
+        assert_eq!(
+            cmp_below(Path::new("d/a"), Path::new("d/a/b")),
+            dir.cmp(name)
+        );
+    }
+
+    proptest::proptest! {
+        /// The byte order agrees with `Path::cmp` on what a walk finds,
+        /// including names with bytes below `/` (`-`, `.`, `+`).
+        #[test]
+        fn byte_order_agrees_with_component_order(
+            root in proptest::sample::select(vec!["", "d/", "/r/", "../up/"]),
+            a in proptest::collection::vec("[ab.+-]{1,3}", 1..4),
+            b in proptest::collection::vec("[ab.+-]{1,3}", 1..4),
+        ) {
+            if let (Some(a), Some(b)) = (below(root, &a), below(root, &b)) {
+                proptest::prop_assert_eq!(cmp_below(&a, &b), a.cmp(&b), "{:?} {:?}", a, b);
+            }
+        }
     }
 }

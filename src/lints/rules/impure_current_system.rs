@@ -91,12 +91,8 @@ pub(super) fn check_constant(
         return;
     }
     let root = cx.file.parsed().syntax();
-    let reachable = cx.reachable_from_flake();
-    let sev = cx
-        .project
-        .reach
-        .purity_severity(cx.file_index, cx.project.config.severity(meta));
-    let chain = cx.reach().describe(cx.project.project, cx.file_index);
+    let purity = cx.purity(meta);
+    let (reachable, sev) = (purity.reachable, purity.severity);
     // A non-flake entry point into a flake (flake-compat's
     // `(import flake-compat { src = ./.; }).defaultNix`, a `nix repl` helper
     // calling `builtins.getFlake`) evaluates impurely by design and picks
@@ -169,10 +165,13 @@ pub(super) fn check_constant(
             ),
             None => (sev, message),
         };
-        let mut d = Diagnostic::new(meta, sev, cx.file, expr.text_range(), message);
-        if let Some(c) = &chain {
-            d = d.with_note(c.clone());
-        }
+        let d = purity.note(Diagnostic::new(
+            meta,
+            sev,
+            cx.file,
+            expr.text_range(),
+            message,
+        ));
         out.push(d.with_note(help.to_string()));
     }
 }

@@ -129,12 +129,8 @@ impl Rule for ImpureGetenv {
             return;
         }
         let root = cx.file.parsed().syntax();
-        let reachable = cx.reachable_from_flake();
-        let sev = cx
-            .project
-            .reach
-            .purity_severity(cx.file_index, cx.project.config.severity(&META));
-        let chain = cx.reach().describe(cx.project.project, cx.file_index);
+        let purity = cx.purity(&META);
+        let (reachable, sev) = (purity.reachable, purity.severity);
         let generated = is_generated(&cx.file.text);
         for u in uses {
             let Some(expr) = u.expr.try_to_node(&root) else {
@@ -201,10 +197,7 @@ impl Rule for ImpureGetenv {
                 ),
                 (None, None) => (sev, message),
             };
-            let mut d = Diagnostic::new(&META, sev, cx.file, range, message);
-            if let Some(c) = &chain {
-                d = d.with_note(c.clone());
-            }
+            let d = purity.note(Diagnostic::new(&META, sev, cx.file, range, message));
             out.push(d.with_note(
                 "make the choice an explicit input instead: one flake output per variant, a module option, or a function argument",
             ));

@@ -101,16 +101,9 @@ impl Rule for ImpureStorePath {
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
-        let reachable = cx.reachable_from_flake();
-        let sev = cx
-            .project
-            .reach
-            .purity_severity(cx.file_index, cx.project.config.severity(&META));
-        let chain = cx.reach().describe(cx.project.project, cx.file_index);
-        let note = |d: Diagnostic| match &chain {
-            Some(c) => d.with_note(c.clone()),
-            None => d,
-        };
+        // Asked only once there is something to report.
+        let purity = std::cell::OnceCell::new();
+        let purity = || purity.get_or_init(|| cx.purity(&META));
         // storePath calls: the string argument is reported with the call.
         let mut call_ranges: Vec<TextRange> = Vec::new();
         for u in cx.scopes().builtin_uses() {
@@ -131,7 +124,8 @@ impl Rule for ImpureStorePath {
             } else {
                 format!("{spelled}`")
             };
-            let message = if reachable {
+            let p = purity();
+            let message = if p.reachable {
                 format!(
                     "`{spelled} is not allowed under pure evaluation (flakes): evaluation fails with \"'builtins.storePath' is not allowed in pure evaluation mode\""
                 )
@@ -141,7 +135,7 @@ impl Rule for ImpureStorePath {
                 )
             };
             out.push(
-                note(Diagnostic::new(&META, sev, cx.file, range, message))
+                p.note(Diagnostic::new(&META, p.severity, cx.file, range, message))
                     .with_note("refer to the package or fetch the content with a pinned fetcher"),
             );
         }
@@ -179,7 +173,8 @@ impl Rule for ImpureStorePath {
                     continue;
                 }
                 let path = &text[s..e];
-                let message = if reachable {
+                let p = purity();
+                let message = if p.reachable {
                     format!(
                         "the string names the store path `{path}` directly: it carries no dependency, so the flake's result refers to a store object nothing builds or fetches"
                     )
@@ -189,7 +184,7 @@ impl Rule for ImpureStorePath {
                     )
                 };
                 out.push(
-                    note(Diagnostic::new(&META, sev, cx.file, range, message))
+                    p.note(Diagnostic::new(&META, p.severity, cx.file, range, message))
                         .with_note("refer to the package instead, e.g. \"${pkgs.tool}/bin/tool\""),
                 );
             }

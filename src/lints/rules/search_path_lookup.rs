@@ -43,7 +43,7 @@
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::Severity;
 use crate::lints::fixkit;
-use crate::lints::{FileCx, Rule, RuleMeta};
+use crate::lints::{FileCx, Purity, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, TextSize};
 
 pub struct SearchPathLookup;
@@ -69,12 +69,9 @@ impl Rule for SearchPathLookup {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         let root = cx.file.parsed().syntax();
-        let reachable = cx.reachable_from_flake();
-        let sev = cx
-            .project
-            .reach
-            .purity_severity(cx.file_index, cx.project.config.severity(&META));
-        let chain = cx.reach().describe(cx.project.project, cx.file_index);
+        // Asked only once there is something to report.
+        let purity = std::cell::OnceCell::new();
+        let purity = || purity.get_or_init(|| cx.purity(&META));
         let mut found = Vec::new();
         // A search path token starts with `<`; look only there instead of
         // walking every token of the file.
@@ -93,6 +90,11 @@ impl Rule for SearchPathLookup {
                 continue;
             }
             let fallback = fallback_context(&tok);
+            let Purity {
+                reachable,
+                severity: sev,
+                ..
+            } = *purity();
             // `{ pkgs ? import <nixpkgs> { } }:` imported by the flake as
             // `import ./x.nix { pkgs = ...; }` everywhere: never looked up
             let passed = if reachable && fallback.is_some() {
@@ -139,6 +141,11 @@ impl Rule for SearchPathLookup {
                 continue;
             }
             let spelled = &cx.file.text[u.expr.text_range()];
+            let Purity {
+                reachable,
+                severity: sev,
+                ..
+            } = *purity();
             let message = if reachable {
                 format!(
                     "`{spelled}` is the search path NIX_PATH: under pure evaluation (flakes) it is silently empty"
@@ -151,10 +158,7 @@ impl Rule for SearchPathLookup {
             found.push((u.expr.text_range(), sev, message));
         }
         for (range, sev, message) in found {
-            let mut d = Diagnostic::new(&META, sev, cx.file, range, message);
-            if let Some(c) = &chain {
-                d = d.with_note(c.clone());
-            }
+            let d = purity().note(Diagnostic::new(&META, sev, cx.file, range, message));
             out.push(d.with_note(
                 "take the dependency from a flake input (inputs.nixpkgs) or a fetch pinned by hash",
             ));

@@ -82,12 +82,8 @@ impl Rule for UnpinnedFetch {
             return;
         }
         let root = cx.file.parsed().syntax();
-        let reachable = cx.reachable_from_flake();
-        let sev = cx
-            .project
-            .reach
-            .purity_severity(cx.file_index, cx.project.config.severity(&META));
-        let chain = cx.reach().describe(cx.project.project, cx.file_index);
+        let purity = cx.purity(&META);
+        let (reachable, sev) = (purity.reachable, purity.severity);
         for u in uses {
             let (Some(expr), Some(arg)) =
                 (u.expr.try_to_node(&root), u.args(&root).into_iter().next())
@@ -118,11 +114,10 @@ impl Rule for UnpinnedFetch {
                     "{spelled} {missing}: the result is whatever the source serves at evaluation time, and pure evaluation (flakes) refuses it"
                 )
             };
-            let mut d = Diagnostic::new(&META, sev, cx.file, expr.text_range(), message)
-                .with_label(arg.text_range(), "not pinned");
-            if let Some(c) = &chain {
-                d = d.with_note(c.clone());
-            }
+            let d = purity.note(
+                Diagnostic::new(&META, sev, cx.file, expr.text_range(), message)
+                    .with_label(arg.text_range(), "not pinned"),
+            );
             let help = match u.name {
                 "fetchTarball" | "fetchurl" => {
                     "add `sha256` (`nix-prefetch-url` prints it), or make the source a flake input"
