@@ -227,6 +227,36 @@ pub fn edges(file: &SourceFile) -> Vec<Edge> {
     edges_in(&root, root.descendants())
 }
 
+/// The node kinds at which [`edges_in`] can find an edge in a file with
+/// this text: an application's head names a function that takes a path
+/// (every such name contains one of a few words), and a binding's path
+/// names a module list. Most files have neither, and their nodes are not
+/// looked at. (Like the look at a binding's tokens in `is_module_attr`,
+/// this goes by the spelling: a name written with escapes in a string,
+/// `"imp\ort"`, is not recognised.)
+pub fn edge_kinds(text: &str) -> &'static [SyntaxKind] {
+    use crate::syntax::has_text;
+    let calls = [
+        "import",
+        "Import",
+        "nixos",
+        "NixOS",
+        "makeTest",
+        "callPackage",
+    ]
+    .into_iter()
+    .any(|w| has_text(text, w));
+    let modules = ["odule", "imports", "home-manager"]
+        .into_iter()
+        .any(|w| has_text(text, w));
+    match (calls, modules) {
+        (true, true) => &[NODE_APPLY, NODE_ATTRPATH_VALUE],
+        (true, false) => &[NODE_APPLY],
+        (false, true) => &[NODE_ATTRPATH_VALUE],
+        (false, false) => &[],
+    }
+}
+
 /// [`edges`] from the file's `NODE_APPLY` and `NODE_ATTRPATH_VALUE` nodes
 /// in document order (others are skipped), e.g. from an index the caller
 /// already built.
@@ -563,6 +593,31 @@ mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    /// Files whose text rules out one kind of edge give the same edges
+    /// from the other kind's nodes alone as from every node.
+    #[test]
+    fn edge_kinds_leave_no_edge_out() {
+        for src in [
+            "import ./a.nix { x = 1; }",
+            "{ imports = [ ./a.nix ]; }",
+            "{ home-manager.users.me = ./home.nix; }",
+            "{ sharedModules = [ ./m.nix ]; }",
+            "pkgs.callPackage ./p.nix { }",
+            "(scopedImport { } ./a.nix)",
+            "nixosTest ./t.nix",
+            "runNixOSTest ./t.nix",
+            "{ a = import ./x.nix; modules = [ ./y.nix ]; }",
+            "{ a = ./x.nix; b = f ./y.nix; }",
+        ] {
+            let file = SourceFile::from_text("/virtual/a.nix", src);
+            let root = file.parsed().syntax();
+            let kinds = edge_kinds(src);
+            let nodes = root.descendants().filter(|n| kinds.contains(&n.kind()));
+            assert_eq!(edges_in(&root, nodes), edges(&file), "{src}");
+        }
+        assert!(edge_kinds("{ a = ./x.nix; b = f ./y.nix; }").is_empty());
     }
 
     #[test]

@@ -74,6 +74,9 @@ impl NodeIndex {
     /// nodes inside it).
     pub fn nodes_of(&self, kinds: &[SyntaxKind]) -> Vec<SyntaxNode> {
         let mut out: Vec<SyntaxNode> = kinds.iter().flat_map(|k| self.nodes(*k)).cloned().collect();
+        if kinds.len() < 2 {
+            return out;
+        }
         out.sort_by_key(|n| {
             let r = n.text_range();
             (r.start(), std::cmp::Reverse(r.end()))

@@ -531,7 +531,7 @@ fn per_file_pass(probe: &ProjectCx<'_>, enabled: &[&'static dyn Rule]) -> Vec<Fi
             let edges = crate::analysis::reach::edges_in(
                 index.root(),
                 index
-                    .nodes_of(&[SyntaxKind::NODE_APPLY, SyntaxKind::NODE_ATTRPATH_VALUE])
+                    .nodes_of(crate::analysis::reach::edge_kinds(&file.text))
                     .into_iter(),
             );
             let mentions = crate::analysis::scope::mentions_in(
