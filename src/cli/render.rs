@@ -40,12 +40,21 @@ enum Source<'a> {
 impl<'a> Report<'a> {
     pub fn new(project: &'a Project, diags: &'a [Diagnostic]) -> Self {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let mut sources = HashMap::new();
-        for f in &project.files {
-            sources.insert(f.path.as_path(), Source::Nix(f));
-        }
-        for t in &project.texts {
-            sources.insert(t.path.as_path(), Source::Text(t));
+        // Only the files findings are in (every span, label and fix of a
+        // finding is in its own file) are ever looked up.
+        let wanted: rustc_hash::FxHashSet<&Path> = diags.iter().map(|d| d.path.as_path()).collect();
+        let mut sources = HashMap::with_capacity(wanted.len());
+        if !wanted.is_empty() {
+            for f in &project.files {
+                if wanted.contains(f.path.as_path()) {
+                    sources.insert(f.path.as_path(), Source::Nix(f));
+                }
+            }
+            for t in &project.texts {
+                if wanted.contains(t.path.as_path()) {
+                    sources.insert(t.path.as_path(), Source::Text(t));
+                }
+            }
         }
         Report {
             project,

@@ -39,6 +39,7 @@ const EAGER: &[SyntaxKind] = &[
     SyntaxKind::NODE_PATH_ABS,
     SyntaxKind::NODE_PATH_HOME,
     SyntaxKind::NODE_PATH_REL,
+    SyntaxKind::NODE_PATH_SEARCH,
     SyntaxKind::NODE_STRING,
     SyntaxKind::NODE_UNARY_OP,
 ];

@@ -44,7 +44,7 @@ use crate::diagnostics::Diagnostic;
 use crate::diagnostics::Severity;
 use crate::lints::fixkit;
 use crate::lints::{FileCx, Purity, Rule, RuleMeta};
-use crate::syntax::{SyntaxKind, TextSize};
+use crate::syntax::{SyntaxKind, SyntaxToken, TextSize};
 
 pub struct SearchPathLookup;
 pub static RULE: SearchPathLookup = SearchPathLookup;
@@ -73,16 +73,27 @@ impl Rule for SearchPathLookup {
         let purity = std::cell::OnceCell::new();
         let purity = || purity.get_or_init(|| cx.purity(&META));
         let mut found = Vec::new();
-        // A search path token starts with `<`; look only there instead of
-        // walking every token of the file.
-        let text = &*cx.file.text;
-        let tokens = text
-            .match_indices('<')
-            .filter_map(|(i, _)| {
-                root.token_at_offset(TextSize::from(i as u32))
-                    .right_biased()
-            })
-            .filter(|t| t.kind() == SyntaxKind::TOKEN_PATH_SEARCH);
+        // In a tree without errors every search path token is the token of
+        // a search path node, which the index holds. Otherwise it may sit
+        // in an error node: it starts with `<`, so look only there instead
+        // of walking every token of the file.
+        let tokens: Vec<SyntaxToken> = if cx.file.tree.has_errors() {
+            cx.file
+                .text
+                .match_indices('<')
+                .filter_map(|(i, _)| {
+                    root.token_at_offset(TextSize::from(i as u32))
+                        .right_biased()
+                })
+                .filter(|t| t.kind() == SyntaxKind::TOKEN_PATH_SEARCH)
+                .collect()
+        } else {
+            cx.nodes(SyntaxKind::NODE_PATH_SEARCH)
+                .iter()
+                .filter_map(|n| n.first_token())
+                .filter(|t| t.kind() == SyntaxKind::TOKEN_PATH_SEARCH)
+                .collect()
+        };
         for tok in tokens {
             let text = tok.text();
             let inner = text.trim_start_matches('<').trim_end_matches('>');
