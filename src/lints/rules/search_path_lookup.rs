@@ -43,7 +43,7 @@
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::Severity;
 use crate::lints::fixkit;
-use crate::lints::{FileCx, Purity, Rule, RuleMeta};
+use crate::lints::{FileCx, Rule, RuleMeta};
 use crate::syntax::{SyntaxKind, SyntaxToken, TextSize};
 
 pub struct SearchPathLookup;
@@ -101,11 +101,7 @@ impl Rule for SearchPathLookup {
                 continue;
             }
             let fallback = fallback_context(&tok);
-            let Purity {
-                reachable,
-                severity: sev,
-                ..
-            } = *purity();
+            let (reachable, sev) = (purity().reachable, purity().severity);
             // `{ pkgs ? import <nixpkgs> { } }:` imported by the flake as
             // `import ./x.nix { pkgs = ...; }` everywhere: never looked up
             let passed = if reachable && fallback.is_some() {
@@ -152,11 +148,7 @@ impl Rule for SearchPathLookup {
                 continue;
             }
             let spelled = &cx.file.text[u.expr.text_range()];
-            let Purity {
-                reachable,
-                severity: sev,
-                ..
-            } = *purity();
+            let (reachable, sev) = (purity().reachable, purity().severity);
             let message = if reachable {
                 format!(
                     "`{spelled}` is the search path NIX_PATH: under pure evaluation (flakes) it is silently empty"
