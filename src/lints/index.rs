@@ -18,6 +18,9 @@ use crate::syntax::{SyntaxKind, SyntaxNode};
 pub struct NodeIndex {
     root: SyntaxNode,
     by_kind: Vec<OnceCell<Vec<SyntaxNode>>>,
+    /// The string nodes with a `/` in their literal text (see
+    /// [`NodeIndex::strings_with_slash`]), found in the first walk.
+    slash_strings: Vec<SyntaxNode>,
 }
 
 const KINDS: usize = SyntaxKind::NODE_WITH as usize + 1;
@@ -40,9 +43,17 @@ const EAGER: &[SyntaxKind] = &[
     SyntaxKind::NODE_PATH_HOME,
     SyntaxKind::NODE_PATH_REL,
     SyntaxKind::NODE_PATH_SEARCH,
-    SyntaxKind::NODE_STRING,
     SyntaxKind::NODE_UNARY_OP,
 ];
+
+/// Whether a string node has a `/` in one of its own literal tokens (not
+/// inside an interpolation).
+fn has_slash(green: G<'_>) -> bool {
+    green.node.children().any(|c| {
+        c.as_token()
+            .is_some_and(|t| memchr::memchr(b'/', t.text().as_bytes()).is_some())
+    })
+}
 
 impl NodeIndex {
     /// Walk `root` once (iteratively: deep trees cannot overflow the stack).
@@ -52,10 +63,19 @@ impl NodeIndex {
         for k in EAGER {
             wanted[*k as usize] = true;
         }
+        let string = SyntaxKind::NODE_STRING as usize;
+        // Most strings name no file: only those with a `/` get a node.
+        let mut slash_strings = Vec::new();
         walk_kinds(
             &root,
-            |k| wanted.get(k).copied().unwrap_or(false),
-            |k, n| eager[k].push(n),
+            |k, g| wanted.get(k).copied().unwrap_or(false) || (k == string && has_slash(g)),
+            |k, n| {
+                if wanted[k] {
+                    eager[k].push(n)
+                } else {
+                    slash_strings.push(n)
+                }
+            },
         );
         let by_kind = eager
             .into_iter()
@@ -68,7 +88,17 @@ impl NodeIndex {
                 cell
             })
             .collect();
-        NodeIndex { root, by_kind }
+        NodeIndex {
+            root,
+            by_kind,
+            slash_strings,
+        }
+    }
+
+    /// The string nodes whose own literal text (outside interpolations)
+    /// holds a `/`, in document order: the strings that can name a file.
+    pub fn strings_with_slash(&self) -> &[SyntaxNode] {
+        &self.slash_strings
     }
 
     /// The nodes of all `kinds`, in document order (a node before the
@@ -97,7 +127,7 @@ impl NodeIndex {
         };
         cell.get_or_init(|| {
             let mut out = Vec::new();
-            walk_kinds(&self.root, |k| k == kind as usize, |_, n| out.push(n));
+            walk_kinds(&self.root, |k, _| k == kind as usize, |_, n| out.push(n));
             out
         })
     }
@@ -129,8 +159,8 @@ impl<'g> Frame<'g> {
     }
 }
 
-/// Call `found` with every node below `root` (and `root` itself) whose raw
-/// kind `wanted` accepts, in document order.
+/// Call `found` with every node below `root` (and `root` itself) that
+/// `wanted` accepts (given its raw kind and green node), in document order.
 ///
 /// The walk is over the green tree; a syntax node (a rowan cursor, an
 /// allocation each) is made only for a wanted node and for its ancestors
@@ -138,7 +168,7 @@ impl<'g> Frame<'g> {
 /// without a wanted node cost no cursor.
 fn walk_kinds(
     root: &SyntaxNode,
-    wanted: impl Fn(usize) -> bool,
+    wanted: impl Fn(usize, G<'_>) -> bool,
     mut found: impl FnMut(usize, SyntaxNode),
 ) {
     let top = G {
@@ -146,7 +176,7 @@ fn walk_kinds(
         start: root.text_range().start(),
     };
     let kind = top.node.kind().0 as usize;
-    if wanted(kind) {
+    if wanted(kind, top) {
         found(kind, root.clone());
     }
     let mut stack = vec![Frame::new(top, 0, Some(root.clone()))];
@@ -161,9 +191,10 @@ fn walk_kinds(
         let rowan::NodeOrToken::Node(node) = child else {
             continue;
         };
-        stack.push(Frame::new(G { node, start }, index, None));
+        let green = G { node, start };
+        stack.push(Frame::new(green, index, None));
         let kind = node.kind().0 as usize;
-        if wanted(kind) {
+        if wanted(kind, green) {
             found(kind, materialize(&mut stack));
         }
     }
@@ -223,7 +254,7 @@ mod tests {
     fn same_nodes_as_a_preorder_walk() {
         let deep = format!("{}1{}", "[ (".repeat(300), ") ]".repeat(300));
         let texts = [
-            "{ a.b.c = 1; inherit (x) y z; ${d} = [ ./p ~/h /abs \"s${t}u\" ]; }",
+            "{ a.b.c = 1; inherit (x) y z; ${d} = [ ./p ~/h /abs \"s${t}u\" \"a/${\"b/c\"}\" \"${\"/\"}\" ]; }",
             "let f = { a ? 1, ... }@args: a; in f { } // rec { x = if true then !y else -z; }",
             "{ a = ; b = { c = }; } ( ] let in with x; assert y; ",
             "x: y: z: x.${y} or z ? q",
@@ -239,6 +270,17 @@ mod tests {
                 let expected: Vec<SyntaxNode> =
                     root.descendants().filter(|n| n.kind() == kind).collect();
                 assert_eq!(idx.nodes(kind), &expected[..], "{kind:?} in {text:?}");
+                if kind == SyntaxKind::NODE_STRING {
+                    let slash: Vec<SyntaxNode> = expected
+                        .iter()
+                        .filter(|n| {
+                            n.children_with_tokens()
+                                .any(|c| c.as_token().is_some_and(|t| t.text().contains('/')))
+                        })
+                        .cloned()
+                        .collect();
+                    assert_eq!(idx.strings_with_slash(), &slash[..], "{text:?}");
+                }
                 // Equal nodes share green node and offset; the index tells
                 // apart empty siblings at one offset.
                 for (n, e) in idx.nodes(kind).iter().zip(&expected) {

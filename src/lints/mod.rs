@@ -534,17 +534,17 @@ fn per_file_pass(probe: &ProjectCx<'_>, enabled: &[&'static dyn Rule]) -> Vec<Fi
                     .nodes_of(crate::analysis::reach::edge_kinds(&file.text))
                     .into_iter(),
             );
-            let mentions = crate::analysis::scope::mentions_in(
-                project,
-                i,
-                index
-                    .nodes_of(&[
-                        SyntaxKind::NODE_PATH_REL,
-                        SyntaxKind::NODE_PATH_ABS,
-                        SyntaxKind::NODE_STRING,
-                    ])
-                    .into_iter(),
-            );
+            // Strings without a `/` name no file: the index keeps only the
+            // others.
+            let mut named = index.nodes_of(&[SyntaxKind::NODE_PATH_REL, SyntaxKind::NODE_PATH_ABS]);
+            if !index.strings_with_slash().is_empty() {
+                named.extend(index.strings_with_slash().iter().cloned());
+                named.sort_by_key(|n| {
+                    let r = n.text_range();
+                    (r.start(), std::cmp::Reverse(r.end()))
+                });
+            }
+            let mentions = crate::analysis::scope::mentions_in(project, i, named.into_iter());
             let rel_paths = !index.nodes(SyntaxKind::NODE_PATH_REL).is_empty();
             let rule_summaries = if file.tree.exceeded_limits() {
                 Vec::new()

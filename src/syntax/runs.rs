@@ -32,6 +32,37 @@ const fn is_run_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-' | b'/' | b'<')
 }
 
+/// The bytes a run is made of, as a table.
+const RUN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = is_run_byte(c as u8);
+        c += 1;
+    }
+    t
+};
+
+/// Whether `b` holds more than [`MAX_RUN`] run bytes in a row. Any
+/// `MAX_RUN + 1` consecutive bytes hold an offset that is a multiple of
+/// `MAX_RUN`: only the runs through those offsets are measured, and each
+/// byte is looked at at most once (a run of at most `MAX_RUN` bytes holds at
+/// most one such offset).
+fn any_long_run(b: &[u8]) -> bool {
+    let run_through = |p: usize| {
+        let left = b[..p]
+            .iter()
+            .rev()
+            .take_while(|&&c| RUN[c as usize])
+            .count();
+        let right = b[p..].iter().take_while(|&&c| RUN[c as usize]).count();
+        left + right
+    };
+    (0..b.len())
+        .step_by(MAX_RUN)
+        .any(|p| RUN[b[p] as usize] && run_through(p) > MAX_RUN)
+}
+
 #[derive(Clone, Copy)]
 enum Context {
     /// Code, with the number of `{` opened since the context started.
@@ -50,20 +81,7 @@ pub(super) fn find_long_run(text: &str) -> Option<TextRange> {
     // A run in code is a run of the whole text too: without any run longer
     // than MAX_RUN in the text (almost every file) there is nothing to find,
     // and telling code from strings and comments costs far more than this.
-    const RUN: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut c = 0;
-        while c < 256 {
-            t[c] = is_run_byte(c as u8);
-            c += 1;
-        }
-        t
-    };
-    let mut len = 0usize;
-    if !b.iter().any(|&c| {
-        len = if RUN[c as usize] { len + 1 } else { 0 };
-        len > MAX_RUN
-    }) {
+    if !any_long_run(b) {
         return None;
     }
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
@@ -200,6 +218,52 @@ pub(super) fn untokenized(text: &str, run: TextRange) -> Parsed {
 #[cfg(test)]
 mod tests {
     use super::super::parse;
+    use super::{MAX_RUN, RUN, any_long_run};
+
+    /// The longest run, byte by byte.
+    fn longest_run(b: &[u8]) -> usize {
+        let (mut len, mut max) = (0, 0);
+        for &c in b {
+            len = if RUN[c as usize] { len + 1 } else { 0 };
+            max = max.max(len);
+        }
+        max
+    }
+
+    /// Runs just under, at and over the limit, at every offset around a
+    /// multiple of the limit, are told apart as a byte-by-byte scan does.
+    #[test]
+    fn long_runs_are_found_wherever_they_start() {
+        for start in [
+            0,
+            1,
+            2,
+            MAX_RUN - 2,
+            MAX_RUN - 1,
+            MAX_RUN,
+            MAX_RUN + 1,
+            3 * MAX_RUN + 7,
+        ] {
+            for len in [
+                MAX_RUN - 1,
+                MAX_RUN,
+                MAX_RUN + 1,
+                MAX_RUN + 2,
+                2 * MAX_RUN + 1,
+            ] {
+                for tail in [0, 1, MAX_RUN] {
+                    let mut b = vec![b' '; start];
+                    b.extend((0..len).map(|i| if i % 2 == 0 { b'1' } else { b'+' }));
+                    b.extend(std::iter::repeat_n(b' ', tail));
+                    assert_eq!(
+                        any_long_run(&b),
+                        longest_run(&b) > MAX_RUN,
+                        "start {start}, len {len}, tail {tail}"
+                    );
+                }
+            }
+        }
+    }
 
     fn first_error(src: &str) -> Option<String> {
         let p = parse(src);
