@@ -410,10 +410,7 @@ fn mentioned_paths(nodes: impl Iterator<Item = SyntaxNode>, dir: &Path) -> Vec<S
             }
             NODE_STRING => {
                 // most strings name no file: skip them before copying text
-                let slash = node
-                    .children_with_tokens()
-                    .any(|c| c.as_token().is_some_and(|t| t.text().contains('/')));
-                if !slash {
+                if !crate::syntax::green::G::of(&node).token_holds(b'/') {
                     continue;
                 }
                 let text = pattern_text(&node);

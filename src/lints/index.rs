@@ -46,15 +46,6 @@ const EAGER: &[SyntaxKind] = &[
     SyntaxKind::NODE_UNARY_OP,
 ];
 
-/// Whether a string node has a `/` in one of its own literal tokens (not
-/// inside an interpolation).
-fn has_slash(green: G<'_>) -> bool {
-    green.node.children().any(|c| {
-        c.as_token()
-            .is_some_and(|t| memchr::memchr(b'/', t.text().as_bytes()).is_some())
-    })
-}
-
 impl NodeIndex {
     /// Walk `root` once (iteratively: deep trees cannot overflow the stack).
     pub fn build(root: SyntaxNode) -> Self {
@@ -68,7 +59,7 @@ impl NodeIndex {
         let mut slash_strings = Vec::new();
         walk_kinds(
             &root,
-            |k, g| wanted.get(k).copied().unwrap_or(false) || (k == string && has_slash(g)),
+            |k, g| wanted.get(k).copied().unwrap_or(false) || (k == string && g.token_holds(b'/')),
             |k, n| {
                 if wanted[k] {
                     eager[k].push(n)
@@ -105,13 +96,9 @@ impl NodeIndex {
     /// nodes inside it).
     pub fn nodes_of(&self, kinds: &[SyntaxKind]) -> Vec<SyntaxNode> {
         let mut out: Vec<SyntaxNode> = kinds.iter().flat_map(|k| self.nodes(*k)).cloned().collect();
-        if kinds.len() < 2 {
-            return out;
+        if kinds.len() >= 2 {
+            in_document_order(&mut out);
         }
-        out.sort_by_key(|n| {
-            let r = n.text_range();
-            (r.start(), std::cmp::Reverse(r.end()))
-        });
         out
     }
 
@@ -131,6 +118,15 @@ impl NodeIndex {
             out
         })
     }
+}
+
+/// Put nodes of one tree in document order: by start, a node before the
+/// nodes inside it.
+pub fn in_document_order(nodes: &mut [SyntaxNode]) {
+    nodes.sort_by_key(|n| {
+        let r = n.text_range();
+        (r.start(), std::cmp::Reverse(r.end()))
+    });
 }
 
 /// One node of the green tree on the way down, with its syntax node once
@@ -171,10 +167,7 @@ fn walk_kinds(
     wanted: impl Fn(usize, G<'_>) -> bool,
     mut found: impl FnMut(usize, SyntaxNode),
 ) {
-    let top = G {
-        node: root.green(),
-        start: root.text_range().start(),
-    };
+    let top = G::of(root);
     let kind = top.node.kind().0 as usize;
     if wanted(kind, top) {
         found(kind, root.clone());

@@ -539,10 +539,7 @@ fn per_file_pass(probe: &ProjectCx<'_>, enabled: &[&'static dyn Rule]) -> Vec<Fi
             let mut named = index.nodes_of(&[SyntaxKind::NODE_PATH_REL, SyntaxKind::NODE_PATH_ABS]);
             if !index.strings_with_slash().is_empty() {
                 named.extend(index.strings_with_slash().iter().cloned());
-                named.sort_by_key(|n| {
-                    let r = n.text_range();
-                    (r.start(), std::cmp::Reverse(r.end()))
-                });
+                index::in_document_order(&mut named);
             }
             let mentions = crate::analysis::scope::mentions_in(project, i, named.into_iter());
             let rel_paths = !index.nodes(SyntaxKind::NODE_PATH_REL).is_empty();

@@ -42,8 +42,25 @@ impl<'a> T<'a> {
 }
 
 impl<'a> G<'a> {
+    /// The green node of a syntax node, at its offset.
+    pub fn of(node: &'a super::SyntaxNode) -> Self {
+        G {
+            node: node.green(),
+            start: node.text_range().start(),
+        }
+    }
+
     pub fn kind(self) -> SyntaxKind {
         kind_of(self.node.kind())
+    }
+
+    /// Whether one of the node's own tokens (not a token of a child node,
+    /// such as an interpolation) holds `byte`.
+    pub fn token_holds(self, byte: u8) -> bool {
+        self.node.children().any(|c| {
+            c.as_token()
+                .is_some_and(|t| memchr::memchr(byte, t.text().as_bytes()).is_some())
+        })
     }
 
     pub fn range(self) -> TextRange {

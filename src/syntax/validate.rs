@@ -48,11 +48,7 @@ pub(super) const ALREADY_DEFINED: &str = "is already defined";
 /// The walk is over the green tree (no per-node allocation): this runs on
 /// every file nixfold reads.
 pub fn validate(root: &SyntaxNode, rnix_clean: bool) -> Vec<SyntaxError> {
-    let green = root.green();
-    let top = G {
-        node: green,
-        start: root.text_range().start(),
-    };
+    let top = G::of(root);
     let mut v = Validator { errors: Vec::new() };
     // Preorder with an explicit stack: (node, its parent's kind).
     let mut stack: Vec<(G<'_>, Option<SyntaxKind>)> = vec![(top, None)];
