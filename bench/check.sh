@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark `nixfold check` against deadnix and statix, and against a bare
-# single-threaded rnix parse of the same files (bench/parse.rs), with
-# hyperfine: on a generated NixOS-style tree and on every real tree given.
+# single-threaded rnix parse of the same files (bench/parse.rs), in
+# interleaved rounds (bench/rounds.py): on a generated NixOS-style tree and
+# on every real tree given.
 #
 #   bench/check.sh                          # the generated tree only
 #   bench/check.sh ~/src/home-manager ...   # plus real trees you fetched
@@ -10,17 +11,19 @@
 # Environment:
 #   MODULES   number of .nix files to generate (default 3000; 0 skips it)
 #   SEED      generator seed (default 1)
-#   RUNS      hyperfine runs per command (default 10)
+#   RUNS      rounds (each runs every command once; default 10)
 #   TREE      where to generate the tree (default: a temporary directory)
 #   STATIX    statix binary (default: `statix` on PATH; skipped when missing)
 #   DEADNIX   deadnix binary (default: `deadnix` on PATH, else
 #             `cargo install deadnix --locked`)
 #
-# For each tree it prints hyperfine's table, then the ratios of nixfold's
-# mean wall time to statix's and deadnix's, of its CPU time (user+system) to
-# the bare parse's, and every tool's peak memory (max RSS of one run). The
-# raw numbers are kept in bench-<tree>.json in the work directory. Nothing
-# here is a test: the numbers depend on the machine.
+# For each tree it prints every tool's median wall and CPU time, then the
+# ratios of nixfold's wall time to statix's and deadnix's and of its CPU time
+# (user+system) to the bare parse's, each the median over rounds of the
+# ratio within a round (a machine whose speed drifts moves both sides of a
+# round alike), and every tool's peak memory (max RSS of one run). The raw
+# numbers are kept in bench-<tree>.json in the work directory. Nothing here
+# is a test: the numbers depend on the machine.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,7 +44,6 @@ need() {
   command -v "$1" >/dev/null 2>&1 || { echo "bench: $1 is required ($2)" >&2; exit 2; }
 }
 need python3 "the tree generator is a Python script"
-need hyperfine "apt-get install hyperfine, or cargo install hyperfine --locked"
 need cargo "to build nixfold"
 
 echo "==> building nixfold (release)"
@@ -101,37 +103,28 @@ for t in "${trees[@]}"; do
   echo "==> $name ($(find "$t" -name '*.nix' -not -path '*/.git/*' | wc -l) .nix files): $("$parse" "$t")"
   # Linters exit non-zero when they find something; that is not a failure here.
   commands=(
-    -n nixfold "$nixfold check --format json $t > /dev/null"
-    -n deadnix "$deadnix $t > /dev/null"
-    -n parse "$parse $t > /dev/null"
+    nixfold "$nixfold check --format json $t"
+    deadnix "$deadnix $t"
+    parse "$parse $t"
   )
   if [ -n "$statix" ]; then
-    commands+=(-n statix "$statix check $t > /dev/null")
+    commands+=(statix "$statix check $t")
   fi
   json="$work/bench-$name.json"
-  hyperfine --ignore-failure --warmup 2 --runs "$runs" --export-json "$json" "${commands[@]}"
+  python3 "$root/bench/rounds.py" --rounds "$runs" --json "$json" "${commands[@]}"
   mem="nixfold=$(peak_kb "$nixfold" check --format json "$t") deadnix=$(peak_kb "$deadnix" "$t") parse=$(peak_kb "$parse" "$t")"
   if [ -n "$statix" ]; then
     mem="$mem statix=$(peak_kb "$statix" check "$t")"
   fi
-  python3 - "$json" "$mem" <<'PY'
-import json, sys
-results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-mem = dict(kv.split("=") for kv in sys.argv[2].split())
-cpu = lambda r: r["user"] + r["system"]
-n = results["nixfold"]
-print()
-for peer in ("statix", "deadnix"):
-    if peer in results:
-        r = results[peer]
-        print(f"nixfold/{peer} = {n['mean'] / r['mean']:.2f} wall "
-              f"({n['mean'] * 1000:.0f} ms vs {r['mean'] * 1000:.0f} ms), "
-              f"{cpu(n) / cpu(r):.2f} CPU")
-p = results["parse"]
-print(f"nixfold CPU / bare rnix parse CPU = {cpu(n) / cpu(p):.2f} "
-      f"({cpu(n) * 1000:.0f} ms vs {cpu(p) * 1000:.0f} ms)")
-print("peak memory: " + ", ".join(f"{k} {int(v) / 1024:.0f} MB" for k, v in mem.items() if v.isdigit()))
-PY
+  shown=()
+  for kv in $mem; do
+    kib="${kv#*=}"
+    case "$kib" in
+      '' | *[!0-9]*) shown+=("${kv%%=*} ? MB") ;; # /usr/bin/time missing
+      *) shown+=("${kv%%=*} $(( (kib + 512) / 1024 )) MB") ;;
+    esac
+  done
+  (IFS=,; echo "peak memory: ${shown[*]}" | sed 's/,/, /g')
 done
 echo
 echo "raw results: $work/bench-*.json"
