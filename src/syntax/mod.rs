@@ -130,10 +130,14 @@ fn parse_with(text: &str, fast: bool) -> Parsed {
     // rnix recurses about twenty frames (16 KiB) per nesting level: make
     // sure there is room (a new stack only when the current one is short).
     let need = (depth + 16) * LEVEL_STACK;
+    // Whether the fast parser built the tree (then every node that needs a
+    // closing token has it, see fastparse::parse).
+    let mut closed = false;
     let (green, rnix_errors) = stacker::maybe_grow(need, need * 2, || {
         // rnix rejects a few programs that Nix accepts; see repair.rs.
         repair::reparse(text, &tokens).unwrap_or_else(|| {
             if let Some(green) = fast.then(|| fastparse::parse(&tokens)).flatten() {
+                closed = true;
                 return (green, Vec::new());
             }
             let parse = rnix::Root::parse(text);
@@ -157,11 +161,13 @@ fn parse_with(text: &str, fast: bool) -> Parsed {
             }
         }
     }
-    // rnix accepts some programs that Nix rejects; see validate.rs.
-    let clean = errors.is_empty();
+    // rnix accepts some programs that Nix rejects; see validate.rs. Unclosed
+    // nodes are looked for only where rnix found no error and the fast
+    // parser did not build the tree.
+    let look_for_unclosed = errors.is_empty() && !closed;
     errors.extend(validate::validate(
         &SyntaxNode::new_root(green.clone()),
-        clean,
+        look_for_unclosed,
     ));
     errors.sort_by_key(|e| e.range.start());
     Parsed {

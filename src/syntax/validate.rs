@@ -24,7 +24,8 @@
 //!   (it takes whatever token follows as the closing `)` or `]`, and loses
 //!   the error after a legacy `let { }`): each parenthesis, list, set,
 //!   string and interpolation must end with its closing token. Only checked
-//!   when rnix reported no error, to avoid a second report for one mistake.
+//!   when rnix reported no error, to avoid a second report for one mistake,
+//!   and only on trees rnix built (the fast parser's trees always close).
 //!
 //! The opposite case, where rnix rejects what Nix accepts, cannot be fixed
 //! after parsing; tests/parse_diff.rs lists those cases as known gaps.
@@ -43,18 +44,20 @@ pub(super) const DUPLICATE_FORMAL: &str = "duplicate formal function argument";
 pub(super) const ALREADY_DEFINED: &str = "is already defined";
 
 /// Run every check over the tree and return the errors found.
-/// `rnix_clean` says whether rnix reported no error.
+/// `unclosed` says whether to look for unclosed nodes (see the module
+/// docs: only when rnix reported no error, and not in trees the fast parser
+/// built, which cannot have them).
 ///
 /// The walk is over the green tree (no per-node allocation): this runs on
 /// every file nixfold reads.
-pub fn validate(root: &SyntaxNode, rnix_clean: bool) -> Vec<SyntaxError> {
+pub fn validate(root: &SyntaxNode, unclosed: bool) -> Vec<SyntaxError> {
     let top = G::of(root);
     let mut v = Validator { errors: Vec::new() };
     // Preorder with an explicit stack: (node, its parent's kind).
     let mut stack: Vec<(G<'_>, Option<SyntaxKind>)> = vec![(top, None)];
     while let Some((node, parent)) = stack.pop() {
         let kind = node.kind();
-        if rnix_clean {
+        if unclosed {
             v.check_closed(node);
         }
         if matches!(
@@ -64,12 +67,8 @@ pub fn validate(root: &SyntaxNode, rnix_clean: bool) -> Vec<SyntaxError> {
             v.check_placement(node, parent);
         }
         match kind {
-            NODE_ATTR_SET | NODE_LEGACY_LET => {
-                v.bindings(node, false, true);
-            }
-            NODE_LET_IN => {
-                v.bindings(node, true, true);
-            }
+            NODE_ATTR_SET | NODE_LEGACY_LET => v.check_bindings(node, false),
+            NODE_LET_IN => v.check_bindings(node, true),
             NODE_PATTERN => v.check_pattern(node),
             NODE_LITERAL => v.check_number(node),
             NODE_BIN_OP => v.check_operator(node),
@@ -302,6 +301,46 @@ impl Validator {
         }
     }
 
+    /// Check the bindings of an attribute set, `let ... in` or legacy let
+    /// once, where the walk visits it.
+    ///
+    /// Most sets bind each name once: when no two bindings start with the
+    /// same static name, nothing in the set can clash (a dynamic first
+    /// component clashes with nothing, and the sets bound to its names are
+    /// checked where the walk visits them), so only the checks of single
+    /// bindings are left, and no name map is built.
+    fn check_bindings(&mut self, node: G<'_>, is_let_in: bool) {
+        if !first_names_distinct(node) {
+            self.bindings(node, is_let_in, true);
+            return;
+        }
+        for entry in node.children() {
+            match entry.kind() {
+                NODE_INHERIT => {
+                    for attr in entry.children().filter(|c| is_attr(c.kind())) {
+                        if static_name(attr).is_none() {
+                            self.error(
+                                attr.range(),
+                                "dynamic attributes are not allowed in `inherit`".into(),
+                            );
+                        }
+                    }
+                }
+                NODE_ATTRPATH_VALUE if is_let_in => {
+                    if let Some(first) = first_attr(entry)
+                        && static_name(first).is_none()
+                    {
+                        self.error(
+                            first.range(),
+                            "dynamic attributes are not allowed in `let`".into(),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Check the bindings of an attribute set, `let ... in` or legacy let,
     /// and return the static names it defines. Errors are only recorded
     /// when `report` is set (each node reports once, when it is visited).
@@ -443,6 +482,34 @@ impl Validator {
             *def = Def::Attrs(self.bindings(node, false, false));
         }
     }
+}
+
+/// The first attribute of a binding's attribute path.
+fn first_attr(entry: G<'_>) -> Option<G<'_>> {
+    entry
+        .child_of_kind(NODE_ATTRPATH)?
+        .children()
+        .find(|c| is_attr(c.kind()))
+}
+
+/// Whether no two bindings of a set start with the same static name
+/// (inherited names count; a dynamic first component is no name).
+fn first_names_distinct(node: G<'_>) -> bool {
+    let mut names: Vec<Cow<'_, str>> = Vec::new();
+    for entry in node.children() {
+        match entry.kind() {
+            NODE_INHERIT => names.extend(
+                entry
+                    .children()
+                    .filter(|c| is_attr(c.kind()))
+                    .filter_map(static_name),
+            ),
+            NODE_ATTRPATH_VALUE => names.extend(first_attr(entry).and_then(static_name)),
+            _ => {}
+        }
+    }
+    names.sort_unstable();
+    names.windows(2).all(|w| w[0] != w[1])
 }
 
 /// The first token under `node`, descending into first children.
@@ -681,6 +748,29 @@ mod tests {
                 .map(|b| format!("attribute `{b}` is already defined"))
                 .collect();
             assert_eq!(errors(&src), want, "{n} merged names");
+        }
+    }
+
+    /// A set whose bindings start with distinct names is checked without a
+    /// name map; one with a repeated name is checked in full. Either way
+    /// each binding's own errors are reported once, in source order.
+    #[test]
+    fn single_binding_errors_with_and_without_repeated_names() {
+        let dynamic_let = "dynamic attributes are not allowed in `let`";
+        let dynamic_inherit = "dynamic attributes are not allowed in `inherit`";
+        let twice = "attribute `a` is already defined";
+        for (src, want) in [
+            ("let ${x} = 1; a = 1; in a", vec![dynamic_let]),
+            ("let ${x} = 1; a = 1; a = 2; in a", vec![dynamic_let, twice]),
+            ("{ inherit ${x} a; b = 1; }", vec![dynamic_inherit]),
+            ("{ inherit ${x} a; a = 1; }", vec![dynamic_inherit, twice]),
+            (
+                "let inherit ${x}; ${y}.z = 1; in 1",
+                vec![dynamic_inherit, dynamic_let],
+            ),
+            ("{ a.b = 1; a.c = 2; ${x} = 3; }", vec![]),
+        ] {
+            assert_eq!(errors(src), want, "{src}");
         }
     }
 
