@@ -45,6 +45,8 @@ pub struct Parsed {
     pub errors: Vec<SyntaxError>,
     /// The input crossed a parser limit (see [`Parsed::exceeded_limits`]).
     limited: bool,
+    /// The parser met input it could not read (see [`Parsed::recovered`]).
+    recovered: bool,
 }
 
 impl Parsed {
@@ -82,6 +84,15 @@ impl Parsed {
     /// then one error node, and only `syntax-error` looks at it.
     pub fn exceeded_limits(&self) -> bool {
         self.limited
+    }
+
+    /// Whether the parser met input it could not read and went on past it:
+    /// parts of the tree around the error are then guesses (a name after a
+    /// stray `$` becomes a variable use, the start of a mistyped name a
+    /// binding of its own). Errors that validation finds in a well-formed
+    /// tree (a duplicate attribute, a misplaced function) do not count.
+    pub fn recovered(&self) -> bool {
+        self.recovered || self.limited
     }
 }
 
@@ -174,6 +185,7 @@ fn parse_with(text: &str, fast: bool) -> Parsed {
         green,
         errors,
         limited,
+        recovered: !rnix_errors.is_empty(),
     }
 }
 
@@ -202,6 +214,7 @@ fn too_deep(tokens: &[(SyntaxKind, &str)], at: usize) -> Parsed {
             ),
         }],
         limited: true,
+        recovered: true,
     }
 }
 

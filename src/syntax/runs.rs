@@ -212,6 +212,7 @@ pub(super) fn untokenized(text: &str, run: TextRange) -> Parsed {
             ),
         }],
         limited: true,
+        recovered: true,
     }
 }
 

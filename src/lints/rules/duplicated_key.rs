@@ -24,7 +24,9 @@
 //! time and are not compared.
 //!
 //! Nix's parser rejects this too; when this rule is enabled it reports the
-//! problem instead of `syntax-error` (one finding, not two).
+//! problem instead of `syntax-error` (one finding, not two). A file with
+//! another syntax error gets only that: names cut short where the parser
+//! recovers (`custom$a = ...; custom$b = ...;`) would look like duplicates.
 //!
 //! ### How to fix
 //! Remove one of the definitions, or merge them.
@@ -190,7 +192,9 @@ impl Rule for DuplicatedKey {
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
         // Nix's parser (and so the syntax layer) rejects every duplicate; without such an error there is nothing to find
-        if !cx.file.parsed().has_duplicate_attribute() {
+        // In a file the parser had to recover in, a name cut short by the
+        // error (`custom$a = ...; custom$b = ...;`) looks like a duplicate.
+        if !cx.file.parsed().has_duplicate_attribute() || cx.file.parsed().recovered() {
             return;
         }
         let mut found = Vec::new();

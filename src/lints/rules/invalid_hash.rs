@@ -23,7 +23,10 @@
 //! builder hashes) are passed to Nix without an algorithm, so a bare digest
 //! there is reported too. An
 //! `outputHash` without an `outputHashAlgo` next to it may get the algorithm
-//! from elsewhere, so it is only checked to be valid for some algorithm.
+//! from elsewhere, so it is only checked to be valid for some algorithm; so
+//! is a bare digest bound to a variable (`let hash = "<nix32>"; in
+//! runCommand "x" { outputHashAlgo = "sha256"; outputHash = hash; } ...`),
+//! which takes its algorithm from where it is used.
 //!
 //! Documentation is not judged: bindings inside the value of an attribute named
 //! `example`, `defaultText`, `description` or `longDescription` (as in
@@ -246,8 +249,11 @@ fn judge(attr: &str, lit: &Literal, binding: &SyntaxNode, prefix: &[String]) -> 
                 Ok(_) => None,
                 Err(HashError::MissingAlgorithm) => {
                     let fits = algo_by_length(v);
-                    if attr == "outputHash" && !fits.is_empty() {
-                        // The algorithm may come from elsewhere (`//`, a builder).
+                    let variable = prefix.is_empty() && names_a_variable(binding);
+                    if (attr == "outputHash" || variable) && !fits.is_empty() {
+                        // The algorithm may come from elsewhere (`//`, a
+                        // builder; for a variable, where it is used:
+                        // `outputHash = hash;` next to an `outputHashAlgo`).
                         return None;
                     }
                     if let [only] = fits.as_slice() {
@@ -291,6 +297,18 @@ fn judge(attr: &str, lit: &Literal, binding: &SyntaxNode, prefix: &[String]) -> 
         }
         _ => None,
     }
+}
+
+/// Whether a binding defines a variable (a `let` binding or a function
+/// argument's default) rather than an attribute handed to Nix under its name.
+fn names_a_variable(binding: &SyntaxNode) -> bool {
+    binding.kind() == SyntaxKind::NODE_PAT_ENTRY
+        || binding.parent().is_some_and(|p| {
+            matches!(
+                p.kind(),
+                SyntaxKind::NODE_LET_IN | SyntaxKind::NODE_LEGACY_LET
+            )
+        })
 }
 
 /// Attributes whose values document an option rather than configure anything.

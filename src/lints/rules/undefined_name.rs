@@ -16,7 +16,10 @@
 //! ```
 //!
 //! A name used inside `with e; ...` is never reported: it may come from `e`,
-//! which is only known at evaluation time.
+//! which is only known at evaluation time. Nor is any name in a file Nix
+//! cannot parse: around a syntax error the tree is the parser's guess (in
+//! `custom$name = ...`, `name` would be a variable), so names are judged
+//! once the syntax error is fixed.
 //!
 //! ### How to fix
 //! Define the name (add it to the function's pattern, bind it with `let`),
@@ -37,6 +40,9 @@ impl Rule for UndefinedName {
     }
 
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Diagnostic>) {
+        if cx.file.parsed().recovered() {
+            return;
+        }
         let scopes = cx.scopes();
         let text = &cx.file.text;
         for r in scopes.references() {
