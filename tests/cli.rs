@@ -1006,3 +1006,49 @@ fn closed_stdout_is_not_a_crash() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+// ------------------------------------------------------- generated files
+
+/// Files `.gitattributes` marks `linguist-generated` get no style or
+/// dead-code findings (their tool rewrites them), but still purity and
+/// correctness ones; a file the marking leaves out gets all of them.
+#[test]
+fn generated_files_get_no_style_or_dead_code_findings() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    write(
+        d.path(),
+        ".gitattributes",
+        "materialized/** linguist-generated=true\nmaterialized/hand.nix -linguist-generated\n",
+    );
+    let source = "{ lib, ... }:\nlet unused = 1; in\n{\n  a = rec { b = 1; };\n  e = builtins.getEnv \"A\";\n  u = undefinedThing;\n}\n";
+    write(d.path(), "materialized/plan/pkg.nix", source);
+    write(d.path(), "materialized/hand.nix", source);
+    write(d.path(), "own.nix", source);
+    let (_, v) = json_in(d.path(), &["."]);
+    let names_in = |file: &str| -> Vec<String> {
+        let mut n: Vec<String> = findings(&v)
+            .into_iter()
+            .filter(|(f, _, _)| f == file)
+            .map(|(_, n, _)| n)
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(
+        names_in("materialized/plan/pkg.nix"),
+        ["impure-getenv", "undefined-name"],
+        "{v:#}"
+    );
+    for file in ["materialized/hand.nix", "own.nix"] {
+        let names = names_in(file);
+        for want in [
+            "impure-getenv",
+            "undefined-name",
+            "unused-let-binding",
+            "unused-rec",
+        ] {
+            assert!(names.iter().any(|n| n == want), "{file}: {names:?}");
+        }
+    }
+}

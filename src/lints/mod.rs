@@ -613,6 +613,9 @@ fn run_file_rules(
     // rules about the file itself read it (the others would find nothing,
     // slowly).
     let limited = cx.file.parsed().exceeded_limits();
+    // Generated code is rewritten by its tool, not by hand: findings about
+    // style and dead code there cannot be acted on.
+    let generated = cx.project.project.is_generated(cx.file_index);
     let mut found = Vec::new();
     let mut asked = Vec::new();
     let indices: Vec<usize> = match only {
@@ -622,7 +625,12 @@ fn run_file_rules(
     for k in indices {
         let rule = enabled[k];
         let mut out = Vec::new();
-        if !limited || reads_limited_files(rule.meta().name) {
+        let skipped = generated
+            && matches!(
+                rule.meta().category,
+                crate::catalog::Category::DeadCode | crate::catalog::Category::Style
+            );
+        if !skipped && (!limited || reads_limited_files(rule.meta().name)) {
             cx.asked_reach.set(false);
             rule.check_file(cx, &mut out);
             if cx.asked_reach.get() {

@@ -34,6 +34,10 @@ pub struct Project {
     /// `nixfold check`; a rebuilt tree's nodes are new nodes, so code that
     /// keeps nodes across a `lints::check` must leave this off).
     pub release_trees: bool,
+    /// Per file of `files`, whether `.gitattributes` marks it generated
+    /// (`linguist-generated`, see attributes.rs); empty when not looked up
+    /// (in-memory projects), which means "not generated".
+    pub generated: Vec<bool>,
 }
 
 /// Which non-Nix files are kept as [`TextFile`]s.
@@ -57,7 +61,13 @@ impl Project {
             texts: Vec::new(),
             load_errors: Vec::new(),
             release_trees: false,
+            generated: Vec::new(),
         }
+    }
+
+    /// Whether `.gitattributes` marks file `i` generated.
+    pub fn is_generated(&self, i: usize) -> bool {
+        self.generated.get(i).copied().unwrap_or(false)
     }
 
     /// Index of the file with this path, if loaded.
@@ -181,12 +191,18 @@ impl Project {
             }
         }
         load_errors.sort_by(|a, b| a.path.cmp(&b.path));
+        let paths: Vec<&Path> = files
+            .iter()
+            .map(|f: &SourceFile| f.path.as_path())
+            .collect();
+        let generated = attributes::generated(&cwd(), &paths);
         let project = Project {
             root: root.to_path_buf(),
             files,
             texts,
             load_errors,
             release_trees: false,
+            generated,
         };
         (project, arg_errors)
     }
@@ -234,6 +250,7 @@ pub struct PathError {
     pub message: String,
 }
 
+mod attributes;
 pub mod walk;
 
 /// The working directory, read once per process (`check` asks for it per
