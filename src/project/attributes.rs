@@ -87,12 +87,17 @@ pub fn generated(cwd: &Path, paths: &[&Path]) -> Vec<bool> {
     // Every directory some file is in, with its ancestors: each is looked
     // at once (a `.gitattributes` to read, a `.git` that ends the search),
     // in parallel, as there are as many as a tree has directories.
-    let mut all: Vec<&Path> = files
-        .iter()
-        .flat_map(|f| f.parent().into_iter().flat_map(Path::ancestors))
-        .collect();
-    all.sort_unstable();
-    all.dedup();
+    let parents: rustc_hash::FxHashSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    let mut seen: rustc_hash::FxHashSet<&Path> = Default::default();
+    for p in parents {
+        // Ancestors already seen have theirs seen too.
+        for a in p.ancestors() {
+            if !seen.insert(a) {
+                break;
+            }
+        }
+    }
+    let all: Vec<&Path> = seen.into_iter().collect();
     let probed: Vec<(Vec<Line>, bool)> = all
         .par_iter()
         .map(|d| {
@@ -102,6 +107,10 @@ pub fn generated(cwd: &Path, paths: &[&Path]) -> Vec<bool> {
             (lines, d.join(".git").exists())
         })
         .collect();
+    if probed.iter().all(|(lines, _)| lines.is_empty()) {
+        // Most trees mark nothing generated.
+        return vec![false; files.len()];
+    }
     let dirs: HashMap<&Path, &(Vec<Line>, bool)> = all.iter().copied().zip(&probed).collect();
     files
         .iter()
