@@ -543,23 +543,30 @@ const DOC_FUNCS: [&str; 3] = ["literalExpression", "literalExample", "literalMD"
 /// (`defaultText`, `description`...) attribute or the argument of
 /// `literalExpression` (`literalExample`, `literalMD`).
 pub fn in_documentation(node: &SyntaxNode) -> bool {
+    in_value_of(node, &DOC_ATTRS, &DOC_FUNCS)
+}
+
+/// Whether `node` sits inside the value (not the attribute path) of a
+/// binding whose attribute is named one of `attrs`, or inside the argument
+/// (not the function) of a call to a function named one of `funcs`.
+pub fn in_value_of(node: &SyntaxNode, attrs: &[&str], funcs: &[&str]) -> bool {
     let mut child = node.clone();
     for anc in node.ancestors().skip(1) {
         // only the value side: not the attrpath, not the called function
         let head = anc.first_child();
-        let documents = head.as_ref() != Some(&child)
+        let inside = head.as_ref() != Some(&child)
             && match anc.kind() {
                 SyntaxKind::NODE_ATTRPATH_VALUE => head
                     .and_then(|ap| ap.last_child())
                     .and_then(ast::Attr::cast)
                     .and_then(|a| static_attr_name(&a))
-                    .is_some_and(|n| DOC_ATTRS.contains(&&*n)),
-                SyntaxKind::NODE_APPLY => head
+                    .is_some_and(|n| attrs.contains(&&*n)),
+                SyntaxKind::NODE_APPLY if !funcs.is_empty() => head
                     .and_then(|f| crate::hir::callee_name(&f))
-                    .is_some_and(|n| DOC_FUNCS.contains(&&*n)),
+                    .is_some_and(|n| funcs.contains(&&*n)),
                 _ => false,
             };
-        if documents {
+        if inside {
             return true;
         }
         child = anc;

@@ -40,6 +40,9 @@ use super::{SyntaxError, SyntaxNode, TextRange};
 
 /// The wording of a duplicate formal argument error.
 pub(super) const DUPLICATE_FORMAL: &str = "duplicate formal function argument";
+/// The errors for an interpolated name in `inherit` and atop a `let` binding.
+const DYNAMIC_IN_INHERIT: &str = "dynamic attributes are not allowed in `inherit`";
+const DYNAMIC_IN_LET: &str = "dynamic attributes are not allowed in `let`";
 /// The end of a duplicate attribute error.
 pub(super) const ALREADY_DEFINED: &str = "is already defined";
 
@@ -319,10 +322,7 @@ impl Validator {
                 NODE_INHERIT => {
                     for attr in entry.children().filter(|c| is_attr(c.kind())) {
                         if static_name(attr).is_none() {
-                            self.error(
-                                attr.range(),
-                                "dynamic attributes are not allowed in `inherit`".into(),
-                            );
+                            self.error(attr.range(), DYNAMIC_IN_INHERIT.into());
                         }
                     }
                 }
@@ -330,10 +330,7 @@ impl Validator {
                     if let Some(first) = first_attr(entry)
                         && static_name(first).is_none()
                     {
-                        self.error(
-                            first.range(),
-                            "dynamic attributes are not allowed in `let`".into(),
-                        );
+                        self.error(first.range(), DYNAMIC_IN_LET.into());
                     }
                 }
                 _ => {}
@@ -362,11 +359,7 @@ impl Validator {
                                 }
                                 None => {
                                     if report {
-                                        self.error(
-                                            range,
-                                            "dynamic attributes are not allowed in `inherit`"
-                                                .into(),
-                                        );
+                                        self.error(range, DYNAMIC_IN_INHERIT.into());
                                     }
                                 }
                             }
@@ -380,10 +373,7 @@ impl Validator {
                         let mut path = attrpath.children().filter(|c| is_attr(c.kind()));
                         let Some(first) = path.next() else { continue };
                         if is_let_in && report && static_name(first).is_none() {
-                            self.error(
-                                first.range(),
-                                "dynamic attributes are not allowed in `let`".into(),
-                            );
+                            self.error(first.range(), DYNAMIC_IN_LET.into());
                         }
                         let path: Vec<G<'a>> = std::iter::once(first).chain(path).collect();
                         self.add_path(&mut names, &path, value, attrpath.range(), report);

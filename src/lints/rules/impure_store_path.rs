@@ -159,7 +159,10 @@ impl Rule for ImpureStorePath {
             // text for the reader, never a path the result refers to
             .filter(|t| !t.parent().is_some_and(|p| fixkit::in_documentation(&p)))
             // a test's expected value: compared with what the code computes
-            .filter(|t| !t.parent().is_some_and(|p| in_expectation(&p)));
+            .filter(|t| {
+                !t.parent()
+                    .is_some_and(|p| fixkit::in_value_of(&p, EXPECTATION_ATTRS, &[]))
+            });
         for tok in tokens {
             // One string may name several store paths; scan each token once.
             if seen.contains(&tok.text_range()) {
@@ -199,29 +202,6 @@ impl Rule for ImpureStorePath {
 /// Attributes that hold a test's expected value (nixpkgs' `runTests`
 /// `{ expr = ...; expected = ...; }`, and the same word elsewhere).
 const EXPECTATION_ATTRS: &[&str] = &["expected", "expect"];
-
-/// Whether `node` is inside the value of an attribute in
-/// [`EXPECTATION_ATTRS`]: a store path there is what a test compares the
-/// code's result with, not something the result refers to.
-fn in_expectation(node: &rowan::SyntaxNode<rnix::NixLanguage>) -> bool {
-    let mut child = node.clone();
-    for anc in node.ancestors().skip(1) {
-        if anc.kind() == SyntaxKind::NODE_ATTRPATH_VALUE {
-            let head = anc.first_child();
-            if head.as_ref() != Some(&child)
-                && head
-                    .and_then(|ap| ap.last_child())
-                    .and_then(<rnix::ast::Attr as rowan::ast::AstNode>::cast)
-                    .and_then(|a| fixkit::static_attr_name(&a))
-                    .is_some_and(|n| EXPECTATION_ATTRS.contains(&&*n))
-            {
-                return true;
-            }
-        }
-        child = anc;
-    }
-    false
-}
 
 #[cfg(test)]
 mod tests {
